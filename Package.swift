@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+// lrsearch: find the best learning-rate schedule for a training run. No dependencies beyond the toolchain.
+import PackageDescription
+
+/// The hot numeric target is compiled without exclusivity checks; its inner loops are written over
+/// unsafe buffers whose exclusivity is evident, and the tests run against the same flags.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"]),
+]
+
+let package = Package(
+    name: "lrsearch",
+    products: [
+        .executable(name: "lrsearch", targets: ["lrsearch"]),
+        .library(name: "LRSchedules", targets: ["LRSchedules"]),
+        .library(name: "Trainer", targets: ["Trainer"]),
+        .library(name: "Search", targets: ["Search"]),
+    ],
+    targets: [
+        // MARK: - Foundations (no dependencies)
+        .target(name: "JSON5"),
+        .target(name: "LRSchedules"),
+
+        // MARK: - Training
+        .target(name: "Trainer", dependencies: ["LRSchedules"],
+                resources: [.copy("Datasets")], swiftSettings: fastMath),
+
+        // MARK: - Search and reporting
+        .target(name: "Search", dependencies: ["JSON5", "LRSchedules", "Trainer"]),
+        .target(name: "Reporting", dependencies: ["Search"]),
+
+        // MARK: - Command line
+        .target(name: "LRSearchCLI", dependencies: ["JSON5", "LRSchedules", "Trainer", "Search", "Reporting"]),
+        .executableTarget(name: "lrsearch", dependencies: ["LRSearchCLI"]),
+
+        // MARK: - Tests
+        .target(name: "TestSupport", path: "Sources/TestSupport"),
+        .testTarget(name: "JSON5Tests", dependencies: ["JSON5", "TestSupport"]),
+        .testTarget(name: "LRSchedulesTests", dependencies: ["LRSchedules", "TestSupport"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer", "TestSupport"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "TestSupport"]),
+        .testTarget(name: "LRSearchCLITests", dependencies: ["LRSearchCLI", "TestSupport"]),
+    ]
+)

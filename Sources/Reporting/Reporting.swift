@@ -1,0 +1,1 @@
+// Ranked tables, CSV and SVG output.

@@ -1,0 +1,1 @@
+// Search specs, samplers, the concurrent executor, the journal and ranking.

@@ -1,0 +1,1 @@
+// Numerics, layers, optimizers, datasets and the training loop (see Package.swift for the layout).

@@ -1,0 +1,5 @@
+// The lrsearch executable: everything lives in LRSearchCLI.
+import Foundation
+import LRSearchCLI
+
+exit(LRSearch.main(CommandLine.arguments))

@@ -35,7 +35,7 @@ public enum JournalError: Error, Equatable, CustomStringConvertible {
 /// fsynced before the next result is reported, so a `kill -9` loses at most the running trials.
 /// On replay a torn last line (the process died mid-write) is dropped; a bad line elsewhere is
 /// `JournalError.corrupt`. The journal is never rewritten.
-public final class Journal {
+public final class Journal: Sendable {
     public static let version = 1
     public let path: String
     private let fd: Int32

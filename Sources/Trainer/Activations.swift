@@ -15,6 +15,8 @@ public enum Activation: String, Sendable, Equatable, CaseIterable {
 
 enum ActivationKernels<T: TrainerScalar> {
     /// `y[i] = f(x[i])` for `count` elements.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     @inline(__always)
     static func forward(_ f: Activation, x: UnsafePointer<T>, y: UnsafeMutablePointer<T>, count: Int) {
         switch f {
@@ -29,6 +31,8 @@ enum ActivationKernels<T: TrainerScalar> {
     }
 
     /// `g[i] ← g[i]·f'(x[i])` in place, given the input `x` and the output `y = f(x)`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     @inline(__always)
     static func backward(_ f: Activation, x: UnsafePointer<T>, y: UnsafePointer<T>, g: UnsafeMutablePointer<T>,
                          count: Int) {

@@ -19,6 +19,8 @@
 enum BatchNormKernels<T: TrainerScalar> {
     /// Normalises `x` (rows × c) with batch statistics into `xhat` and `y`, saves 1/√(σ²+ε) in
     /// `invStd` (c), and updates the running statistics. `mean` is scratch (c). Needs rows ≥ 2.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     @inline(__always)
     static func forwardTraining(x: UnsafePointer<T>, rows: Int, c: Int, eps: T, momentum: T,
                                 gamma: UnsafePointer<T>?, beta: UnsafePointer<T>?,
@@ -53,6 +55,8 @@ enum BatchNormKernels<T: TrainerScalar> {
     }
 
     /// Normalises with the running statistics (evaluation mode). `mean`/`invStd` are scratch (c).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     @inline(__always)
     static func forwardEvaluation(x: UnsafePointer<T>, rows: Int, c: Int, eps: T,
                                   gamma: UnsafePointer<T>?, beta: UnsafePointer<T>?,
@@ -81,6 +85,8 @@ enum BatchNormKernels<T: TrainerScalar> {
 
     /// Turns `g` = dL/dy (rows × c) into dL/dx in place. Writes dγ, dβ into `dGamma`, `dBeta` (c),
     /// which are scratch when the layer has no affine parameters.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     @inline(__always)
     static func backward(g: UnsafeMutablePointer<T>, rows: Int, c: Int, xhat: UnsafePointer<T>,
                          invStd: UnsafePointer<T>, gamma: UnsafePointer<T>?,

@@ -78,6 +78,8 @@ public struct GEMM<T: TrainerScalar>: Sendable {
     }
 
     /// `C (M, N) = op(A)·op(B)`, or `C += op(A)·op(B)` when `accumulate`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public mutating func multiply(
         _ form: GEMMForm, m: Int, n: Int, k: Int,
         a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,

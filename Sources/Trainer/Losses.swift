@@ -18,6 +18,8 @@ enum LossKernels<T: TrainerScalar> {
     ///
     /// Returns Σᵢ ℓᵢ (in Double) and the number of rows whose arg-max is the label. `labels` hold class
     /// indices as values of T. Writes the gradient into `grad` when it is not nil.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     @inline(__always)
     static func softmaxCrossEntropy(logits: UnsafePointer<T>, labels: UnsafePointer<T>, rows: Int, classes: Int,
                                     grad: UnsafeMutablePointer<T>?, scale: T) -> (sum: Double, correct: Int) {
@@ -51,6 +53,8 @@ enum LossKernels<T: TrainerScalar> {
     /// ```
     ///
     /// Returns the sum of squared errors (divide by rows·outputs for the mean).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     @inline(__always)
     static func meanSquaredError(predictions: UnsafePointer<T>, targets: UnsafePointer<T>, count: Int,
                                  grad: UnsafeMutablePointer<T>?, scale: T) -> Double {

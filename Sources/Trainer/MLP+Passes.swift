@@ -3,6 +3,8 @@
 extension MLP {
     /// Forward pass on the first `rows` rows of the input buffer. `training` selects BatchNorm batch
     /// statistics (and updates the running ones); otherwise the running statistics are used.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public mutating func forward(rows: Int, training: Bool) {
         precondition(rows > 0 && rows <= maxBatch, "rows must be in 1...\(maxBatch), got \(rows)")
         var gemm = GEMM<T>()
@@ -55,6 +57,8 @@ extension MLP {
     /// of the per-row loss (cross-entropy, or squared error summed over outputs) and, for
     /// classification, the number of correct arg-max predictions. With `gradient`, also writes
     /// dL/d(outputs) of the batch-mean loss (PyTorch `reduction="mean"`) for `backward`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public mutating func loss(_ kind: LossKind, rows: Int, gradient: Bool) -> (sum: Double, correct: Int) {
         guard let last = layers.last else { return (0, 0) }
         let (out, tgt, g, o) = (last.out, targetOffset, gradOffsets.0, outputs)
@@ -76,6 +80,8 @@ extension MLP {
 
     /// Backward pass after a training-mode `forward` and `loss(gradient: true)` on the same `rows`:
     /// fills `gradients` (overwriting them; no zeroing needed between steps).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public mutating func backward(rows: Int) {
         var gemm = GEMM<T>()
         swap(&gemm, &self.gemm)

@@ -77,6 +77,8 @@ public struct Optimizer<T: TrainerScalar>: Sendable {
     public private(set) var steps = 0
     private var bufferStarted = false
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public init(config: OptimizerConfig, parameterCount: Int) {
         self.config = config
         let stateful = config.kind != .sgd || config.momentum != 0
@@ -104,6 +106,8 @@ public struct Optimizer<T: TrainerScalar>: Sendable {
 
     /// One update of `parameters` from `gradients` with learning rate `lr`. Clipping, if configured,
     /// rescales `gradients` in place first: g ← g · min(1, c/(‖g‖ + 1e-6)).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public mutating func step(parameters: inout [T], gradients: inout [T], segments: [ParameterSegment], lr: Double) {
         if let clip = config.gradClip {
             let norm = Self.gradientNorm(gradients, segments: segments)

@@ -5,8 +5,8 @@
 /// and the same config, data and seed give bit-identical metrics (timings aside).
 public enum Trainer {
     /// Trains in Float32 (the fast path).
-    public static func run<S: LRSource>(
-        config: TrainingConfig, dataset: Dataset, schedule: S,
+    public static func run(
+        config: TrainingConfig, dataset: Dataset, schedule: any LRSource,
         onEpoch: (EpochMetrics) -> EpochDecision = { _ in .continue }
     ) -> TrainingResult {
         run(Float.self, config: config, dataset: dataset, schedule: schedule, onEpoch: onEpoch)
@@ -23,8 +23,10 @@ public enum Trainer {
     /// The run ends `diverged` as soon as a step's loss is NaN or infinite, or an epoch's train or
     /// validation loss is not finite or its train loss exceeds `divergenceFactor` × the first epoch's;
     /// `pruned` when `onEpoch` returns `.stop` before the last epoch; `ok` otherwise.
-    public static func run<T: TrainerScalar, S: LRSource>(
-        _ precision: T.Type, config: TrainingConfig, dataset: Dataset, schedule: S,
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func run<T: TrainerScalar>(
+        _ precision: T.Type, config: TrainingConfig, dataset: Dataset, schedule: any LRSource,
         onEpoch: (EpochMetrics) -> EpochDecision = { _ in .continue }
     ) -> TrainingResult {
         precondition(config.batchSize >= 1 && config.epochs >= 0, "validate the config before running it")
@@ -96,8 +98,9 @@ public enum Trainer {
     }
 
     /// Copies the rows `indices` of (x, y) into the model's input and target buffers.
-    @inline(__always)
-    static func gather<T: TrainerScalar>(into model: inout MLP<T>, rows indices: some Collection<Int>, x: [T], y: [T],
+    @_specialize(where T == Float, I == Range<Int>)
+    @_specialize(where T == Float, I == ArraySlice<Int>)
+    static func gather<T: TrainerScalar, I: Collection<Int>>(into model: inout MLP<T>, rows indices: I, x: [T], y: [T],
                                          features d: Int, width w: Int) {
         model.withInputAndTargets { xb, yb in
             x.withUnsafeBufferPointer { xs in
@@ -114,6 +117,8 @@ public enum Trainer {
     }
 
     /// Mean loss and accuracy over `rows` rows in evaluation mode, in chunks of the model's batch size.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func evaluate<T: TrainerScalar>(_ model: inout MLP<T>, x: [T], y: [T], rows: Int, features d: Int,
                                            width w: Int, loss: LossKind) -> (loss: Double, accuracy: Double) {
         guard rows > 0 else { return (.nan, .nan) }

@@ -43,6 +43,8 @@ struct UpdateRule<T: TrainerScalar> {
     }
 
     /// SGD over `count` elements; `buffer` is nil without momentum.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     @inline(__always)
     func sgd(_ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ buffer: UnsafeMutablePointer<T>?, count: Int) {
         guard let b = buffer else {
@@ -60,6 +62,8 @@ struct UpdateRule<T: TrainerScalar> {
     }
 
     /// Adam over `count` elements with moments `m`, `v`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     @inline(__always)
     func adam(_ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ m: UnsafeMutablePointer<T>,
               _ v: UnsafeMutablePointer<T>, count: Int) {

@@ -124,4 +124,42 @@ public struct MLP<T: TrainerScalar>: Sendable {
         guard let last = layers.last else { return [] }
         return Array(arena[last.out..<(last.out + rows * outputs)])
     }
+
+    /// Where in a layer to look: the Dense output z, the BatchNorm output (== z without BatchNorm),
+    /// or the activation output (== the BatchNorm output for the output layer).
+    public enum Stage: Sendable { case dense, normalized, activated }
+
+    /// Values of layer `layer` at `stage` from the last forward pass, rows × width (a copy).
+    public func layerOutput(_ layer: Int, _ stage: Stage, rows: Int) -> [T] {
+        guard layers.indices.contains(layer) else { return [] }
+        let L = layers[layer]
+        let start = stage == .dense ? L.z : stage == .normalized ? L.h : L.out
+        return Array(arena[start..<(start + rows * L.fanOut)])
+    }
+
+    /// BatchNorm running mean and variance of hidden layer `layer` (empty without BatchNorm).
+    public func runningStatistics(layer: Int) -> (mean: [T], variance: [T]) {
+        guard layers.indices.contains(layer), let m = layers[layer].runningMean, let v = layers[layer].runningVar
+        else { return ([], []) }
+        let c = layers[layer].fanOut
+        return (Array(runningStatistics[m..<(m + c)]), Array(runningStatistics[v..<(v + c)]))
+    }
+
+    /// Sets the values of parameter segment `kind` of layer `layer` (for tests and custom initialisation).
+    public mutating func setParameters(layer: Int, kind: ParameterSegment.Kind, _ values: [T]) {
+        guard let s = segments.first(where: { $0.layer == layer && $0.kind == kind }) else {
+            preconditionFailure("layer \(layer) has no \(kind) parameters")
+        }
+        precondition(values.count == s.range.count, "expected \(s.range.count) values, got \(values.count)")
+        parameters.replaceSubrange(s.range, with: values)
+    }
+
+    /// Copies `x` (rows × inputs) and `y` (rows × target width) into the input and target buffers.
+    public mutating func setBatch(x: [T], y: [T]) {
+        withInputAndTargets { xb, yb in
+            precondition(x.count <= xb.count && y.count <= yb.count, "batch larger than maxBatch")
+            for i in x.indices { xb[i] = x[i] }
+            for i in y.indices { yb[i] = y[i] }
+        }
+    }
 }

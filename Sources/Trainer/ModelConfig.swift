@@ -60,6 +60,13 @@ public struct ParameterSegment: Sendable, Equatable {
     public var layer: Int
     public var range: Range<Int>
     public var trainable: Bool
+
+    public init(kind: Kind, layer: Int, range: Range<Int>, trainable: Bool) {
+        self.kind = kind
+        self.layer = layer
+        self.range = range
+        self.trainable = trainable
+    }
 }
 
 /// Where one Dense layer (and the BatchNorm and activation after it) keeps its parameters and buffers.

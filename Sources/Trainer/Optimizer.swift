@@ -130,7 +130,9 @@ public struct Optimizer<T: TrainerScalar>: Sendable {
                             let rule = UpdateRule<T>(config, lr: lr, step: steps, decays: decays, started: started)
                             let (lo, count) = (s.range.lowerBound, s.range.count)
                             if config.kind == .sgd {
-                                rule.sgd(p + lo, g + lo, mb.baseAddress.map { $0 + lo }, count: count)
+                                // An empty array may still have a (dangling) base address: decide by config.
+                                let buffer = config.momentum != 0 ? mb.baseAddress.map { $0 + lo } : nil
+                                rule.sgd(p + lo, g + lo, buffer, count: count)
                             } else if let m = mb.baseAddress, let v = vb.baseAddress {
                                 rule.adam(p + lo, g + lo, m + lo, v + lo, count: count)
                             }

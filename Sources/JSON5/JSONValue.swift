@@ -23,6 +23,9 @@ public struct JSONNode: Sendable, Equatable {
         self.value = value
         self.location = location
     }
+
+    /// Equality of values: where a value was written does not change what it is.
+    public static func == (a: JSONNode, b: JSONNode) -> Bool { a.value == b.value }
 }
 
 /// One member of a JSON object, in source order.
@@ -36,6 +39,9 @@ public struct JSONMember: Sendable, Equatable {
         self.keyLocation = keyLocation
         self.value = value
     }
+
+    /// Equality of key and value, ignoring locations.
+    public static func == (a: JSONMember, b: JSONMember) -> Bool { a.key == b.key && a.value == b.value }
 }
 
 /// A JSON (or JSON5) value. Numbers are `Double`; objects keep their members in source order.

@@ -201,19 +201,24 @@ public func closestMatch(to word: String, in candidates: [String]) -> String? {
     return nil
 }
 
-/// Levenshtein distance, O(|a|·|b|).
+/// Edit distance counting insertions, deletions, substitutions and swaps of neighbours (optimal
+/// string alignment), so the common typo "hepl" is one edit from "help". O(|a|·|b|).
 public func editDistance(_ a: [Character], _ b: [Character]) -> Int {
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
+    let width = b.count + 1
+    var d = [Int](repeating: 0, count: (a.count + 1) * width)
+    for i in 0...a.count { d[i * width] = i }
+    for j in 0...b.count { d[j] = j }
     for i in 1...a.count {
-        current[0] = i
         for j in 1...b.count {
             let cost = a[i - 1] == b[j - 1] ? 0 : 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            var v = min(d[(i - 1) * width + j] + 1, d[i * width + j - 1] + 1, d[(i - 1) * width + j - 1] + cost)
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                v = min(v, d[(i - 2) * width + j - 2] + 1)
+            }
+            d[i * width + j] = v
         }
-        swap(&previous, &current)
     }
-    return previous[b.count]
+    return d[a.count * width + b.count]
 }

@@ -1,8 +1,10 @@
-// The trainer's only source of randomness: a seeded SplitMix64 and per-trial seed derivation.
+// The trainer's only source of randomness: a seeded SplitMix64, per-trial seed derivation, uniforms, Gaussians, shuffles.
 
 import Foundation
 
-/// SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014):
+/// SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014; the
+/// generator Java's SplittableRandom uses): a 64-bit state advanced by the golden-ratio increment and
+/// mixed by two xor-shift-multiply rounds.
 ///
 /// ```
 /// state ← state + 0x9E3779B97F4A7C15
@@ -12,8 +14,7 @@ import Foundation
 /// A value type with no global state: every trial owns one, seeded from the trial's seed, so the same
 /// seed gives the same numbers on every run and on every thread.
 public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {
-    public var state: UInt64
-
+    public private(set) var state: UInt64
     public init(seed: UInt64) { state = seed }
 
     @inline(__always)
@@ -26,12 +27,11 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {
     }
 }
 
-/// A seed for stream `index` of a run seeded with `base` (trial `index` of a search, say): two rounds of
-/// the SplitMix64 finaliser over (base, index), so nearby bases and indices give unrelated seeds.
+/// The seed of child `index` of `base` (a trial of a search, a repeat of a trial): one SplitMix64
+/// output of a state mixed from both, so neighbouring indices give unrelated streams.
 public func deriveSeed(_ base: UInt64, _ index: UInt64) -> UInt64 {
-    var outer = SplitMix64(seed: base)
-    var inner = SplitMix64(seed: outer.next() ^ (index &* 0xD1B5_4A32_D192_ED03))
-    return inner.next()
+    var g = SplitMix64(seed: base ^ (index &* 0xD1B5_4A32_D192_ED03))
+    return g.next()
 }
 
 extension RandomNumberGenerator {
@@ -49,10 +49,10 @@ extension RandomNumberGenerator {
     public mutating func nextGaussian() -> Double {
         let u1 = 1 - nextUniform()
         let u2 = nextUniform()
-        return (-2 * Double.logarithm(u1)).squareRoot() * cos(2 * Double.pi * u2)
+        return (-2 * Foundation.log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 
-    /// A uniformly random permutation of `0..<count` written into `indices` (Fisher–Yates).
+    /// Shuffles `indices` uniformly in place (Fisher–Yates, `next(upperBound:)` per position).
     public mutating func shuffle(_ indices: inout [Int]) {
         var i = indices.count - 1
         while i > 0 {

@@ -1,0 +1,57 @@
+// ranked.csv: one row per configuration, one flat column per configuration parameter (RFC 4180).
+
+import Foundation
+import JSON5
+import Search
+
+public enum CSVExport {
+    /// The leading columns; the configuration's flattened keys (`schedule.gamma`, `task.epochs` …)
+    /// follow in order of first appearance.
+    public static let fixedColumns = ["rank", "trial", "family", "status", "objective", "objective_std", "repeats",
+                                      "final_train_loss", "final_val_loss", "final_val_accuracy", "epochs", "seconds"]
+
+    public static func csv(_ entries: [RankedEntry]) -> String {
+        var configColumns: [String] = []
+        var seen = Set<String>()
+        let flats = entries.map { e -> [String: String] in
+            var flat: [(String, String)] = []
+            flatten(e.representative.config, prefix: "", into: &flat)
+            for (k, _) in flat where !seen.contains(k) && k != "seed" {
+                seen.insert(k)
+                configColumns.append(k)
+            }
+            return Dictionary(flat, uniquingKeysWith: { a, _ in a })
+        }
+        var lines = [(fixedColumns + configColumns).map(quote).joined(separator: ",")]
+        for (e, flat) in zip(entries, flats) {
+            let last = e.representative.epochs.last
+            let fixed = [String(e.rank), String(e.index), e.representative.family, e.state.rawValue, number(e.mean),
+                         number(e.std), String(e.records.count), last.map { number($0.trainLoss) } ?? "",
+                         last.map { number($0.valLoss) } ?? "", last?.valAccuracy.map(number) ?? "",
+                         last.map { String($0.epoch) } ?? "0", number(e.seconds)]
+            lines.append((fixed + configColumns.map { flat[$0] ?? "" }).map(quote).joined(separator: ","))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// Full precision (shortest round trip), empty for NaN.
+    static func number(_ x: Double) -> String { x.isNaN ? "" : JSONWriter.number(x) }
+
+    static func flatten(_ v: JSONValue, prefix: String, into out: inout [(String, String)]) {
+        switch v {
+        case .object(let members):
+            for m in members { flatten(m.value.value, prefix: joinPath(prefix, m.key), into: &out) }
+        case .number(let x): out.append((prefix, number(x)))
+        case .string(let s): out.append((prefix, s))
+        case .bool(let b): out.append((prefix, b ? "true" : "false"))
+        case .null: out.append((prefix, ""))
+        case .array: out.append((prefix, v.jsonText))
+        }
+    }
+
+    /// RFC 4180: quote a field holding a comma, quote, CR or LF, doubling inner quotes.
+    public static func quote(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,119 @@
+// The ranked table of a search, as aligned terminal text, Markdown and RFC 4180 CSV.
+
+import Foundation
+import JSON5
+import Search
+
+/// The rows of a ranked table: one per configuration, with the columns people compare.
+public struct RankedTable: Sendable {
+    public static let headers = ["rank", "trial", "family", "schedule", "lr", "weight decay", "objective",
+                                 "train loss", "val acc", "status", "seconds"]
+
+    public var objective: Objective
+    public var rows: [[String]]
+
+    /// Builds the table of `entries` (already ranked), keeping the first `top` (nil for all).
+    public init(_ entries: [RankedEntry], objective: Objective, top: Int? = nil) {
+        self.objective = objective
+        rows = entries.prefix(top ?? entries.count).map { Self.row($0, objective: objective) }
+    }
+
+    static func row(_ e: RankedEntry, objective: Objective) -> [String] {
+        let r = e.representative
+        let last = r.epochs.last
+        var objectiveText = formatNumber(e.mean)
+        if e.records.count > 1 { objectiveText += " ± " + formatNumber(e.std) }
+        let accuracies = e.records.compactMap { $0.epochs.last?.valAccuracy }
+        let accuracy = accuracies.isEmpty ? "-" : formatNumber(accuracies.reduce(0, +) / Double(accuracies.count), digits: 3)
+        let trainLosses = e.records.compactMap { $0.epochs.last?.trainLoss }
+        let trainLoss = trainLosses.isEmpty ? "-" : formatNumber(trainLosses.reduce(0, +) / Double(trainLosses.count))
+        var status = e.state.rawValue
+        if e.state == .pruned, let n = last?.epoch { status += "@\(n)" }
+        return [String(e.rank), String(e.index), r.family, scheduleSummary(r.config), baseLR(r.config),
+                weightDecay(r.config), objectiveText, trainLoss, accuracy, status, String(format: "%.1f", e.seconds)]
+    }
+
+    /// Aligned columns for a terminal: numbers right-aligned, text left-aligned.
+    public func terminal() -> String {
+        let widths = Self.headers.indices.map { c in ([Self.headers[c]] + rows.map { $0[c] }).map(\.count).max() ?? 0 }
+        let rightAligned: Set<Int> = [0, 1, 4, 6, 7, 8, 10]
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { c, text in
+                let pad = String(repeating: " ", count: widths[c] - text.count)
+                return rightAligned.contains(c) ? pad + text : text + pad
+            }.joined(separator: "  ").trimmingTrailingSpaces()
+        }
+        var out = [line(Self.headers), line(widths.map { String(repeating: "─", count: $0) })]
+        out += rows.map(line)
+        return out.joined(separator: "\n")
+    }
+
+    /// A Markdown table (pipes in cells escaped).
+    public func markdown() -> String {
+        func line(_ cells: [String]) -> String {
+            "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |"
+        }
+        let align = Self.headers.indices.map { [0, 1, 4, 6, 7, 8, 10].contains($0) ? "---:" : "---" }
+        return ([line(Self.headers), "|" + align.joined(separator: "|") + "|"] + rows.map(line)).joined(separator: "\n") + "\n"
+    }
+
+    // MARK: - Cells
+
+    /// The schedule's parameters other than its family and base LR: `step_size=3 gamma=0.41`.
+    public static func scheduleSummary(_ config: JSONValue) -> String {
+        guard case .object(let members)? = config["schedule"]?.value else { return "" }
+        let skip: Set<String> = ["family", "lr", "max_lr"]
+        return members.filter { !skip.contains($0.key) }.map { "\($0.key)=\(compact($0.value.value))" }.joined(separator: " ")
+    }
+
+    static func baseLR(_ config: JSONValue) -> String {
+        guard let s = config["schedule"]?.value else { return "-" }
+        if case .number(let x)? = (s["lr"] ?? s["max_lr"])?.value { return formatNumber(x) }
+        return "-"
+    }
+
+    /// `λ=0.0005` (coupled), `λnew=1e-05` (new parameterization) or `-`.
+    static func weightDecay(_ config: JSONValue) -> String {
+        guard let wd = config["optimizer"]?.value["weight_decay"]?.value else { return "-" }
+        if case .number(let x) = wd { return x == 0 ? "-" : "λ=" + formatNumber(x) }
+        if case .number(let x)? = wd["lambda_new"]?.value { return "λnew=" + formatNumber(x) }
+        if case .number(let x)? = wd["lambda"]?.value { return x == 0 ? "-" : "λ=" + formatNumber(x) }
+        return "-"
+    }
+
+    static func compact(_ v: JSONValue) -> String {
+        switch v {
+        case .number(let x): return formatNumber(x)
+        case .string(let s): return s
+        case .array(let items): return "[" + items.map { compact($0.value) }.joined(separator: ",") + "]"
+        default: return v.jsonText
+        }
+    }
+}
+
+/// Four significant digits, without trailing zeros: 0.1234, 1.5e-05, 12, nan.
+public func formatNumber(_ x: Double, digits: Int = 4) -> String {
+    if x.isNaN { return "nan" }
+    if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+    if x == x.rounded(), abs(x) < 1e6 { return String(Int(x)) }
+    var s = String(format: "%.\(digits)g", x)
+    if s.contains("e") {
+        // 1.500e-05 → 1.5e-05
+        let parts = s.split(separator: "e", maxSplits: 1)
+        var mantissa = String(parts[0])
+        if mantissa.contains(".") {
+            while mantissa.hasSuffix("0") { mantissa.removeLast() }
+            if mantissa.hasSuffix(".") { mantissa.removeLast() }
+        }
+        s = mantissa + "e" + parts[1]
+    }
+    return s
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var s = self
+        while s.hasSuffix(" ") { s.removeLast() }
+        return s
+    }
+}

@@ -1,1 +1,0 @@
-// Ranked tables, CSV and SVG output.

@@ -1,0 +1,152 @@
+// The append-only journal of a search (trials.jsonl): one JSON line per operation, fsynced.
+
+import Foundation
+import JSON5
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Problems reading or writing a journal.
+public enum JournalError: Error, Equatable, CustomStringConvertible {
+    /// A line other than the last is not a valid record.
+    case corrupt(file: String, line: Int, reason: String)
+    /// The journal belongs to a different spec.
+    case specChanged(file: String, journal: String, spec: String)
+    case io(file: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .corrupt(let file, let line, let reason):
+            return "\(file):\(line): the journal is corrupt: \(reason)"
+        case .specChanged(let file, let journal, let spec):
+            return "\(file) was written by a different spec (hash \(journal), this spec is \(spec)); "
+                + "use --force to resume anyway, or --out to start a new search elsewhere"
+        case .io(let file, let reason):
+            return "\(file): \(reason)"
+        }
+    }
+}
+
+/// The journal format: a `start` record first (version, spec hash, overrides), then one `trial`
+/// record per finished trial and a `resume` record each time the search is resumed. Appends are
+/// fsynced before the next result is reported, so a `kill -9` loses at most the running trials.
+/// On replay a torn last line (the process died mid-write) is dropped; a bad line elsewhere is
+/// `JournalError.corrupt`. The journal is never rewritten.
+public final class Journal: Sendable {
+    public static let version = 1
+    public let path: String
+    private let fd: Int32
+
+    /// What a replay found.
+    public struct Replay: Sendable {
+        public var specHash: String?
+        public var records: [TrialRecord]
+        /// Whether a torn final line was dropped.
+        public var droppedTornLine: Bool
+    }
+
+    /// Opens `path` for appending, creating it (and its folder) if needed. A torn final line (a
+    /// fragment without its newline, left by a killed process) is cut off first, so that the next
+    /// record starts on a line of its own; complete records are never touched.
+    public init(appendingTo path: String) throws(JournalError) {
+        self.path = path
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            } catch {
+                throw .io(file: dir, reason: "cannot create the folder: \(error.localizedDescription)")
+            }
+        }
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard fd >= 0 else { throw .io(file: path, reason: "cannot open for writing: \(String(cString: strerror(errno)))") }
+        if let data = FileManager.default.contents(atPath: path), let last = data.last, last != UInt8(ascii: "\n") {
+            let keep = (data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? 0
+            guard ftruncate(fd, off_t(keep)) == 0 else {
+                throw .io(file: path, reason: "cannot cut the torn last line: \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Appends one record as a line and fsyncs it.
+    public func append(_ value: JSONValue) throws(JournalError) {
+        let line = Array((JSONWriter.compact(value) + "\n").utf8)
+        var written = 0
+        while written < line.count {
+            let n = line[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(file: path, reason: "write failed: \(String(cString: strerror(errno)))")
+            }
+            written += n
+        }
+        guard fsync(fd) == 0 else { throw .io(file: path, reason: "fsync failed: \(String(cString: strerror(errno)))") }
+    }
+
+    /// The `start` record.
+    public static func startRecord(specHash: String, name: String, overrides: [(String, JSONValue)]) -> JSONValue {
+        .object([
+            JSONMember(key: "op", value: JSONNode("start")),
+            JSONMember(key: "version", value: JSONNode(.number(Double(version)))),
+            JSONMember(key: "name", value: JSONNode(.string(name))),
+            JSONMember(key: "spec_hash", value: JSONNode(.string(specHash))),
+            JSONMember(key: "overrides", value: JSONNode(.object(overrides.map { JSONMember(key: $0.0, value: JSONNode($0.1)) }))),
+            JSONMember(key: "time", value: JSONNode(.string(ISO8601DateFormatter().string(from: Date())))),
+        ])
+    }
+
+    /// Reads every record of the journal at `path` (nil contents when there is no file).
+    public static func replay(path: String) throws(JournalError) -> Replay? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .io(file: path, reason: "cannot read the journal")
+        }
+        return try replay(text: String(decoding: data, as: UTF8.self), file: path)
+    }
+
+    /// Replays journal text: the torn-tail rule and the corrupt-line rule, then the records.
+    public static func replay(text: String, file: String) throws(JournalError) -> Replay {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var dropped = false
+        if let last = lines.last, last.isEmpty { lines.removeLast() }  // text ended with a newline
+        else if !lines.isEmpty {
+            lines.removeLast()  // no final newline: the last write was torn
+            dropped = true
+        }
+        var replay = Replay(specHash: nil, records: [], droppedTornLine: dropped)
+        for (i, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let node: JSONNode
+            do {
+                node = try JSON5Parser.parse(line)
+            } catch {
+                throw .corrupt(file: file, line: i + 1, reason: error.message)
+            }
+            guard case .string(let op)? = node.value["op"]?.value else {
+                throw .corrupt(file: file, line: i + 1, reason: "a record without an \"op\"")
+            }
+            switch op {
+            case "start":
+                if case .number(let v)? = node.value["version"]?.value, Int(v) > version {
+                    throw .corrupt(file: file, line: i + 1, reason: "journal version \(Int(v)) is newer than this lrsearch (\(version))")
+                }
+                if case .string(let h)? = node.value["spec_hash"]?.value, replay.specHash == nil { replay.specHash = h }
+            case "trial":
+                do {
+                    replay.records.append(try TrialRecord(json: node))
+                } catch {
+                    throw .corrupt(file: file, line: i + 1, reason: error.description)
+                }
+            case "resume":
+                break
+            default:
+                throw .corrupt(file: file, line: i + 1, reason: "unknown op \"\(op)\"")
+            }
+        }
+        return replay
+    }
+}

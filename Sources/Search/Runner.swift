@@ -1,0 +1,134 @@
+// The concurrent executor: a pool of Dispatch workers that take trials as they free up.
+
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Runs units of work on `jobs` Dispatch workers. Each worker takes the next unit when it is free,
+/// so a slow trial holds up nobody. Results are handed to `finished` one at a time, under the
+/// runner's lock, in completion order (that is where the journal is appended and fsynced).
+///
+/// `stop()` (the first Ctrl-C) stops handing out work and lets running trials finish; `abandon()`
+/// (the second) makes `run()` return at once. A unit that throws stops the search: no new work is
+/// handed out, and `run()` throws that error once the running units are done.
+public final class Runner: Sendable {
+    /// How a run ended.
+    public enum Ending: Sendable, Equatable {
+        case completed
+        case stopped
+        case abandoned
+    }
+
+    /// A snapshot for progress display.
+    public struct Progress: Sendable {
+        public var total: Int
+        public var done: Int
+        public var running: Int
+        public var started: Date
+        public var stopping: Bool
+    }
+
+    private struct State {
+        var next = 0
+        var running = 0
+        var done = 0
+        var stopping = false
+        var abandoned = false
+        var error: (any Error)?
+    }
+
+    private let units: [TrialID]
+    private let jobs: Int
+    private let execute: @Sendable (TrialID) throws -> TrialRecord
+    private let finished: @Sendable (TrialRecord) throws -> Void
+    private let state = Mutex(State())
+    private let wake = DispatchSemaphore(value: 0)
+    private let started = Date()
+
+    /// - Parameters:
+    ///   - units: the trials to run, in the order they are handed out.
+    ///   - jobs: the number of workers (≥ 1); each trial runs on one thread.
+    ///   - execute: runs one trial (called on a worker).
+    ///   - finished: receives each result, serialized (called on the worker that ran it).
+    public init(units: [TrialID], jobs: Int, execute: @escaping @Sendable (TrialID) throws -> TrialRecord,
+                finished: @escaping @Sendable (TrialRecord) throws -> Void) {
+        self.units = units
+        self.jobs = max(1, jobs)
+        self.execute = execute
+        self.finished = finished
+    }
+
+    public var progress: Progress {
+        state.withLock { s in
+            Progress(total: units.count, done: s.done, running: s.running, started: started, stopping: s.stopping)
+        }
+    }
+
+    /// Stop handing out trials; running ones finish.
+    public func stop() {
+        state.withLock { $0.stopping = true }
+        wake.signal()
+    }
+
+    /// Stop waiting for running trials: `run()` returns `.abandoned` now.
+    public func abandon() {
+        state.withLock {
+            $0.stopping = true
+            $0.abandoned = true
+        }
+        wake.signal()
+    }
+
+    /// Runs every unit (or until stopped) and returns how it ended.
+    public func run() throws -> Ending {
+        let workers = min(jobs, units.count)
+        for _ in 0..<workers {
+            DispatchQueue.global(qos: .userInitiated).async { self.workLoop() }
+        }
+        while true {
+            let (finishedAll, abandoned, error, stopping) = state.withLock { s in
+                (s.running == 0 && (s.next >= units.count || s.stopping), s.abandoned, s.error, s.stopping)
+            }
+            if abandoned { return .abandoned }
+            if finishedAll {
+                if let error { throw error }
+                return stopping && state.withLock({ $0.done }) < units.count ? .stopped : .completed
+            }
+            wake.wait()
+        }
+    }
+
+    private func workLoop() {
+        while true {
+            let unit: TrialID? = state.withLock { s in
+                guard !s.stopping, s.next < units.count else { return nil }
+                defer { s.next += 1 }
+                s.running += 1
+                return units[s.next]
+            }
+            guard let unit else {
+                wake.signal()
+                return
+            }
+            let outcome = Result { try execute(unit) }
+            state.withLock { s in
+                s.running -= 1
+                switch outcome {
+                case .success(let record):
+                    guard !s.abandoned else { return }
+                    do {
+                        try finished(record)
+                        s.done += 1
+                    } catch {
+                        if s.error == nil { s.error = error }
+                        s.stopping = true
+                    }
+                case .failure(let error):
+                    if s.error == nil { s.error = error }
+                    s.stopping = true
+                }
+            }
+            wake.signal()
+        }
+    }
+}

@@ -1,0 +1,110 @@
+// Static samplers: trial i's configuration is a pure function of (spec, i), whatever ran before.
+
+import JSON5
+import Trainer
+
+/// One point of the search space: which schedule entry, and a value for each of its parameters.
+public struct TrialPoint: Sendable, Equatable {
+    public var index: Int
+    /// Index into `SearchSpec.schedules`.
+    public var schedule: Int
+    /// Values of `SearchSpec.commonParameters`, in order.
+    public var common: [JSONValue]
+    /// Values of `schedules[schedule].template.parameters`, in order.
+    public var family: [JSONValue]
+}
+
+/// A sampler whose points do not depend on results: random, grid and Sobol. Points are drawn in
+/// trial-index order from the spec seed, so trial i is the same configuration on every run, every
+/// machine and every shard.
+public struct StaticSampler: Sendable {
+    public let spec: SearchSpec
+    public let count: Int
+    private let sobol: SobolSequence?
+    private let grid: [GridBlock]
+
+    /// One schedule entry's part of the grid: the value lists whose cartesian product it runs.
+    struct GridBlock: Sendable {
+        var schedule: Int
+        var axes: [[JSONValue]]
+        var size: Int
+    }
+
+    /// - Parameter trials: the number of trials for random and Sobol (the spec's, or an override);
+    ///   for grid, a cap on the enumeration (nil runs all of it).
+    public init(spec: SearchSpec, trials: Int? = nil) throws(ConfigError) {
+        self.spec = spec
+        switch spec.sampler {
+        case .random:
+            sobol = nil
+            grid = []
+            count = trials ?? spec.trials
+        case .sobol:
+            let dims = 1 + spec.commonParameters.count + (spec.schedules.map(\.template.parameters.count).max() ?? 0)
+            guard dims <= SobolSequence.maxDimensions else {
+                throw ConfigError(path: "sampler", location: nil,
+                                  message: "sobol supports at most \(SobolSequence.maxDimensions - 1) sampled parameters per trial, this spec has \(dims - 1); use \"random\"")
+            }
+            sobol = SobolSequence(dimensions: dims, seed: deriveSeed(spec.seed, 0x50B0))
+            grid = []
+            count = trials ?? spec.trials
+        case .grid:
+            sobol = nil
+            let commonAxes = spec.commonParameters.map { $0.distribution.gridValues(points: spec.gridPoints) }
+            grid = spec.schedules.enumerated().map { i, s in
+                let axes = commonAxes + s.template.parameters.map { $0.distribution.gridValues(points: spec.gridPoints) }
+                return GridBlock(schedule: i, axes: axes, size: axes.reduce(1) { $0 * $1.count })
+            }
+            let total = grid.reduce(0) { $0 + $1.size }
+            count = min(total, trials ?? total)
+        }
+    }
+
+    /// The configuration of trial `index` (0 ≤ index < count).
+    public func point(_ index: Int) -> TrialPoint {
+        switch spec.sampler {
+        case .random:
+            var rng = SplitMix64(seed: deriveSeed(spec.seed, UInt64(index)))
+            return point(index) { unit(rng.next()) }
+        case .sobol:
+            let u = sobol.map { $0.point(index) } ?? []
+            var k = 0
+            return point(index) {
+                defer { k += 1 }
+                return k < u.count ? u[k] : 0.5
+            }
+        case .grid:
+            return gridPoint(index)
+        }
+    }
+
+    /// Draws the family from the first unit value, then each parameter from the next ones.
+    private func point(_ index: Int, next: () -> Double) -> TrialPoint {
+        let s = min(spec.schedules.count - 1, Int((next() * Double(spec.schedules.count)).rounded(.down)))
+        let common = spec.commonParameters.map { $0.distribution.value(at: next()) }
+        let family = spec.schedules[s].template.parameters.map { $0.distribution.value(at: next()) }
+        return TrialPoint(index: index, schedule: s, common: common, family: family)
+    }
+
+    private func gridPoint(_ index: Int) -> TrialPoint {
+        var rest = index
+        for block in grid {
+            guard rest >= block.size else {
+                // Mixed radix, last axis fastest.
+                var values = [JSONValue](repeating: .null, count: block.axes.count)
+                for a in block.axes.indices.reversed() {
+                    values[a] = block.axes[a][rest % block.axes[a].count]
+                    rest /= block.axes[a].count
+                }
+                let nCommon = spec.commonParameters.count
+                return TrialPoint(index: index, schedule: block.schedule, common: Array(values[..<nCommon]),
+                                  family: Array(values[nCommon...]))
+            }
+            rest -= block.size
+        }
+        preconditionFailure("grid index \(index) out of range 0..<\(count)")
+    }
+}
+
+/// A uniform double in [0, 1) from 53 random bits.
+@inline(__always) func unit(_ bits: UInt64) -> Double { Double(bits >> 11) * 0x1p-53 }

@@ -1,1 +1,0 @@
-// Search specs, samplers, the concurrent executor, the journal and ranking.

@@ -1,0 +1,154 @@
+// One search on disk: overrides applied, the journal opened or replayed, the trials still to run.
+
+import Foundation
+import JSON5
+import Synchronization
+
+/// How a search is run: the CLI's flags.
+public struct RunOptions: Sendable {
+    public var jobs: Int
+    /// The folder the search writes (results/<name> by default).
+    public var outDir: String
+    public var resume = false
+    /// Resume even when the journal was written by a different spec.
+    public var force = false
+    /// Delete an existing journal and start over.
+    public var overwrite = false
+    public var trials: Int?
+    public var epochs: Int?
+    public var seed: UInt64?
+    /// Run only trials whose index ≡ shard.index (mod shard.count).
+    public var shard: (index: Int, count: Int)?
+
+    public init(jobs: Int, outDir: String) {
+        self.jobs = jobs
+        self.outDir = outDir
+    }
+}
+
+/// Problems setting a search up on disk.
+public enum SessionError: Error, Equatable, CustomStringConvertible {
+    case existingJournal(path: String, trials: Int)
+    case journal(JournalError)
+    case config(ConfigError)
+
+    public var description: String {
+        switch self {
+        case .existingJournal(let path, let trials):
+            return "\(path) already holds a search (\(trials) finished trial\(trials == 1 ? "" : "s")); "
+                + "pass --resume to continue it, --overwrite to start over, or --out DIR to write elsewhere"
+        case .journal(let e): return e.description
+        case .config(let e): return e.description
+        }
+    }
+}
+
+/// A search bound to its results folder: the effective spec (overrides applied), its sampler, the
+/// journal, the records of finished trials and the units still to run.
+public final class SearchSession: Sendable {
+    public let spec: SearchSpec
+    public let sampler: StaticSampler
+    public let specHash: String
+    public let journalPath: String
+    /// Every unit of this search (or shard), in hand-out order.
+    public let units: [TrialID]
+    /// The units not yet in the journal.
+    public let pending: [TrialID]
+    public let overrides: [(String, JSONValue)]
+    private let journal: Journal
+    private let finished: Mutex<[TrialRecord]>
+
+    public init(spec original: SearchSpec, options: RunOptions) throws(SessionError) {
+        var spec = original
+        var overrides: [(String, JSONValue)] = []
+        if let t = options.trials { overrides.append(("trials", .number(Double(t)))) }
+        if let e = options.epochs {
+            spec.task.template.value = Self.setting(spec.task.template.value, key: "epochs", to: .number(Double(e)))
+            overrides.append(("epochs", .number(Double(e))))
+        }
+        if let s = options.seed {
+            spec.seed = s
+            overrides.append(("seed", .number(Double(s))))
+        }
+        self.spec = spec
+        self.overrides = overrides
+        do {
+            sampler = try StaticSampler(spec: spec, trials: options.trials)
+        } catch {
+            throw .config(error)
+        }
+        specHash = Self.hash(spec)
+        journalPath = (options.outDir as NSString).appendingPathComponent("trials.jsonl")
+        var previous: [TrialRecord] = []
+        do {
+            if options.overwrite { try? FileManager.default.removeItem(atPath: journalPath) }
+            if let replay = try Journal.replay(path: journalPath) {
+                guard options.resume else { throw SessionError.existingJournal(path: journalPath, trials: replay.records.count) }
+                if let h = replay.specHash, h != specHash, !options.force {
+                    throw SessionError.journal(.specChanged(file: journalPath, journal: h, spec: specHash))
+                }
+                previous = replay.records
+            }
+            journal = try Journal(appendingTo: journalPath)
+            if previous.isEmpty && !options.resume {
+                try journal.append(Journal.startRecord(specHash: specHash, name: spec.name, overrides: overrides))
+            } else {
+                try journal.append(.object([JSONMember(key: "op", value: JSONNode("resume")),
+                                            JSONMember(key: "spec_hash", value: JSONNode(.string(specHash)))]))
+            }
+        } catch let e as SessionError {
+            throw e
+        } catch let e as JournalError {
+            throw .journal(e)
+        } catch {
+            throw .journal(.io(file: journalPath, reason: "\(error)"))
+        }
+        let all = (0..<sampler.count).flatMap { i in (0..<spec.repeats).map { TrialID(index: i, repeat: $0) } }
+        units = options.shard.map { s in all.filter { $0.index % s.count == s.index } } ?? all
+        let done = Set(previous.map(\.id))
+        pending = units.filter { !done.contains($0) }
+        finished = Mutex(previous.filter { Set(all).contains($0.id) })
+    }
+
+    /// The configuration and seed of a unit.
+    public func config(for id: TrialID) -> (config: JSONNode, seed: UInt64) {
+        let seed = spec.trialSeed(id)
+        return (spec.trialConfig(sampler.point(id.index), seed: seed), seed)
+    }
+
+    /// Journals a finished trial (append + fsync) and keeps its record.
+    public func record(_ r: TrialRecord) throws(JournalError) {
+        try journal.append(r.json)
+        finished.withLock { $0.append(r) }
+    }
+
+    /// Every finished trial of this search, the resumed ones included.
+    public var records: [TrialRecord] { finished.withLock { $0 } }
+
+    /// FNV-1a (64-bit) of the spec's compact JSON with `trials` left out (a resumed search may
+    /// raise its budget) and the effective seed and epochs folded in.
+    static func hash(_ spec: SearchSpec) -> String {
+        var source = spec.source.value
+        if case .object(let members) = source {
+            source = .object(members.filter { $0.key != "trials" && $0.key != "description" })
+        }
+        let text = JSONWriter.compact(source) + "|seed=\(spec.seed)|task=" + JSONWriter.compact(spec.task.template.value)
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in text.utf8 {
+            h ^= UInt64(b)
+            h = h &* 0x100_0000_01b3
+        }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    static func setting(_ object: JSONValue, key: String, to value: JSONValue) -> JSONValue {
+        guard case .object(var members) = object else { return object }
+        if let i = members.firstIndex(where: { $0.key == key }) {
+            members[i].value = JSONNode(value, at: members[i].value.location)
+        } else {
+            members.append(JSONMember(key: key, value: JSONNode(value)))
+        }
+        return .object(members)
+    }
+}

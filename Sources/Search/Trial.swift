@@ -1,0 +1,168 @@
+// Trial records: what one finished training run of a search leaves behind, as values and as JSON.
+
+import JSON5
+import Trainer
+
+/// How a trial ended. Diverged and pruned trials are results, not errors.
+public enum TrialState: String, Sendable, CaseIterable, Codable {
+    case ok, pruned, diverged
+
+    /// Ranking order of states: complete trials first, then pruned, then diverged.
+    var rankOrder: Int {
+        switch self {
+        case .ok: return 0
+        case .pruned: return 1
+        case .diverged: return 2
+        }
+    }
+}
+
+/// One epoch's figures.
+public struct EpochRecord: Sendable, Equatable {
+    public var epoch: Int
+    public var lr: Double
+    public var trainLoss: Double
+    public var valLoss: Double
+    public var valAccuracy: Double?
+    public var seconds: Double
+
+    public init(epoch: Int, lr: Double, trainLoss: Double, valLoss: Double, valAccuracy: Double?, seconds: Double) {
+        self.epoch = epoch
+        self.lr = lr
+        self.trainLoss = trainLoss
+        self.valLoss = valLoss
+        self.valAccuracy = valAccuracy
+        self.seconds = seconds
+    }
+}
+
+/// Which unit of work a trial is: configuration `index`, seed repeat `repeat`.
+public struct TrialID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var index: Int
+    public var `repeat`: Int
+    public init(index: Int, repeat: Int) {
+        self.index = index
+        self.repeat = `repeat`
+    }
+    public static func < (a: TrialID, b: TrialID) -> Bool { (a.index, a.repeat) < (b.index, b.repeat) }
+    public var description: String { "\(index).\(`repeat`)" }
+}
+
+/// A finished trial: its identity, full configuration, seed, per-epoch figures, state and time.
+public struct TrialRecord: Sendable, Equatable {
+    public var id: TrialID
+    public var seed: UInt64
+    /// The trial's configuration in the format of `best.json` (runnable with `lrsearch train`).
+    public var config: JSONValue
+    public var state: TrialState
+    public var epochs: [EpochRecord]
+    public var seconds: Double
+
+    public init(id: TrialID, seed: UInt64, config: JSONValue, state: TrialState, epochs: [EpochRecord], seconds: Double) {
+        self.id = id
+        self.seed = seed
+        self.config = config
+        self.state = state
+        self.epochs = epochs
+        self.seconds = seconds
+    }
+
+    /// The objective's value, or NaN when the trial has no finite value for it.
+    public func objective(_ objective: Objective) -> Double {
+        guard let last = epochs.last else { return .nan }
+        switch objective {
+        case .finalValLoss: return last.valLoss
+        case .finalTrainLoss: return last.trainLoss
+        case .bestValLoss: return epochs.map(\.valLoss).filter { $0.isFinite }.min() ?? .nan
+        case .finalValAccuracy: return last.valAccuracy ?? .nan
+        }
+    }
+
+    /// The schedule family named in the config.
+    public var family: String {
+        if case .string(let f)? = config["schedule"]?.value["family"]?.value { return f }
+        return "?"
+    }
+}
+
+extension TrialRecord {
+    /// The journal line of this record (without the trailing newline).
+    public var json: JSONValue {
+        let epochs: [JSONValue] = self.epochs.map { e in
+            var members: [(String, JSONValue)] = [("epoch", .number(Double(e.epoch))), ("lr", .number(e.lr)),
+                                                  ("train_loss", .number(e.trainLoss)), ("val_loss", .number(e.valLoss))]
+            if let a = e.valAccuracy { members.append(("val_accuracy", .number(a))) }
+            members.append(("seconds", .number(e.seconds)))
+            return .object(members.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
+        }
+        return .object([
+            ("op", "trial"), ("index", .number(Double(id.index))), ("repeat", .number(Double(id.repeat))),
+            ("seed", .number(Double(seed))), ("status", .string(state.rawValue)), ("seconds", .number(seconds)),
+            ("config", config), ("epochs", .array(epochs.map { JSONNode($0) })),
+        ].map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
+    }
+
+    /// Reads a record written by `json`.
+    public init(json node: JSONNode) throws(ConfigError) {
+        var r = try ObjectReader(node, path: "")
+        _ = try r.string("op")
+        let index = try r.int("index") ?? -1
+        let rep = try r.int("repeat") ?? 0
+        let seed = try r.int("seed") ?? 0
+        guard index >= 0, seed >= 0 else { throw ConfigError(node, path: "index", "expected a trial index >= 0") }
+        let state = try r.choice("status", as: TrialState.self) ?? .ok
+        let seconds = try r.double("seconds") ?? 0
+        let config = try r.required("config").value
+        var epochs: [EpochRecord] = []
+        if let list = r.node("epochs"), case .array(let items) = list.value {
+            for (i, item) in items.enumerated() {
+                var e = try ObjectReader(item, path: "epochs[\(i)]")
+                epochs.append(EpochRecord(
+                    epoch: try e.int("epoch") ?? i + 1, lr: try e.double("lr") ?? .nan,
+                    trainLoss: try e.double("train_loss") ?? .nan, valLoss: try e.double("val_loss") ?? .nan,
+                    valAccuracy: try e.double("val_accuracy"), seconds: try e.double("seconds") ?? 0))
+            }
+        }
+        self.init(id: TrialID(index: index, repeat: rep), seed: UInt64(seed), config: config, state: state,
+                  epochs: epochs, seconds: seconds)
+    }
+}
+
+extension SearchSpec {
+    /// The seed of trial `id`: derived from the spec seed, the configuration index and the repeat,
+    /// kept below 2^53 so that it survives a round trip through JSON numbers.
+    public func trialSeed(_ id: TrialID) -> UInt64 {
+        deriveSeed(deriveSeed(seed, UInt64(id.index)), UInt64(id.repeat) &+ 1) >> 11
+    }
+
+    /// The full configuration of a trial (the format of `best.json`): the sampled task, optimizer
+    /// and schedule, with the base LR placed in the schedule object unless the entry sets its own.
+    public func trialConfig(_ point: TrialPoint, seed: UInt64) -> JSONNode {
+        let nTask = task.parameters.count, nOpt = optimizer.parameters.count
+        let taskNode = task.instantiate(Array(point.common[0..<nTask]))
+        let optNode = optimizer.instantiate(Array(point.common[nTask..<(nTask + nOpt)]))
+        let lrNode = lr.instantiate(Array(point.common[(nTask + nOpt)...]))
+        let space = schedules[point.schedule]
+        var schedule = space.template.instantiate(point.family)
+        if case .object(var members) = schedule.value {
+            let lrKey = Self.baseLRKey(family: space.family)
+            if !members.contains(where: { $0.key == lrKey }) {
+                let at = members.firstIndex { $0.key == "family" }.map { $0 + 1 } ?? 0
+                members.insert(JSONMember(key: lrKey, value: lrNode), at: at)
+            }
+            schedule.value = .object(members)
+        }
+        return JSONNode(.object([
+            JSONMember(key: "seed", value: JSONNode(.number(Double(seed)))),
+            JSONMember(key: "task", value: taskNode),
+            JSONMember(key: "optimizer", value: optNode),
+            JSONMember(key: "schedule", value: schedule),
+        ]))
+    }
+
+    /// The schedule parameter that the spec's base `lr` fills: `max_lr` for the families whose
+    /// peak is their defining LR (cyclic, onecycle), `lr` for the rest.
+    static func baseLRKey(family: String) -> String {
+        family == "onecycle" || family == "cyclic" ? "max_lr" : "lr"
+    }
+}

@@ -1,0 +1,85 @@
+// Golden outputs of the ranked table in its three formats, from hand-built records.
+
+import JSON5
+import Reporting
+import Search
+import Testing
+
+func entryRecords() -> [TrialRecord] {
+    func rec(_ i: Int, _ rep: Int, family: String, extra: [(String, JSONValue)], loss: Double, acc: Double?,
+             state: TrialState = .ok, wd: JSONValue = nil) -> TrialRecord {
+        var schedule: [(String, JSONValue)] = [("family", .string(family)), ("lr", 0.1)]
+        schedule += extra
+        var optimizer: [(String, JSONValue)] = [("kind", "sgd"), ("momentum", 0.9)]
+        if wd != nil { optimizer.append(("weight_decay", wd)) }
+        func object(_ pairs: [(String, JSONValue)]) -> JSONValue {
+            .object(pairs.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
+        }
+        let config = object([("seed", .number(Double(i))), ("task", ["dataset": "iris", "epochs": 2]),
+                             ("optimizer", object(optimizer)), ("schedule", object(schedule))])
+        let epochs = [EpochRecord(epoch: 1, lr: 0.1, trainLoss: loss * 2, valLoss: loss * 1.5, valAccuracy: acc, seconds: 0.5),
+                      EpochRecord(epoch: 2, lr: 0.05, trainLoss: loss * 1.25, valLoss: loss, valAccuracy: acc, seconds: 0.75)]
+        return TrialRecord(id: TrialID(index: i, repeat: rep), seed: UInt64(i), config: config, state: state,
+                           epochs: state == .diverged ? [epochs[0]] : epochs, seconds: 1.25)
+    }
+    return [
+        rec(0, 0, family: "step", extra: [("step_size", 3), ("gamma", 0.41234)], loss: 0.2, acc: 0.95,
+            wd: ["mode": "coupled", "lambda": 0.0005]),
+        rec(1, 0, family: "cosine", extra: [], loss: 0.1, acc: 0.97, wd: ["mode": "new", "lambda_new": 1e-5]),
+        rec(2, 0, family: "cyclic", extra: [("mode", "exp_range")], loss: .nan, acc: 0.33, state: .diverged),
+        rec(1, 1, family: "cosine", extra: [], loss: 0.3, acc: 0.93, wd: ["mode": "new", "lambda_new": 1e-5]),
+    ]
+}
+
+@Suite struct RankedTableTests {
+    let entries = rank(entryRecords(), objective: .finalValLoss)
+
+    @Test func terminalTableIsAligned() {
+        let table = RankedTable(entries, objective: .finalValLoss)
+        #expect(table.terminal() == """
+            rank  trial  family  schedule                   lr  weight decay     objective  train loss  val acc  status    seconds
+            ────  ─────  ──────  ────────────────────────  ───  ────────────  ────────────  ──────────  ───────  ────────  ───────
+               1      0  step    step_size=3 gamma=0.4123  0.1  λ=0.0005               0.2        0.25     0.95  ok            1.2
+               2      1  cosine                            0.1  λnew=1e-05    0.2 ± 0.1414        0.25     0.95  ok            2.5
+               3      2  cyclic  mode=exp_range            0.1  -                      nan         nan     0.33  diverged      1.2
+            """)
+        let lines = table.terminal().split(separator: "\n").map(String.init)
+        #expect(lines.count == 2 + 3)
+        #expect(lines[0].hasPrefix("rank  trial  family  schedule"))
+        // Ranked: step (0.2) before cosine (mean of 0.1 and 0.3 = 0.2, tie broken by index), diverged last.
+        #expect(lines[2].hasPrefix("   1      0  step    step_size=3 gamma=0.4123"))
+        #expect(lines[3].contains("cosine") && lines[3].contains("0.2 ± 0.1414") && lines[3].contains("λnew=1e-05"))
+        #expect(lines[4].hasPrefix("   3      2  cyclic  mode=exp_range") && lines[4].contains("diverged"))
+    }
+
+    @Test func markdownGolden() {
+        let table = RankedTable(entries, objective: .finalValLoss, top: 2)
+        #expect(table.markdown() == """
+            | rank | trial | family | schedule | lr | weight decay | objective | train loss | val acc | status | seconds |
+            |---:|---:|---|---|---:|---|---:|---:|---:|---|---:|
+            | 1 | 0 | step | step_size=3 gamma=0.4123 | 0.1 | λ=0.0005 | 0.2 | 0.25 | 0.95 | ok | 1.2 |
+            | 2 | 1 | cosine |  | 0.1 | λnew=1e-05 | 0.2 ± 0.1414 | 0.25 | 0.95 | ok | 2.5 |
+
+            """)
+    }
+
+    @Test func csvGoldenHasOneFlatColumnPerParameter() {
+        let csv = CSVExport.csv(entries)
+        let lines = csv.components(separatedBy: "\r\n")
+        #expect(lines[0] == "rank,trial,family,status,objective,objective_std,repeats,final_train_loss,final_val_loss,"
+                + "final_val_accuracy,epochs,seconds,task.dataset,task.epochs,optimizer.kind,optimizer.momentum,"
+                + "optimizer.weight_decay.mode,optimizer.weight_decay.lambda,schedule.family,schedule.lr,"
+                + "schedule.step_size,schedule.gamma,optimizer.weight_decay.lambda_new,schedule.mode")
+        #expect(lines[1] == "1,0,step,ok,0.2,0,1,0.25,0.2,0.95,2,1.25,iris,2,sgd,0.9,coupled,0.0005,step,0.1,3,0.41234,,")
+        #expect(lines[3].hasPrefix("3,2,cyclic,diverged,,0,1,"))  // NaN objective is an empty field
+        #expect(lines.count == 5 && lines[4].isEmpty)  // three rows and the final CRLF
+        #expect(CSVExport.quote("a,\"b\"") == "\"a,\"\"b\"\"\"")  // RFC 4180 doubling
+    }
+
+    @Test func numbersAreShortAndReadable() {
+        #expect(formatNumber(0.123456) == "0.1235")
+        #expect(formatNumber(1.5e-5) == "1.5e-05")
+        #expect(formatNumber(12) == "12")
+        #expect(formatNumber(.nan) == "nan")
+    }
+}

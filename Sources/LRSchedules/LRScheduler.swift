@@ -1,0 +1,59 @@
+// The driver the trainer steps: one scheduler.step() at a time, O(1) and allocation-free per step.
+
+/// Steps any schedule the way PyTorch's `scheduler.step()` does.
+///
+/// ```
+/// var s = try LRScheduler(spec)      // s.learningRate is the initial LR
+/// optimizer.step(lr: s.learningRate); s.step(metric: valLoss)
+/// ```
+/// Pure schedules advance with ``LRSchedule/nextLearningRate(after:at:)``, which evaluates PyTorch's
+/// recursive forms exactly; the plateau controller observes the metric.
+public struct LRScheduler: Sendable {
+    private enum Kind: Sendable {
+        case pure(any LRSchedule)
+        case plateau(ReduceOnPlateau)
+    }
+
+    private var kind: Kind
+    /// The LR in effect now (before the next step).
+    public private(set) var learningRate: Double
+    /// How many times ``step(metric:)`` has been called.
+    public private(set) var stepCount = 0
+
+    public init(_ spec: ScheduleSpec) throws(ScheduleError) {
+        switch try spec.make() {
+        case .schedule(let s):
+            kind = .pure(s)
+            learningRate = s.learningRate(at: 0)
+        case .controller(let c):
+            kind = .plateau(c)
+            learningRate = c.learningRate
+        }
+    }
+
+    /// True for `plateau`, whose steps need a metric.
+    public var needsMetric: Bool {
+        if case .plateau = kind { return true }
+        return false
+    }
+
+    /// The momentum a cycling schedule (top-level `cyclic` or `onecycle` with `cycle_momentum`) asks
+    /// for now, or nil when the optimizer's own momentum applies.
+    public var momentum: Double? {
+        guard case .pure(let s) = kind, let cycling = s as? any MomentumCycling else { return nil }
+        return cycling.momentum(at: stepCount)
+    }
+
+    /// One `scheduler.step()`. A plateau scheduler given no metric (nil) treats the step as one
+    /// without improvement, as PyTorch does for a NaN metric; pure schedules ignore `metric`.
+    public mutating func step(metric: Double? = nil) {
+        stepCount += 1
+        switch kind {
+        case .pure(let s):
+            learningRate = s.nextLearningRate(after: learningRate, at: stepCount)
+        case .plateau(var c):
+            learningRate = c.observe(metric ?? .nan)
+            kind = .plateau(c)
+        }
+    }
+}

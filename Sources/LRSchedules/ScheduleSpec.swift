@@ -1,0 +1,152 @@
+// A schedule as data: the family and its typed parameters, validated into a concrete schedule by make().
+
+/// The schedule families, by the name a spec uses for them (`family: "cosine"`).
+public enum ScheduleFamily: String, CaseIterable, Sendable {
+    case constant, step, multistep, exponential, polynomial, linear, cosine, sgdr, cyclic, onecycle
+    case plateau, sequence, warmup
+    case inverseSqrt = "inverse_sqrt"
+    case wsd
+    case logAnnealing = "log_annealing"
+}
+
+/// One schedule with all its parameters resolved (no defaults left to apply).
+///
+/// Parameter names follow PyTorch's `torch.optim.lr_scheduler` constructors; `lr` is the initial LR
+/// (PyTorch's optimizer LR). ``make()`` checks every range and returns the concrete schedule; each
+/// family's formula is documented on its type (``StepDecay``, ``CosineDecay``, …).
+public indirect enum ScheduleSpec: Sendable, Equatable {
+    /// ``ConstantSchedule`` (ConstantLR).
+    case constant(lr: Double, factor: Double, totalIters: Int)
+    /// ``StepDecay`` (StepLR).
+    case step(lr: Double, stepSize: Int, gamma: Double)
+    /// ``BoundedStepDecay``: family `step` given `final_lr`, `updates`, `total_steps`.
+    case boundedStep(lr: Double, finalLR: Double, updates: Int, totalSteps: Int)
+    /// ``MultiStepDecay`` (MultiStepLR); milestones in any order, repeats allowed.
+    case multistep(lr: Double, milestones: [Int], gamma: Double)
+    /// ``ExponentialDecay`` (ExponentialLR).
+    case exponential(lr: Double, gamma: Double)
+    /// ``PolynomialDecay`` (PolynomialLR).
+    case polynomial(lr: Double, totalIters: Int, power: Double)
+    /// ``LinearSchedule`` (LinearLR).
+    case linear(lr: Double, startFactor: Double, endFactor: Double, totalIters: Int)
+    /// ``CosineDecay`` (CosineAnnealingLR).
+    case cosine(lr: Double, tMax: Int, etaMin: Double)
+    /// ``WarmRestarts`` (CosineAnnealingWarmRestarts).
+    case sgdr(lr: Double, t0: Int, tMult: Int, etaMin: Double)
+    /// ``CyclicSchedule`` (CyclicLR).
+    case cyclic(CyclicSchedule.Parameters)
+    /// ``OneCycle`` (OneCycleLR).
+    case onecycle(OneCycle.Parameters)
+    /// ``ReduceOnPlateau`` (ReduceLROnPlateau).
+    case plateau(ReduceOnPlateau.Parameters)
+    /// ``Joined`` (SequentialLR): `schedules[i]` runs from `milestones[i-1]`, counting its own steps.
+    case sequence(schedules: [ScheduleSpec], milestones: [Int])
+    /// ``Warmup``: linear warmup from `startFactor`·LR over `warmupSteps`, then `schedule`.
+    case warmup(schedule: ScheduleSpec, warmupSteps: Int, startFactor: Double)
+    /// ``InverseSqrt`` (Hugging Face `inverse_sqrt`); `timescale` nil means the HF default.
+    case inverseSqrt(lr: Double, warmupSteps: Int, timescale: Int?)
+    /// ``WarmupStableDecay`` (Hugging Face `warmup_stable_decay`).
+    case wsd(WarmupStableDecay.Parameters)
+    /// ``LogAnnealing``.
+    case logAnnealing(lr: Double, tMax: Int, etaMin: Double)
+
+    public var family: ScheduleFamily {
+        switch self {
+        case .constant: return .constant
+        case .step, .boundedStep: return .step
+        case .multistep: return .multistep
+        case .exponential: return .exponential
+        case .polynomial: return .polynomial
+        case .linear: return .linear
+        case .cosine: return .cosine
+        case .sgdr: return .sgdr
+        case .cyclic: return .cyclic
+        case .onecycle: return .onecycle
+        case .plateau: return .plateau
+        case .sequence: return .sequence
+        case .warmup: return .warmup
+        case .inverseSqrt: return .inverseSqrt
+        case .wsd: return .wsd
+        case .logAnnealing: return .logAnnealing
+        }
+    }
+}
+
+/// What ``ScheduleSpec/make()`` builds: a pure schedule, or the metric-driven plateau controller.
+public enum ScheduleInstance: Sendable {
+    case schedule(any LRSchedule)
+    case controller(ReduceOnPlateau)
+}
+
+extension ScheduleSpec {
+    /// Checks every parameter's range and builds the schedule.
+    public func make() throws(ScheduleError) -> ScheduleInstance {
+        switch self {
+        case .plateau(let p): return .controller(try ReduceOnPlateau(validating: p))
+        default: return .schedule(try makeSchedule())
+        }
+    }
+
+    /// Builds a pure schedule; `plateau` is rejected (it needs a metric, so it cannot be nested).
+    func makeSchedule() throws(ScheduleError) -> any LRSchedule {
+        switch self {
+        case let .constant(lr, factor, totalIters):
+            return try ConstantSchedule(validatingLR: lr, factor: factor, totalIters: totalIters)
+        case let .step(lr, stepSize, gamma):
+            return try StepDecay(validatingLR: lr, stepSize: stepSize, gamma: gamma)
+        case let .boundedStep(lr, finalLR, updates, totalSteps):
+            return try BoundedStepDecay(validatingLR: lr, finalLR: finalLR, updates: updates, totalSteps: totalSteps)
+        case let .multistep(lr, milestones, gamma):
+            return try MultiStepDecay(validatingLR: lr, milestones: milestones, gamma: gamma)
+        case let .exponential(lr, gamma):
+            return try ExponentialDecay(validatingLR: lr, gamma: gamma)
+        case let .polynomial(lr, totalIters, power):
+            return try PolynomialDecay(validatingLR: lr, totalIters: totalIters, power: power)
+        case let .linear(lr, startFactor, endFactor, totalIters):
+            return try LinearSchedule(validatingLR: lr, startFactor: startFactor, endFactor: endFactor,
+                                      totalIters: totalIters)
+        case let .cosine(lr, tMax, etaMin):
+            return try CosineDecay(validatingLR: lr, tMax: tMax, etaMin: etaMin)
+        case let .sgdr(lr, t0, tMult, etaMin):
+            return try WarmRestarts(validatingLR: lr, t0: t0, tMult: tMult, etaMin: etaMin)
+        case .cyclic(let p): return try CyclicSchedule(validating: p)
+        case .onecycle(let p): return try OneCycle(validating: p)
+        case .plateau:
+            throw ScheduleError(.plateau, "family", "\"plateau\"",
+                                "a pure schedule here (plateau needs a metric and cannot be nested)")
+        case let .sequence(schedules, milestones):
+            return try Joined(validating: schedules, milestones: milestones)
+        case let .warmup(schedule, warmupSteps, startFactor):
+            return try Warmup(validating: schedule, steps: warmupSteps, startFactor: startFactor)
+        case let .inverseSqrt(lr, warmupSteps, timescale):
+            return try InverseSqrt(validatingLR: lr, warmupSteps: warmupSteps, timescale: timescale)
+        case .wsd(let p): return try WarmupStableDecay(validating: p)
+        case let .logAnnealing(lr, tMax, etaMin):
+            return try LogAnnealing(validatingLR: lr, tMax: tMax, etaMin: etaMin)
+        }
+    }
+
+    /// Values the schedule derives from its parameters, for results tables: bounded step decay's
+    /// `gamma` and `step_size`, one-cycle's `initial_lr` and `min_lr`, inverse_sqrt's default
+    /// `timescale`. Nested schedules' values carry their place (`schedules[1].gamma`).
+    public var derivedParameters: [(name: String, value: Double)] {
+        switch self {
+        case let .boundedStep(lr, finalLR, updates, totalSteps):
+            let d = BoundedStepDecay.derive(lr: lr, finalLR: finalLR, updates: updates, totalSteps: totalSteps)
+            return [("gamma", d.gamma), ("step_size", Double(d.stepSize))]
+        case .onecycle(let p):
+            let initial = p.maxLR / p.divFactor
+            return [("initial_lr", initial), ("min_lr", initial / p.finalDivFactor)]
+        case let .inverseSqrt(_, warmupSteps, nil):
+            return [("timescale", Double(InverseSqrt.defaultTimescale(warmupSteps: warmupSteps)))]
+        case let .sequence(schedules, _):
+            return schedules.enumerated().flatMap { i, s in
+                s.derivedParameters.map { (name: "schedules[\(i)].\($0.name)", value: $0.value) }
+            }
+        case let .warmup(schedule, _, _):
+            return schedule.derivedParameters.map { (name: "schedule.\($0.name)", value: $0.value) }
+        default:
+            return []
+        }
+    }
+}

@@ -21,7 +21,10 @@ enum ActivationKernels<T: TrainerScalar> {
     static func forward(_ f: Activation, x: UnsafePointer<T>, y: UnsafeMutablePointer<T>, count: Int) {
         switch f {
         case .relu:
-            for i in 0..<count { y[i] = x[i] > 0 ? x[i] : 0 }
+            for i in 0..<count {
+                let v = x[i]
+                y[i] = v > 0 ? v : 0
+            }
         case .tanh:
             for i in 0..<count { y[i] = T.hyperbolicTangent(x[i]) }
         case .gelu:
@@ -38,7 +41,12 @@ enum ActivationKernels<T: TrainerScalar> {
                          count: Int) {
         switch f {
         case .relu:
-            for i in 0..<count { g[i] = x[i] > 0 ? g[i] : 0 }
+            // A multiply by the 0/1 mask, not a select: LLVM turns `v > 0 ? g : 0` into a conditional
+            // store of 0, which does not vectorise (2× slower trials).
+            for i in 0..<count {
+                let mask: T = x[i] > 0 ? 1 : 0
+                g[i] = g[i] * mask
+            }
         case .tanh:
             for i in 0..<count { g[i] = g[i] * (1 - y[i] * y[i]) }
         case .gelu:

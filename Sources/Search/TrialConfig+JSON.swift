@@ -5,7 +5,7 @@ import LRSchedules
 import Trainer
 
 extension TrialConfig {
-    /// The config as JSON, with every default written out; `TrialConfig.parse(JSONNode(json))` gives it back.
+    /// The config as JSON, with the defaults written out (`init` only when set); `TrialConfig.parse(JSONNode(json))` gives it back.
     public var json: JSONValue {
         let t = training, m = t.model, o = t.optimizer
         var model: [(String, JSONValue)] = [
@@ -16,8 +16,9 @@ extension TrialConfig {
             model += [("batch_norm_affine", .bool(m.batchNormAffine)), ("batch_norm_momentum", .number(m.batchNormMomentum)),
                       ("batch_norm_eps", .number(m.batchNormEps))]
         }
-        model += [("bias", .bool(m.bias)), ("init", .string(m.resolvedInitialization.rawValue)),
-                  ("freeze_output", .bool(m.freezeOutputLayer))]
+        model.append(("bias", .bool(m.bias)))
+        if let i = m.initialization { model.append(("init", .string(i.rawValue))) }
+        model.append(("freeze_output", .bool(m.freezeOutputLayer)))
         let task: [(String, JSONValue)] = [
             ("dataset", Self.json(dataset)), ("model", Self.object(model)),
             ("epochs", .number(Double(t.epochs))), ("batch_size", .number(Double(t.batchSize))),

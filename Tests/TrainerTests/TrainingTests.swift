@@ -96,6 +96,27 @@ struct TrainingTests {
         #expect(perStep.epochs.map(\.lr) == [0.8, 0.4, 0.2])
     }
 
+    /// Records what the loop feeds it; a metric-driven source (plateau) must get the validation loss
+    /// once per epoch even when the unit is `.step`.
+    final class Recorder: @unchecked Sendable {  // test-only; touched from the single training thread
+        var metrics: [Double?] = []
+    }
+    struct MetricSource: LRSource {
+        let recorder: Recorder
+        var learningRate: Double { 0.1 }
+        var needsMetric: Bool { true }
+        mutating func step(metric: Double?) { recorder.metrics.append(metric) }
+    }
+
+    @Test func metricSchedulesGetTheValidationLossOncePerEpoch() {
+        let data = Dataset(SyntheticSpec(.moons, n: 100).generate(), valFraction: 0.2)
+        let recorder = Recorder()
+        let config = TrainingConfig(model: ModelConfig(hidden: [4]), optimizer: OptimizerConfig(),
+                                    epochs: 3, batchSize: 32, scheduleUnit: .step)
+        let result = Trainer.run(config: config, dataset: data, schedule: MetricSource(recorder: recorder))
+        #expect(recorder.metrics == result.epochs.map { Optional($0.valLoss) })
+    }
+
     @Test func lastPartialBatchOfOneIsSkippedWithBatchNorm() {
         let config = TrainingConfig(model: ModelConfig(hidden: [4], batchNorm: true), optimizer: OptimizerConfig(),
                                     epochs: 1, batchSize: 8)

@@ -8,7 +8,7 @@ public enum LRSearch {
 
     /// Every subcommand, in the order `--help` lists them. Each lives in its own file.
     public static let commands: [CommandSpec] = [
-        ScheduleCommand.spec,
+        train, ScheduleCommand.spec, datasets, bench,
     ]
 
     static let overview = """

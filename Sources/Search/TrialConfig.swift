@@ -1,0 +1,113 @@
+// One trial's full configuration (the format of best.json and of `lrsearch train CONFIG`), parsed and written back.
+
+import JSON5
+import LRSchedules
+import Trainer
+
+/// Everything one training run needs: data, model, optimizer, schedule and seeds.
+///
+/// ```json5
+/// {
+///   seed: 0,                                   // trial seed: initialisation and shuffles (default 0)
+///   task: {
+///     dataset: "digits",                       // built-in | { csv: "x.csv", target: "label", task? }
+///                                              //          | { name: "spirals", n?, noise?, classes?, features?, seed? }
+///     model: { hidden: [128], activation: "relu", batch_norm: false },
+///     epochs: 20, batch_size: 64, val_fraction: 0.2, schedule_unit: "epoch", split_seed: 0,
+///   },
+///   optimizer: { kind: "sgd", momentum: 0.9, weight_decay: { mode: "coupled", lambda: 5e-4 } },
+///   schedule: { family: "cosine", lr: 0.1 },   // t_max etc. default to the run length
+/// }
+/// ```
+/// Defaults — task: `model` {hidden [128], relu, no BatchNorm}, `epochs` 20, `batch_size` 64,
+/// `val_fraction` 0.2, `schedule_unit` "epoch", `split_seed` 0. model: `batch_norm_affine` true,
+/// `batch_norm_momentum` 0.1, `batch_norm_eps` 1e-5, `bias` true, `init` he (xavier for tanh),
+/// `freeze_output` false. optimizer: `kind` sgd, `momentum` 0, `dampening` 0, `nesterov` false,
+/// `betas` [0.9, 0.999], `eps` 1e-8, `weight_decay` none (adamw: decoupled 0.01), `grad_clip` none.
+/// `weight_decay` may be a number: coupled for sgd/adam, decoupled for adamw.
+public struct TrialConfig: Sendable, Equatable {
+    public var dataset: DatasetSpec
+    public var valFraction: Double
+    public var splitSeed: UInt64
+    /// Model, optimizer, epochs, batch size, schedule unit and the trial seed.
+    public var training: TrainingConfig
+    public var schedule: ScheduleSpec
+
+    public init(dataset: DatasetSpec, valFraction: Double = 0.2, splitSeed: UInt64 = 0, training: TrainingConfig,
+                schedule: ScheduleSpec) {
+        self.dataset = dataset
+        self.valFraction = valFraction
+        self.splitSeed = splitSeed
+        self.training = training
+        self.schedule = schedule
+    }
+
+    /// The part of a config needed before the data is loaded.
+    public struct Task: Sendable, Equatable {
+        public var dataset: DatasetSpec
+        public var valFraction: Double
+        public var splitSeed: UInt64
+    }
+
+    /// Reads only `task.dataset`, `task.val_fraction` and `task.split_seed` (to load the data first).
+    public static func parseTask(_ node: JSONNode) throws(ConfigError) -> Task {
+        var root = try ObjectReader(node, path: "")
+        var t = try ObjectReader(try root.required("task"), path: "task")
+        let dataset = try parseDataset(try t.required("dataset"), path: "task.dataset")
+        let vf = try t.double("val_fraction") ?? 0.2
+        guard vf > 0 && vf < 1 else {
+            throw ConfigError(t.node("val_fraction"), path: "task.val_fraction", "must be in (0, 1), got \(JSONWriter.number(vf))")
+        }
+        return Task(dataset: dataset, valFraction: vf, splitSeed: try seed(&t, "split_seed"))
+    }
+
+    /// Parses a whole config. `trainRows` (the training split's size) gives step-unit schedules their
+    /// default run length, epochs × steps per epoch; without it a step-unit schedule must state its length.
+    public static func parse(_ node: JSONNode, trainRows: Int? = nil) throws(ConfigError) -> TrialConfig {
+        var root = try ObjectReader(node, path: "")
+        let trialSeed = try seed(&root, "seed")
+        let task = try parseTask(node)
+        var t = try ObjectReader(try root.required("task"), path: "task")
+        _ = t.node("dataset"); _ = t.node("val_fraction"); _ = t.node("split_seed")
+        let model = try parseModel(t.node("model"), path: "task.model")
+        let epochs = try positive(&t, "epochs", default: 20)
+        let batchSize = try positive(&t, "batch_size", default: 64)
+        if model.batchNorm && batchSize < 2 {
+            throw ConfigError(t.node("batch_size"), path: "task.batch_size", "must be >= 2 with batch_norm, got 1")
+        }
+        let unit = try t.choice("schedule_unit", as: ScheduleUnit.self) ?? .epoch
+        try t.finish(allowed: ["dataset", "model", "epochs", "batch_size", "val_fraction", "schedule_unit", "split_seed"])
+        let optimizer = try parseOptimizer(root.node("optimizer"), path: "optimizer")
+        var training = TrainingConfig(model: model, optimizer: optimizer, epochs: epochs, batchSize: batchSize,
+                                      scheduleUnit: unit, seed: trialSeed)
+        let total = unit == .epoch ? epochs : trainRows.map { epochs * training.stepsPerEpoch(trainRows: $0) }
+        let schedule = try ScheduleParser.parse(try root.required("schedule"), path: "schedule",
+                                                defaults: ScheduleDefaults(lr: nil, totalSteps: total))
+        try root.finish(allowed: ["seed", "task", "optimizer", "schedule"])
+        training.seed = trialSeed
+        return TrialConfig(dataset: task.dataset, valFraction: task.valFraction, splitSeed: task.splitSeed,
+                           training: training, schedule: schedule)
+    }
+
+    static func seed(_ r: inout ObjectReader, _ key: String) throws(ConfigError) -> UInt64 {
+        guard let v = try r.int(key) else { return 0 }
+        guard v >= 0 && v < 1 << 53 else {
+            throw ConfigError(r.node(key), path: r.path(key), "must be an integer in [0, 2^53), got \(v)")
+        }
+        return UInt64(v)
+    }
+
+    static func positive(_ r: inout ObjectReader, _ key: String, default value: Int) throws(ConfigError) -> Int {
+        guard let v = try r.int(key) else { return value }
+        guard v >= 1 else { throw ConfigError(r.node(key), path: r.path(key), "must be >= 1, got \(v)") }
+        return v
+    }
+
+    static func nonNegative(_ r: inout ObjectReader, _ key: String, default value: Double) throws(ConfigError) -> Double {
+        guard let v = try r.double(key) else { return value }
+        guard v >= 0 && v.isFinite else {
+            throw ConfigError(r.node(key), path: r.path(key), "must be a finite number >= 0, got \(JSONWriter.number(v))")
+        }
+        return v
+    }
+}

@@ -1,0 +1,229 @@
+// Matrix multiply in the three forms training needs: the naive reference and the SIMD, cache-blocked kernel.
+
+/// Which operand is transposed in `C (M, N) = op(A) · op(B)`; all matrices are row-major.
+///
+/// | form | A stored | B stored | used for |
+/// |---|---|---|---|
+/// | `nn` | (M, K) | (K, N) | forward: `Y = X·W` |
+/// | `tn` | (K, M) | (K, N) | weight gradient: `dW = Xᵀ·dY` |
+/// | `nt` | (M, K) | (N, K) | input gradient: `dX = dY·Wᵀ` |
+public enum GEMMForm: String, Sendable, CaseIterable {
+    case nn, tn, nt
+}
+
+/// The reference triple loop, `C (+)= op(A)·op(B)`, summing over k in order. Kept next to the fast
+/// kernel as the definition every test compares against.
+///
+/// - Parameters: `lda`, `ldb`, `ldc` are the row strides of the matrices as stored.
+public func matmulNaive<T: TrainerScalar>(
+    _ form: GEMMForm, m: Int, n: Int, k: Int,
+    a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+    c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool
+) {
+    for i in 0..<m {
+        for j in 0..<n {
+            var sum: T = accumulate ? c[i * ldc + j] : 0
+            for p in 0..<k {
+                let x = form == .tn ? a[p * lda + i] : a[i * lda + p]
+                let y = form == .nt ? b[j * ldb + p] : b[p * ldb + j]
+                sum += x * y
+            }
+            c[i * ldc + j] = sum
+        }
+    }
+}
+
+/// Array convenience for `matmulNaive`: returns C (M, N) = op(A)·op(B) with packed (unpadded) strides.
+public func matmulNaive<T: TrainerScalar>(_ form: GEMMForm, _ a: [T], _ b: [T], m: Int, n: Int, k: Int) -> [T] {
+    var c = [T](repeating: 0, count: m * n)
+    let lda = form == .tn ? m : k
+    let ldb = form == .nt ? k : n
+    a.withUnsafeBufferPointer { ap in
+        b.withUnsafeBufferPointer { bp in
+            c.withUnsafeMutableBufferPointer { cp in
+                guard let a = ap.baseAddress, let b = bp.baseAddress, let c = cp.baseAddress else { return }
+                matmulNaive(form, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: n, accumulate: false)
+            }
+        }
+    }
+    return c
+}
+
+/// The fast GEMM: `C (+)= op(A)·op(B)` for the three `GEMMForm`s, single-threaded.
+///
+/// Blocking (Goto/BLIS style): k in blocks of `kc` = 256; for each block, B's rows are packed into
+/// panels of `nr` = 16 columns (k-major, zero-padded at the right edge) so the micro-kernel reads
+/// them contiguously; rows of C go in blocks of `mc` = 96 (A's block stays in L2), and the 6×16
+/// micro-kernel holds its tile of C in twelve `SIMD8` accumulators, broadcasting one element of A per
+/// row and fusing multiply-adds over the k block. A is read in place through a (row, column) stride
+/// pair, which covers both `nn`/`nt` (row-major A) and `tn` (A stored transposed). Edge tiles repeat
+/// the last valid row of A and store only the valid part of the tile.
+///
+/// The packing buffer is the only memory; `reserve(k:n:)` sizes it once, so steady-state calls allocate
+/// nothing.
+public struct GEMM<T: TrainerScalar>: Sendable {
+    static var mr: Int { 6 }
+    static var nr: Int { 16 }
+    static var kc: Int { 256 }
+    static var mc: Int { 96 }
+
+    private var packed: [T] = []
+
+    public init() {}
+
+    /// Makes room for products with inner dimension up to `k` and up to `n` columns.
+    public mutating func reserve(k: Int, n: Int) {
+        let need = Swift.min(k, Self.kc) * ((n + Self.nr - 1) / Self.nr) * Self.nr
+        if packed.count < need { packed = [T](repeating: 0, count: need) }
+    }
+
+    /// `C (M, N) = op(A)·op(B)`, or `C += op(A)·op(B)` when `accumulate`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public mutating func multiply(
+        _ form: GEMMForm, m: Int, n: Int, k: Int,
+        a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+        c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool
+    ) {
+        guard m > 0, n > 0 else { return }
+        if k == 0 {
+            if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+            return
+        }
+        reserve(k: k, n: n)
+        let (ars, acs) = form == .tn ? (1, lda) : (lda, 1)
+        let panels = (n + Self.nr - 1) / Self.nr
+        packed.withUnsafeMutableBufferPointer { pb in
+            guard let pack = pb.baseAddress else { return }
+            var p0 = 0
+            while p0 < k {
+                let kb = Swift.min(Self.kc, k - p0)
+                Self.packB(form, b: b, ldb: ldb, n: n, p0: p0, kb: kb, into: pack)
+                let overwrite = p0 == 0 && !accumulate
+                var i0 = 0
+                while i0 < m {
+                    let ib = Swift.min(Self.mc, m - i0)
+                    for panel in 0..<panels {
+                        let j0 = panel * Self.nr
+                        let bp = UnsafePointer(pack + panel * kb * Self.nr)
+                        var ir = i0
+                        while ir < i0 + ib {
+                            let rows = Swift.min(Self.mr, i0 + ib - ir)
+                            Self.kernel(kb: kb, a: a + ir * ars + p0 * acs, ars: ars, acs: acs, rows: rows, b: bp,
+                                        c: c + ir * ldc + j0, ldc: ldc, cols: Swift.min(Self.nr, n - j0),
+                                        overwrite: overwrite)
+                            ir += Self.mr
+                        }
+                    }
+                    i0 += ib
+                }
+                p0 += kb
+            }
+        }
+    }
+
+    /// Packs rows `p0..<p0+kb` of op(B) (kb × n) into panels of 16 columns: panel q holds, for each
+    /// p, the 16 values op(B)[p, 16q ..< 16q+16], zero beyond column n.
+    @inline(__always)
+    static func packB(_ form: GEMMForm, b: UnsafePointer<T>, ldb: Int, n: Int, p0: Int, kb: Int,
+                      into pack: UnsafeMutablePointer<T>) {
+        var dst = pack
+        var j0 = 0
+        while j0 < n {
+            let w = Swift.min(nr, n - j0)
+            if form == .nt {
+                // op(B)[p, j] = B[j, p]: B is (N, K).
+                for p in 0..<kb {
+                    for jj in 0..<w { dst[p * nr + jj] = b[(j0 + jj) * ldb + p0 + p] }
+                    for jj in w..<nr { dst[p * nr + jj] = 0 }
+                }
+            } else {
+                for p in 0..<kb {
+                    let src = b + (p0 + p) * ldb + j0
+                    if w == nr {
+                        (dst + p * nr).update(from: src, count: nr)
+                    } else {
+                        for jj in 0..<w { dst[p * nr + jj] = src[jj] }
+                        for jj in w..<nr { dst[p * nr + jj] = 0 }
+                    }
+                }
+            }
+            dst += kb * nr
+            j0 += nr
+        }
+    }
+
+    /// The 6×16 micro-kernel: `C[0..<rows, 0..<cols] (+)= Σ_p A[r, p]·Bpanel[p, 0..<16]`.
+    /// `A[r, p]` is at `a + r·ars + p·acs`; `b` is a packed panel (kb × 16, contiguous).
+    @inline(__always)
+    static func kernel(kb: Int, a: UnsafePointer<T>, ars: Int, acs: Int, rows: Int, b: UnsafePointer<T>,
+                       c: UnsafeMutablePointer<T>, ldc: Int, cols: Int, overwrite: Bool) {
+        // Rows past the edge read the last valid row again; their results are never stored.
+        let a0 = a
+        let a1 = a + Swift.min(1, rows - 1) * ars
+        let a2 = a + Swift.min(2, rows - 1) * ars
+        let a3 = a + Swift.min(3, rows - 1) * ars
+        let a4 = a + Swift.min(4, rows - 1) * ars
+        let a5 = a + Swift.min(5, rows - 1) * ars
+        var c00 = SIMD8<T>(), c01 = SIMD8<T>(), c10 = SIMD8<T>(), c11 = SIMD8<T>()
+        var c20 = SIMD8<T>(), c21 = SIMD8<T>(), c30 = SIMD8<T>(), c31 = SIMD8<T>()
+        var c40 = SIMD8<T>(), c41 = SIMD8<T>(), c50 = SIMD8<T>(), c51 = SIMD8<T>()
+        var bp = b
+        var off = 0
+        for _ in 0..<kb {
+            let b0 = load(bp), b1 = load(bp + 8)
+            var x = SIMD8<T>(repeating: a0[off])
+            c00.addProduct(x, b0); c01.addProduct(x, b1)
+            x = SIMD8<T>(repeating: a1[off])
+            c10.addProduct(x, b0); c11.addProduct(x, b1)
+            x = SIMD8<T>(repeating: a2[off])
+            c20.addProduct(x, b0); c21.addProduct(x, b1)
+            x = SIMD8<T>(repeating: a3[off])
+            c30.addProduct(x, b0); c31.addProduct(x, b1)
+            x = SIMD8<T>(repeating: a4[off])
+            c40.addProduct(x, b0); c41.addProduct(x, b1)
+            x = SIMD8<T>(repeating: a5[off])
+            c50.addProduct(x, b0); c51.addProduct(x, b1)
+            bp += nr
+            off += acs
+        }
+        if rows == mr && cols == nr {
+            store(c00, c01, to: c, overwrite: overwrite)
+            store(c10, c11, to: c + ldc, overwrite: overwrite)
+            store(c20, c21, to: c + 2 * ldc, overwrite: overwrite)
+            store(c30, c31, to: c + 3 * ldc, overwrite: overwrite)
+            store(c40, c41, to: c + 4 * ldc, overwrite: overwrite)
+            store(c50, c51, to: c + 5 * ldc, overwrite: overwrite)
+            return
+        }
+        storeEdge(c00, c01, to: c, cols: cols, overwrite: overwrite)
+        if rows > 1 { storeEdge(c10, c11, to: c + ldc, cols: cols, overwrite: overwrite) }
+        if rows > 2 { storeEdge(c20, c21, to: c + 2 * ldc, cols: cols, overwrite: overwrite) }
+        if rows > 3 { storeEdge(c30, c31, to: c + 3 * ldc, cols: cols, overwrite: overwrite) }
+        if rows > 4 { storeEdge(c40, c41, to: c + 4 * ldc, cols: cols, overwrite: overwrite) }
+        if rows > 5 { storeEdge(c50, c51, to: c + 5 * ldc, cols: cols, overwrite: overwrite) }
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<T>) -> SIMD8<T> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<T>.self)
+    }
+
+    @inline(__always)
+    static func store(_ lo: SIMD8<T>, _ hi: SIMD8<T>, to p: UnsafeMutablePointer<T>, overwrite: Bool) {
+        let raw = UnsafeMutableRawPointer(p)
+        if overwrite {
+            raw.storeBytes(of: lo, as: SIMD8<T>.self)
+            raw.storeBytes(of: hi, toByteOffset: 8 * MemoryLayout<T>.stride, as: SIMD8<T>.self)
+        } else {
+            raw.storeBytes(of: load(p) + lo, as: SIMD8<T>.self)
+            raw.storeBytes(of: load(p + 8) + hi, toByteOffset: 8 * MemoryLayout<T>.stride, as: SIMD8<T>.self)
+        }
+    }
+
+    @inline(__always)
+    static func storeEdge(_ lo: SIMD8<T>, _ hi: SIMD8<T>, to p: UnsafeMutablePointer<T>, cols: Int, overwrite: Bool) {
+        for j in 0..<Swift.min(cols, 8) { p[j] = overwrite ? lo[j] : p[j] + lo[j] }
+        if cols > 8 { for j in 8..<cols { p[j] = overwrite ? hi[j - 8] : p[j] + hi[j - 8] } }
+    }
+}

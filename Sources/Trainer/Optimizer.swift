@@ -1,0 +1,145 @@
+// SGD (momentum, dampening, Nesterov), Adam and AdamW with PyTorch's update rules, weight decay modes and clipping.
+
+/// How weight decay enters the update (λ per optimizer step; η is the LR of the step).
+///
+/// ```
+/// none
+/// coupled(λ):    g ← g + λ·θ                    (PyTorch SGD/Adam `weight_decay`: L2 in the gradient)
+/// decoupled(λ):  θ ← (1 − η·λ)·θ, then the update (PyTorch AdamW `weight_decay`; shrink scales with η)
+/// new(λnew):     θ ← (1 − λnew)·θ − η·update     (Li & Arora's reparameterisation; shrink independent of η)
+/// ```
+public enum WeightDecay: Sendable, Equatable {
+    case none
+    case coupled(Double)
+    case decoupled(Double)
+    case new(Double)
+}
+
+/// An optimizer's hyperparameters (everything but the LR, which comes from the schedule each step).
+public struct OptimizerConfig: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
+        case sgd, adam, adamw
+    }
+    public var kind: Kind
+    /// SGD: PyTorch `momentum`, `dampening`, `nesterov`.
+    public var momentum: Double
+    public var dampening: Double
+    public var nesterov: Bool
+    /// Adam/AdamW: `betas` and `eps`.
+    public var beta1: Double
+    public var beta2: Double
+    public var eps: Double
+    public var weightDecay: WeightDecay
+    /// Leaves biases and BatchNorm γ, β out of weight decay.
+    public var exemptBiasAndNorm: Bool
+    /// Rescales the gradient to this global L2 norm when it is larger (PyTorch `clip_grad_norm_`).
+    public var gradClip: Double?
+
+    public init(kind: Kind = .sgd, momentum: Double = 0, dampening: Double = 0, nesterov: Bool = false,
+                beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8, weightDecay: WeightDecay = .none,
+                exemptBiasAndNorm: Bool = false, gradClip: Double? = nil) {
+        self.kind = kind
+        self.momentum = momentum
+        self.dampening = dampening
+        self.nesterov = nesterov
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.weightDecay = weightDecay
+        self.exemptBiasAndNorm = exemptBiasAndNorm
+        self.gradClip = gradClip
+    }
+}
+
+/// The optimizer state (momentum buffer, or Adam's two moments and step count) over a flat parameter
+/// vector, and the update rule.
+///
+/// SGD, exactly `torch.optim.SGD` (b is the momentum buffer, μ the momentum, τ the dampening):
+/// ```
+/// d = g (+ λθ if coupled)
+/// b = d on the first step (unless an initial buffer was set), else b = μ·b + (1 − τ)·d
+/// d = d + μ·b if nesterov, else b
+/// θ ← shrink(θ) − η·d
+/// ```
+/// Adam/AdamW, exactly `torch.optim.Adam`/`AdamW` (t counts steps from 1):
+/// ```
+/// m = β₁m + (1 − β₁)d      v = β₂v + (1 − β₂)d²
+/// θ ← shrink(θ) − (η/(1 − β₁ᵗ)) · m / (√v/√(1 − β₂ᵗ) + ε)
+/// ```
+/// `shrink` is (1 − ηλ) for decoupled decay, (1 − λnew) for new, 1 otherwise (see `WeightDecay`).
+/// Frozen segments are skipped; the gradient clip uses the trainable segments only.
+public struct Optimizer<T: TrainerScalar>: Sendable {
+    public let config: OptimizerConfig
+    /// SGD momentum buffer, or Adam's first moment.
+    public private(set) var first: [T]
+    /// Adam's second moment (empty for SGD).
+    public private(set) var second: [T]
+    public private(set) var steps = 0
+    private var bufferStarted = false
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public init(config: OptimizerConfig, parameterCount: Int) {
+        self.config = config
+        let stateful = config.kind != .sgd || config.momentum != 0
+        first = [T](repeating: 0, count: stateful ? parameterCount : 0)
+        second = [T](repeating: 0, count: config.kind == .sgd ? 0 : parameterCount)
+    }
+
+    /// Sets the SGD momentum buffer before the first step, so the first step is b = μ·b₀ + (1 − τ)·d
+    /// rather than b = d (the ExpLR equivalence starts from b₀ = −((1 − α)/(αη))·θ₀).
+    public mutating func setMomentumBuffer(_ values: [T]) {
+        precondition(config.kind == .sgd && config.momentum != 0, "only SGD with momentum has a buffer")
+        precondition(values.count == first.count, "buffer has \(values.count) values, expected \(first.count)")
+        first = values
+        bufferStarted = true
+    }
+
+    /// The global L2 norm of the trainable gradients.
+    public static func gradientNorm(_ gradients: [T], segments: [ParameterSegment]) -> Double {
+        var sum = 0.0
+        for s in segments where s.trainable {
+            for i in s.range { sum += Double(gradients[i]) * Double(gradients[i]) }
+        }
+        return sum.squareRoot()
+    }
+
+    /// One update of `parameters` from `gradients` with learning rate `lr`. Clipping, if configured,
+    /// rescales `gradients` in place first: g ← g · min(1, c/(‖g‖ + 1e-6)).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public mutating func step(parameters: inout [T], gradients: inout [T], segments: [ParameterSegment], lr: Double) {
+        if let clip = config.gradClip {
+            let norm = Self.gradientNorm(gradients, segments: segments)
+            let coefficient = clip / (norm + 1e-6)
+            if coefficient < 1 {
+                let f = T(coefficient)
+                for s in segments where s.trainable { for i in s.range { gradients[i] *= f } }
+            }
+        }
+        steps += 1
+        let started = bufferStarted
+        bufferStarted = true
+        parameters.withUnsafeMutableBufferPointer { pb in
+            gradients.withUnsafeBufferPointer { gb in
+                first.withUnsafeMutableBufferPointer { mb in
+                    second.withUnsafeMutableBufferPointer { vb in
+                        guard let p = pb.baseAddress, let g = gb.baseAddress else { return }
+                        for s in segments where s.trainable {
+                            let decays = !(config.exemptBiasAndNorm && s.kind != .weight)
+                            let rule = UpdateRule<T>(config, lr: lr, step: steps, decays: decays, started: started)
+                            let (lo, count) = (s.range.lowerBound, s.range.count)
+                            if config.kind == .sgd {
+                                // An empty array may still have a (dangling) base address: decide by config.
+                                let buffer = config.momentum != 0 ? mb.baseAddress.map { $0 + lo } : nil
+                                rule.sgd(p + lo, g + lo, buffer, count: count)
+                            } else if let m = mb.baseAddress, let v = vb.baseAddress {
+                                rule.adam(p + lo, g + lo, m + lo, v + lo, count: count)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

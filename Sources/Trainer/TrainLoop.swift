@@ -1,0 +1,142 @@
+// The training loop: seeded shuffles, mini-batch steps with the scheduled LR, validation, divergence and pruning.
+
+/// Runs trials. Everything a run touches is created inside `run` from its arguments (one RNG seeded
+/// with `config.seed`, the model, the optimizer), so concurrent runs share only the read-only dataset,
+/// and the same config, data and seed give bit-identical metrics (timings aside).
+public enum Trainer {
+    /// Trains in Float32 (the fast path).
+    public static func run(
+        config: TrainingConfig, dataset: Dataset, schedule: any LRSource,
+        onEpoch: (EpochMetrics) -> EpochDecision = { _ in .continue }
+    ) -> TrainingResult {
+        run(Float.self, config: config, dataset: dataset, schedule: schedule, onEpoch: onEpoch)
+    }
+
+    /// Trains in precision `T`.
+    ///
+    /// Each epoch: shuffle the training rows with the trial RNG; for each mini-batch, forward in
+    /// training mode, loss (batch mean), backward, one optimizer step with `schedule.learningRate`, and
+    /// `schedule.step()` when the unit is `.step`; then evaluate on the validation rows (BatchNorm in
+    /// evaluation mode), record the metrics, and step the schedule when the unit is `.epoch` (a
+    /// schedule that needs a metric is stepped here with the validation loss, whatever the unit).
+    ///
+    /// The run ends `diverged` as soon as a step's loss is NaN or infinite, or an epoch's train or
+    /// validation loss is not finite or its train loss exceeds `divergenceFactor` × the first epoch's;
+    /// `pruned` when `onEpoch` returns `.stop` before the last epoch; `ok` otherwise.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func run<T: TrainerScalar>(
+        _ precision: T.Type, config: TrainingConfig, dataset: Dataset, schedule: any LRSource,
+        onEpoch: (EpochMetrics) -> EpochDecision = { _ in .continue }
+    ) -> TrainingResult {
+        precondition(config.batchSize >= 1 && config.epochs >= 0, "validate the config before running it")
+        let clock = ContinuousClock()
+        let runStart = clock.now
+        var rng = SplitMix64(seed: config.seed)
+        var model = MLP<T>(inputs: dataset.features, outputs: dataset.outputs, config: config.model,
+                           maxBatch: config.batchSize, using: &rng)
+        var optimizer = Optimizer<T>(config: config.optimizer, parameterCount: model.parameterCount)
+        var schedule = schedule
+        let trainX = dataset.train.x.map { T($0) }, trainY = dataset.train.y.map { T($0) }
+        let valX = dataset.validation.x.map { T($0) }, valY = dataset.validation.y.map { T($0) }
+        let n = dataset.train.count, d = dataset.features, w = dataset.targetWidth
+        let loss = dataset.task.loss
+        let stepsPerEpoch = config.stepsPerEpoch(trainRows: n)
+        var order = Array(0..<n)
+        var history: [EpochMetrics] = []
+        var status = TrialStatus.ok
+        var steps = 0
+        var firstLoss: Double?
+
+        for epoch in 1...max(config.epochs, 1) where config.epochs > 0 {
+            let epochStart = clock.now
+            rng.shuffle(&order)
+            let epochLR = schedule.learningRate
+            var lossSum = 0.0, rows = 0
+            var stepFailed = false
+            for s in 0..<stepsPerEpoch {
+                let lo = s * config.batchSize
+                let b = min(config.batchSize, n - lo)
+                gather(into: &model, rows: order[lo..<(lo + b)], x: trainX, y: trainY, features: d, width: w)
+                model.forward(rows: b, training: true)
+                let (sum, _) = model.loss(loss, rows: b, gradient: true)
+                lossSum += sum
+                rows += b
+                if !sum.isFinite { stepFailed = true; break }
+                model.backward(rows: b)
+                optimizer.step(parameters: &model.parameters, gradients: &model.gradients,
+                               segments: model.segments, lr: schedule.learningRate)
+                steps += 1
+                if config.scheduleUnit == .step && !schedule.needsMetric { schedule.step(metric: nil) }
+            }
+            let trainLoss = lossSum / Double(max(rows, 1))
+            var (valLoss, valAccuracy) = evaluate(&model, x: valX, y: valY, rows: dataset.validation.count,
+                                                  features: d, width: w, loss: loss)
+            if dataset.validation.count == 0 { valLoss = trainLoss }
+            let metrics = EpochMetrics(epoch: epoch, lr: epochLR, trainLoss: trainLoss, valLoss: valLoss,
+                                       valAccuracy: dataset.task.isClassification ? valAccuracy : nil,
+                                       seconds: seconds(clock.now - epochStart))
+            history.append(metrics)
+            let reference = firstLoss ?? trainLoss
+            firstLoss = reference
+            if stepFailed || !trainLoss.isFinite || !valLoss.isFinite
+                || trainLoss > config.divergenceFactor * reference {
+                status = .diverged
+                break
+            }
+            if schedule.needsMetric {
+                schedule.step(metric: valLoss)
+            } else if config.scheduleUnit == .epoch {
+                schedule.step(metric: nil)
+            }
+            if onEpoch(metrics) == .stop && epoch < config.epochs {
+                status = .pruned
+                break
+            }
+        }
+        return TrainingResult(status: status, epochs: history, steps: steps, seconds: seconds(clock.now - runStart))
+    }
+
+    /// Copies the rows `indices` of (x, y) into the model's input and target buffers.
+    @_specialize(where T == Float, I == Range<Int>)
+    @_specialize(where T == Float, I == ArraySlice<Int>)
+    static func gather<T: TrainerScalar, I: Collection<Int>>(into model: inout MLP<T>, rows indices: I, x: [T], y: [T],
+                                         features d: Int, width w: Int) {
+        model.withInputAndTargets { xb, yb in
+            x.withUnsafeBufferPointer { xs in
+                y.withUnsafeBufferPointer { ys in
+                    guard let xi = xb.baseAddress, let yi = yb.baseAddress,
+                          let xsrc = xs.baseAddress, let ysrc = ys.baseAddress else { return }
+                    for (r, i) in indices.enumerated() {
+                        (xi + r * d).update(from: xsrc + i * d, count: d)
+                        (yi + r * w).update(from: ysrc + i * w, count: w)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Mean loss and accuracy over `rows` rows in evaluation mode, in chunks of the model's batch size.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func evaluate<T: TrainerScalar>(_ model: inout MLP<T>, x: [T], y: [T], rows: Int, features d: Int,
+                                           width w: Int, loss: LossKind) -> (loss: Double, accuracy: Double) {
+        guard rows > 0 else { return (.nan, .nan) }
+        var total = 0.0, correct = 0
+        var lo = 0
+        while lo < rows {
+            let b = min(model.maxBatch, rows - lo)
+            gather(into: &model, rows: lo..<(lo + b), x: x, y: y, features: d, width: w)
+            model.forward(rows: b, training: false)
+            let (sum, right) = model.loss(loss, rows: b, gradient: false)
+            total += sum
+            correct += right
+            lo += b
+        }
+        return (total / Double(rows), Double(correct) / Double(rows))
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}

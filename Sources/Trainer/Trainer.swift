@@ -1,1 +1,0 @@
-// Numerics, layers, optimizers, datasets and the training loop (see Package.swift for the layout).

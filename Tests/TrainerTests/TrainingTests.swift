@@ -1,0 +1,131 @@
+// The training loop end to end: learning on real and synthetic data, determinism, divergence and pruning.
+
+import Testing
+import TestSupport
+import Trainer
+
+struct TrainingTests {
+    static func digits() throws -> Dataset {
+        Dataset(try DatasetSpec.builtin("digits").load(), valFraction: 0.2, splitSeed: 0)
+    }
+
+    /// The bar, run in full: the trainer target is optimised in debug builds too (Package.swift),
+    /// so 30 epochs of digits take well under a second.
+    @Test func digitsHidden128Reaches95PercentIn30Epochs() throws {
+        let config = TrainingConfig(model: ModelConfig(hidden: [128]), optimizer: OptimizerConfig(momentum: 0.9),
+                                    epochs: 30, batchSize: 64, seed: 1)
+        let result = Trainer.run(config: config, dataset: try Self.digits(), schedule: ConstantLR(0.05))
+        #expect(result.status == .ok)
+        #expect(result.epochs.count == 30)
+        let accuracy = try #require(result.finalValAccuracy)
+        #expect(accuracy >= 0.95, "val accuracy \(accuracy)")
+    }
+
+    @Test func spiralsAreLearnedByTwoHiddenLayers() {
+        let data = Dataset(SyntheticSpec(.spirals, n: 600, noise: 0.1).generate(), valFraction: 0.2)
+        let config = TrainingConfig(model: ModelConfig(hidden: [64, 64]), optimizer: OptimizerConfig(kind: .adam),
+                                    epochs: 150, batchSize: 32, seed: 3)
+        let result = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.01))
+        let accuracy = result.finalValAccuracy ?? 0
+        #expect(accuracy >= 0.9, "spirals val accuracy \(accuracy)")
+    }
+
+    @Test func regressionReducesMSETenfold() throws {
+        let data = Dataset(SyntheticSpec(.teacher, n: 1000, noise: 0.05).generate(), valFraction: 0.2)
+        let config = TrainingConfig(model: ModelConfig(hidden: [64], activation: .tanh),
+                                    optimizer: OptimizerConfig(kind: .adam), epochs: 60, batchSize: 32, seed: 0)
+        let result = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.003))
+        // Baselines: the MSE of the best constant (the variance of the validation targets), and the mean
+        // train loss of the first epoch (which starts from the untrained network).
+        let y = data.validation.y.map(Double.init)
+        let mean = y.reduce(0, +) / Double(y.count)
+        let variance = y.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(y.count)
+        let first = try #require(result.epochs.first?.trainLoss), last = try #require(result.finalValLoss)
+        #expect(result.finalValAccuracy == nil)
+        #expect(last * 10 <= variance, "val MSE \(last), target variance \(variance)")
+        #expect(last * 10 <= first, "first-epoch train MSE \(first) → final val MSE \(last)")
+    }
+
+    @Test func sameSeedGivesBitIdenticalRuns() throws {
+        let data = try Self.digits()
+        var config = TrainingConfig(model: ModelConfig(hidden: [32], batchNorm: true),
+                                    optimizer: OptimizerConfig(momentum: 0.9, nesterov: true, weightDecay: .new(1e-4)),
+                                    epochs: 3, batchSize: 50, seed: 9)
+        let a = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.1))
+        let b = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.1))
+        func numbers(_ r: TrainingResult) -> [[Double]] {
+            r.epochs.map { [$0.lr, $0.trainLoss, $0.valLoss, $0.valAccuracy ?? -1] }
+        }
+        #expect(numbers(a) == numbers(b))
+        config.seed = 10
+        let c = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.1))
+        #expect(numbers(a) != numbers(c))
+    }
+
+    @Test func hugeLearningRateEndsDivergedWithoutCrashing() throws {
+        let config = TrainingConfig(model: ModelConfig(hidden: [64]), optimizer: OptimizerConfig(momentum: 0.9),
+                                    epochs: 10, batchSize: 64, seed: 0)
+        let result = Trainer.run(config: config, dataset: try Self.digits(), schedule: ConstantLR(100))
+        #expect(result.status == .diverged)
+        #expect(result.epochs.count < 10)
+    }
+
+    @Test func callbackStopPrunesTheTrial() throws {
+        let config = TrainingConfig(model: ModelConfig(hidden: [16]), optimizer: OptimizerConfig(),
+                                    epochs: 5, batchSize: 64, seed: 0)
+        var seen: [Int] = []
+        let result = Trainer.run(config: config, dataset: try Self.digits(), schedule: ConstantLR(0.1)) { m in
+            seen.append(m.epoch)
+            return m.epoch == 2 ? .stop : .continue
+        }
+        #expect(result.status == .pruned)
+        #expect(seen == [1, 2])
+        #expect(result.epochs.count == 2)
+    }
+
+    @Test func scheduleIsSteppedPerEpochOrPerStep() {
+        let data = Dataset(SyntheticSpec(.moons, n: 100).generate(), valFraction: 0.2)
+        // 80 training rows, batch 32 → 3 steps per epoch (32, 32, 16).
+        var config = TrainingConfig(model: ModelConfig(hidden: [4]), optimizer: OptimizerConfig(),
+                                    epochs: 3, batchSize: 32, scheduleUnit: .epoch)
+        let perEpoch = Trainer.run(config: config, dataset: data, schedule: HalvingLR(base: 0.8, every: 1))
+        #expect(perEpoch.epochs.map(\.lr) == [0.8, 0.4, 0.2])
+        #expect(perEpoch.steps == 9)
+        config.scheduleUnit = .step
+        let perStep = Trainer.run(config: config, dataset: data, schedule: HalvingLR(base: 0.8, every: 3))
+        #expect(perStep.epochs.map(\.lr) == [0.8, 0.4, 0.2])
+    }
+
+    /// Records what the loop feeds it; a metric-driven source (plateau) must get the validation loss
+    /// once per epoch even when the unit is `.step`.
+    final class Recorder: @unchecked Sendable {  // test-only; touched from the single training thread
+        var metrics: [Double?] = []
+    }
+    struct MetricSource: LRSource {
+        let recorder: Recorder
+        var learningRate: Double { 0.1 }
+        var needsMetric: Bool { true }
+        mutating func step(metric: Double?) { recorder.metrics.append(metric) }
+    }
+
+    @Test func metricSchedulesGetTheValidationLossOncePerEpoch() {
+        let data = Dataset(SyntheticSpec(.moons, n: 100).generate(), valFraction: 0.2)
+        let recorder = Recorder()
+        let config = TrainingConfig(model: ModelConfig(hidden: [4]), optimizer: OptimizerConfig(),
+                                    epochs: 3, batchSize: 32, scheduleUnit: .step)
+        let result = Trainer.run(config: config, dataset: data, schedule: MetricSource(recorder: recorder))
+        #expect(recorder.metrics == result.epochs.map { Optional($0.valLoss) })
+    }
+
+    @Test func lastPartialBatchOfOneIsSkippedWithBatchNorm() {
+        let config = TrainingConfig(model: ModelConfig(hidden: [4], batchNorm: true), optimizer: OptimizerConfig(),
+                                    epochs: 1, batchSize: 8)
+        #expect(config.stepsPerEpoch(trainRows: 17) == 2)
+        #expect(config.stepsPerEpoch(trainRows: 18) == 3)
+        let data = Dataset(SyntheticSpec(.blobs, n: 20).generate(), valFraction: 0.2)  // 7+7+6 rows, 1 of each class to val
+        #expect(data.train.count == 17)
+        let result = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.1))
+        #expect(result.status == .ok)
+        #expect(result.steps == 2)
+    }
+}

@@ -166,7 +166,7 @@ public struct ObjectReader {
 
     /// An integer value (a number with no fraction, within Int's range).
     public static func int(_ n: JSONNode, path: String) throws(ConfigError) -> Int {
-        guard case .number(let x) = n.value, x.isFinite, x == x.rounded(), abs(x) < 9e15 else {
+        guard case .number(let x) = n.value, x.isFinite, x == x.rounded(), abs(x) <= 9_007_199_254_740_992 else {
             throw ConfigError(n, path: path, "expected an integer, got \(describe(n.value))")
         }
         return Int(x)

@@ -30,7 +30,7 @@ public struct RankedTable: Sendable {
         var status = e.state.rawValue
         if e.state == .pruned, let n = last?.epoch { status += "@\(n)" }
         return [String(e.rank), String(e.index), r.family, scheduleSummary(r.config), baseLR(r.config),
-                weightDecay(r.config), objectiveText, trainLoss, accuracy, status, String(format: "%.1f", e.seconds)]
+                weightDecay(r.config), objectiveText, trainLoss, accuracy, status, formatSeconds(e.seconds)]
     }
 
     /// Aligned columns for a terminal: numbers right-aligned, text left-aligned.
@@ -90,6 +90,9 @@ public struct RankedTable: Sendable {
         }
     }
 }
+
+/// Seconds with two decimals below 10 s, one above: 0.08, 3.25, 42.1.
+public func formatSeconds(_ s: Double) -> String { String(format: s < 10 ? "%.2f" : "%.1f", s) }
 
 /// Four significant digits, without trailing zeros: 0.1234, 1.5e-05, 12, nan.
 public func formatNumber(_ x: Double, digits: Int = 4) -> String {

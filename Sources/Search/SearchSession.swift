@@ -63,7 +63,7 @@ public final class SearchSession: Sendable {
         var overrides: [(String, JSONValue)] = []
         if let t = options.trials { overrides.append(("trials", .number(Double(t)))) }
         if let e = options.epochs {
-            spec.task.template.value = Self.setting(spec.task.template.value, key: "epochs", to: .number(Double(e)))
+            spec = spec.overriding(epochs: e)
             overrides.append(("epochs", .number(Double(e))))
         }
         if let s = options.seed {
@@ -140,15 +140,5 @@ public final class SearchSession: Sendable {
         }
         let hex = String(h, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
-    }
-
-    static func setting(_ object: JSONValue, key: String, to value: JSONValue) -> JSONValue {
-        guard case .object(var members) = object else { return object }
-        if let i = members.firstIndex(where: { $0.key == key }) {
-            members[i].value = JSONNode(value, at: members[i].value.location)
-        } else {
-            members.append(JSONMember(key: key, value: JSONNode(value)))
-        }
-        return .object(members)
     }
 }

@@ -152,6 +152,21 @@ public struct SearchSpec: Sendable, Equatable {
         return v
     }
 
+    /// The spec with every trial's epochs set to `epochs` (the `--epochs` override).
+    public func overriding(epochs: Int) -> SearchSpec {
+        var copy = self
+        if case .object(var members) = task.template.value {
+            let node = JSONNode(.number(Double(epochs)))
+            if let i = members.firstIndex(where: { $0.key == "epochs" }) {
+                members[i].value = node
+            } else {
+                members.append(JSONMember(key: "epochs", value: node))
+            }
+            copy.task.template.value = .object(members)
+        }
+        return copy
+    }
+
     /// The parameters every trial samples whatever its family: task, optimizer and base LR.
     public var commonParameters: [Parameter] { task.parameters + optimizer.parameters + lr.parameters }
 }

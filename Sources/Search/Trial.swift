@@ -146,9 +146,14 @@ extension SearchSpec {
         var schedule = space.template.instantiate(point.family)
         if case .object(var members) = schedule.value {
             let lrKey = Self.baseLRKey(family: space.family)
+            let at = members.firstIndex { $0.key == "family" }.map { $0 + 1 } ?? 0
             if !members.contains(where: { $0.key == lrKey }) {
-                let at = members.firstIndex { $0.key == "family" }.map { $0 + 1 } ?? 0
                 members.insert(JSONMember(key: lrKey, value: lrNode), at: at)
+            }
+            // Smith (2015): base_lr between max_lr/4 and max_lr/3; a cyclic entry without one gets max_lr/4.
+            if space.family == "cyclic", !members.contains(where: { $0.key == "base_lr" }),
+               let i = members.firstIndex(where: { $0.key == "max_lr" }), case .number(let peak) = members[i].value.value {
+                members.insert(JSONMember(key: "base_lr", value: JSONNode(.number(peak / 4), at: members[i].value.location)), at: at)
             }
             schedule.value = .object(members)
         }
@@ -161,7 +166,8 @@ extension SearchSpec {
     }
 
     /// The schedule parameter that the spec's base `lr` fills: `max_lr` for the families whose
-    /// peak is their defining LR (cyclic, onecycle), `lr` for the rest.
+    /// peak is their defining LR (cyclic, onecycle), `lr` for the rest. A cyclic entry that sets no
+    /// `base_lr` cycles between max_lr/4 and max_lr.
     static func baseLRKey(family: String) -> String {
         family == "onecycle" || family == "cyclic" ? "max_lr" : "lr"
     }

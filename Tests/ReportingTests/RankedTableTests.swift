@@ -39,9 +39,9 @@ func entryRecords() -> [TrialRecord] {
         #expect(table.terminal() == """
             rank  trial  family  schedule                   lr  weight decay     objective  train loss  val acc  status    seconds
             ────  ─────  ──────  ────────────────────────  ───  ────────────  ────────────  ──────────  ───────  ────────  ───────
-               1      0  step    step_size=3 gamma=0.4123  0.1  λ=0.0005               0.2        0.25     0.95  ok            1.2
-               2      1  cosine                            0.1  λnew=1e-05    0.2 ± 0.1414        0.25     0.95  ok            2.5
-               3      2  cyclic  mode=exp_range            0.1  -                      nan         nan     0.33  diverged      1.2
+               1      0  step    step_size=3 gamma=0.4123  0.1  λ=0.0005               0.2        0.25     0.95  ok           1.25
+               2      1  cosine                            0.1  λnew=1e-05    0.2 ± 0.1414        0.25     0.95  ok           2.50
+               3      2  cyclic  mode=exp_range            0.1  -                      nan         nan     0.33  diverged     1.25
             """)
         let lines = table.terminal().split(separator: "\n").map(String.init)
         #expect(lines.count == 2 + 3)
@@ -57,8 +57,8 @@ func entryRecords() -> [TrialRecord] {
         #expect(table.markdown() == """
             | rank | trial | family | schedule | lr | weight decay | objective | train loss | val acc | status | seconds |
             |---:|---:|---|---|---:|---|---:|---:|---:|---|---:|
-            | 1 | 0 | step | step_size=3 gamma=0.4123 | 0.1 | λ=0.0005 | 0.2 | 0.25 | 0.95 | ok | 1.2 |
-            | 2 | 1 | cosine |  | 0.1 | λnew=1e-05 | 0.2 ± 0.1414 | 0.25 | 0.95 | ok | 2.5 |
+            | 1 | 0 | step | step_size=3 gamma=0.4123 | 0.1 | λ=0.0005 | 0.2 | 0.25 | 0.95 | ok | 1.25 |
+            | 2 | 1 | cosine |  | 0.1 | λnew=1e-05 | 0.2 ± 0.1414 | 0.25 | 0.95 | ok | 2.50 |
 
             """)
     }

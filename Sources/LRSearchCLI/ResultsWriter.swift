@@ -1,0 +1,53 @@
+// Writes a search's ranking to its results folder (ranked.md, ranked.csv, best.json) and prints it.
+
+import Foundation
+import JSON5
+import Reporting
+import Search
+
+enum ResultsWriter {
+    /// Ranks the session's finished trials, writes the files, and prints the top `top` rows.
+    static func write(session: SearchSession, outDir: String, top: Int, data: DataCache, quiet: Bool) throws(CLIError) {
+        let spec = session.spec
+        let ranked = rank(session.records, objective: spec.objective)
+        let table = RankedTable(ranked, objective: spec.objective)
+        var header = "# \(spec.name)\n\nRanked by \(spec.objective.rawValue)"
+        header += spec.objective.maximizes ? " (higher is better)" : " (lower is better)"
+        header += "; \(ranked.count) configuration\(ranked.count == 1 ? "" : "s"), \(summary(ranked)).\n\n"
+        try save(header + table.markdown(), to: outDir, "ranked.md")
+        try save(CSVExport.csv(ranked), to: outDir, "ranked.csv")
+        if let best = ranked.first(where: { $0.state == .ok && $0.mean.isFinite }) {
+            // Written in full, every default explicit, so best.json documents what ran.
+            let node = JSONNode(best.representative.config)
+            let full = (try? data.prepare(node).0.json) ?? best.representative.config
+            try save(JSONWriter.pretty(full) + "\n", to: outDir, "best.json")
+        }
+        guard !ranked.isEmpty else {
+            if !quiet { writeStderr("No trial finished; nothing to rank.\n") }
+            return
+        }
+        print(RankedTable(ranked, objective: spec.objective, top: top).terminal())
+        if ranked.count > top { print("… \(ranked.count - top) more in \(outDir)/ranked.md") }
+        if let best = ranked.first, best.mean.isFinite {
+            print("\nbest: trial \(best.index) (\(best.representative.family)), \(spec.objective.rawValue) "
+                  + formatNumber(best.mean) + (best.records.count > 1 ? " ± " + formatNumber(best.std) : ""))
+            print("results: \(outDir)/ (ranked.md, ranked.csv, best.json, trials.jsonl)")
+            print("rerun the best: lrsearch train \(outDir)/best.json")
+        }
+    }
+
+    static func summary(_ ranked: [RankedEntry]) -> String {
+        let counts = Dictionary(grouping: ranked, by: \.state).mapValues(\.count)
+        return TrialState.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ")
+    }
+
+    static func save(_ text: String, to dir: String, _ name: String) throws(CLIError) {
+        let path = (dir as NSString).appendingPathComponent(name)
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw CLIError("cannot write \(path): \(error.localizedDescription)", code: .failure)
+        }
+    }
+}

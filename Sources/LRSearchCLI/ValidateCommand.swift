@@ -1,0 +1,76 @@
+// `lrsearch validate SPEC`: parse and check a spec, print the expanded search space and the trial count.
+
+import Foundation
+import JSON5
+import Search
+import Trainer
+
+extension LRSearch {
+    static let validate = CommandSpec(
+        name: "validate", abstract: "Check a search spec and print its expanded search space.",
+        discussion: """
+            Runs every check that 'lrsearch run' makes before its first trial: the JSON5 syntax, every \
+            key and distribution, every family's configurations (probed at the ends and middle of each \
+            range and at each choice), and the data set. All problems are reported at once.
+            """,
+        positionals: [PositionalSpec("SPEC", help: "The search spec (JSON5).")],
+        options: [OptionSpec("--trials", "N", help: "Override the number of trials."),
+                  OptionSpec("--epochs", "E", help: "Override the epochs of every trial.")],
+        run: { args in try ValidateCommand.run(args) })
+}
+
+enum ValidateCommand {
+    static func run(_ args: ParsedArguments) throws -> ExitCode {
+        let path = args.positionals[0]
+        var spec = try SpecFile.load(path)
+        if let e = try args.int("--epochs", min: 1) { spec = spec.overriding(epochs: e) }
+        let data = DataCache()
+        try SpecFile.check(spec, file: path, data: data)
+        let trials = try args.int("--trials", min: 1)
+        let sampler: StaticSampler
+        do throws(ConfigError) {
+            sampler = try StaticSampler(spec: spec, trials: trials)
+        } catch {
+            throw CLIError(error.rendered(file: path))
+        }
+        print(describe(spec, sampler: sampler, data: data))
+        return .success
+    }
+
+    static func describe(_ spec: SearchSpec, sampler: StaticSampler, data: DataCache) -> String {
+        let goal = spec.objective.maximizes ? "maximised" : "minimised"
+        var lines = ["\(spec.name): valid."]
+        if let d = spec.description { lines.append(d) }
+        lines.append("objective \(spec.objective.rawValue) (\(goal)), sampler \(spec.sampler.rawValue)"
+                     + (spec.sampler == .grid ? " with \(spec.gridPoints) points per continuous range" : ""))
+        let probe = spec.trialConfig(sampler.point(0), seed: 0)
+        if let (config, dataset) = try? data.prepare(probe) {
+            let t = config.training
+            lines.append("task: \(TrainCommand.describe(dataset))")
+            lines.append("      \(t.epochs) epochs of \(t.stepsPerEpoch(trainRows: dataset.train.count)) steps "
+                         + "(batch \(t.batchSize)), schedule stepped per \(t.scheduleUnit.rawValue)")
+        }
+        let common = spec.commonParameters
+        if !common.isEmpty {
+            lines += ["", "sampled for every family:"]
+            let width = common.map(\.name.count).max() ?? 0
+            for p in common { lines.append("  " + TrainCommand.pad(p.name, width + 2) + p.distribution.summary) }
+        }
+        lines += ["", "schedule families (\(spec.schedules.count)):"]
+        let familyWidth = spec.schedules.map(\.family.count).max() ?? 0
+        for (i, s) in spec.schedules.enumerated() {
+            var parts: [String] = []
+            if case .object(let members) = s.template.template.value {
+                for m in members where m.key != "family" {
+                    let param = s.template.parameters.first { $0.path == [.key(m.key)] }
+                    parts.append("\(m.key) " + (param?.distribution.summary ?? m.value.value.jsonText))
+                }
+            }
+            let label = "[\(i)] " + (parts.isEmpty ? s.family : TrainCommand.pad(s.family, familyWidth))
+            lines.append("  " + label + (parts.isEmpty ? "" : "  " + parts.joined(separator: ", ")))
+        }
+        let units = sampler.count * spec.repeats
+        lines += ["", "trials: \(sampler.count)" + (spec.repeats > 1 ? " configurations × \(spec.repeats) seeds = \(units) runs" : "")]
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,81 @@
+// Checks a spec's meaning before anything runs: every family's configurations parse and load.
+
+import Foundation
+import JSON5
+
+extension SearchSpec {
+    /// Relative `task.dataset.csv` paths made absolute against `directory` (the spec file's folder),
+    /// so trials, best.json and resumed runs find the file from wherever they run.
+    public func resolvingPaths(relativeTo directory: String) -> SearchSpec {
+        guard case .object(var members) = task.template.value,
+              let i = members.firstIndex(where: { $0.key == "dataset" }),
+              case .object(var dataset) = members[i].value.value,
+              let j = dataset.firstIndex(where: { $0.key == "csv" }),
+              case .string(let path) = dataset[j].value.value, !path.hasPrefix("/")
+        else { return self }
+        let dir = directory.isEmpty ? "." : directory
+        var absolute = dir.hasPrefix("/") ? dir : FileManager.default.currentDirectoryPath + "/" + dir
+        absolute += "/" + path
+        dataset[j].value.value = .string(absolute)
+        members[i].value.value = .object(dataset)
+        var copy = self
+        copy.task.template.value = .object(members)
+        return copy
+    }
+
+    /// Builds probe configurations of every schedule entry — every parameter at the low end, the
+    /// middle and the high end of its range, and each choice in turn — and parses each as a trial
+    /// would (`prepare`, which also loads the data). Returns every distinct problem, with the
+    /// spec's field path (`schedules[2].gamma`, `lr`) and the place it was written.
+    public func checkConfigurations(prepare: (JSONNode) throws(ConfigError) -> Void) -> [ConfigError] {
+        var problems: [ConfigError] = []
+        var seen = Set<String>()
+        let common = commonParameters
+        for (s, space) in schedules.enumerated() {
+            let family = space.template.parameters
+            let width = max(3, (common + family).map { p -> Int in
+                if case .choice(let v) = p.distribution { return v.count }
+                return 1
+            }.max() ?? 1)
+            for probe in 0..<width {
+                func value(_ p: Parameter) -> JSONValue {
+                    if case .choice(let v) = p.distribution { return v[probe % v.count] }
+                    let u = [0, 0.5, 0.999_999_999][probe % 3]
+                    return p.distribution.value(at: u)
+                }
+                let point = TrialPoint(index: 0, schedule: s, common: common.map(value), family: family.map(value))
+                do {
+                    try prepare(trialConfig(point, seed: 0))
+                } catch {
+                    let mapped = specError(error, space: space)
+                    if seen.insert(mapped.rendered(file: nil)).inserted { problems.append(mapped) }
+                }
+            }
+        }
+        return problems
+    }
+
+    /// Maps an error about a trial config (`schedule.gamma`) to the spec field it came from.
+    func specError(_ error: ConfigError, space: ScheduleSpace) -> ConfigError {
+        var e = error
+        if e.path == "schedule" || e.path.hasPrefix("schedule.") || e.path.hasPrefix("schedule[") {
+            let rest = String(e.path.dropFirst("schedule".count))
+            let key = rest.hasPrefix(".") ? String(rest.dropFirst()) : rest
+            let base = Self.baseLRKey(family: space.family)
+            if key == base, !space.template.template.value.hasKey(base) {
+                e.path = "lr"
+            } else {
+                e.path = space.path + rest
+            }
+            if e.location == nil { e.location = space.template.template.location }
+        }
+        return e
+    }
+}
+
+extension JSONValue {
+    func hasKey(_ key: String) -> Bool {
+        if case .object(let members) = self { return members.contains { $0.key == key } }
+        return false
+    }
+}

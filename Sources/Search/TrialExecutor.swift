@@ -1,0 +1,101 @@
+// Runs one trial of a search with the built-in trainer: sampled config in, trial record out.
+
+import Foundation
+import JSON5
+import LRSchedules
+import Synchronization
+import Trainer
+
+/// A trial that could not run for a reason other than divergence (an unreadable CSV, say). It stops
+/// the search; validation is meant to catch it before the first trial.
+public struct TrialFailure: Error, CustomStringConvertible {
+    public var id: TrialID
+    public var message: String
+    public var description: String { "trial \(id.index) (repeat \(id.repeat)): \(message)" }
+}
+
+/// Turns a search's units into trainer runs.
+public final class TrialExecutor: Sendable {
+    public let session: SearchSession
+    public let data: DataCache
+
+    public init(session: SearchSession, data: DataCache = DataCache()) {
+        self.session = session
+        self.data = data
+    }
+
+    /// Runs unit `id` to its end (ok, diverged, or pruned by `decide`).
+    public func run(_ id: TrialID, decide: @escaping (EpochRecord) -> EpochDecision = { _ in .continue })
+        throws(TrialFailure) -> TrialRecord
+    {
+        let (node, seed) = session.config(for: id)
+        let config: TrialConfig
+        let dataset: Dataset
+        do {
+            (config, dataset) = try data.prepare(node)
+        } catch {
+            throw TrialFailure(id: id, message: error.description)
+        }
+        let scheduler: LRScheduler
+        do {
+            scheduler = try LRScheduler(config.schedule)
+        } catch {
+            throw TrialFailure(id: id, message: "schedule: \(error)")
+        }
+        let result = Trainer.run(config: config.training, dataset: dataset, schedule: scheduler) { m in
+            decide(EpochRecord(m))
+        }
+        let state: TrialState
+        switch result.status {
+        case .ok: state = .ok
+        case .pruned: state = .pruned
+        case .diverged: state = .diverged
+        }
+        return TrialRecord(id: id, seed: seed, config: node.value, state: state, epochs: result.epochs.map(EpochRecord.init),
+                           seconds: result.seconds)
+    }
+
+}
+
+/// Data sets loaded once per distinct task (dataset, validation fraction, split seed) and shared
+/// read-only by every trial that uses them.
+public final class DataCache: Sendable {
+    private let datasets = Mutex<[String: Dataset]>([:])
+
+    public init() {}
+
+    /// Parses a sampled config and finds (or loads) its data set.
+    public func prepare(_ node: JSONNode) throws(ConfigError) -> (TrialConfig, Dataset) {
+        let task = try TrialConfig.parseTask(node)
+        let key = "\(task.dataset)|\(task.valFraction)|\(task.splitSeed)"
+        let dataset: Dataset
+        if let cached = datasets.withLock({ $0[key] }) {
+            dataset = cached
+        } else {
+            let raw: LabeledData
+            do {
+                raw = try task.dataset.load(baseDirectory: FileManager.default.currentDirectoryPath)
+            } catch {
+                throw ConfigError(node.value["task"]?.value["dataset"], path: "task.dataset", "\(error)")
+            }
+            let loaded = Dataset(raw, valFraction: task.valFraction, splitSeed: task.splitSeed)
+            dataset = datasets.withLock { cache in
+                if let other = cache[key] { return other }  // another worker loaded it meanwhile
+                cache[key] = loaded
+                return loaded
+            }
+        }
+        guard dataset.train.count >= 2 else {
+            throw ConfigError(node.value["task"]?.value["dataset"], path: "task.dataset",
+                              "needs at least 2 training rows, got \(dataset.train.count)")
+        }
+        return (try TrialConfig.parse(node, trainRows: dataset.train.count), dataset)
+    }
+}
+
+extension EpochRecord {
+    init(_ m: EpochMetrics) {
+        self.init(epoch: m.epoch, lr: m.lr, trainLoss: m.trainLoss, valLoss: m.valLoss, valAccuracy: m.valAccuracy,
+                  seconds: m.seconds)
+    }
+}

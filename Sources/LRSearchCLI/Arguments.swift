@@ -14,10 +14,16 @@ public enum ExitCode: Int32, Sendable {
 public struct CLIError: Error, Equatable, CustomStringConvertible {
     public var message: String
     public var code: ExitCode
-    public init(_ message: String, code: ExitCode = .usage) {
+    /// Whether the command's usage line helps (a bad flag) or only distracts (a bad spec file).
+    public var showsUsage: Bool
+    public init(_ message: String, code: ExitCode = .usage, showsUsage: Bool? = nil) {
         self.message = message
         self.code = code
+        self.showsUsage = showsUsage ?? (code == .usage)
     }
+
+    /// A problem in an input file: exit 64, no usage line.
+    public static func input(_ message: String) -> CLIError { CLIError(message, code: .usage, showsUsage: false) }
     public var description: String { message }
 }
 

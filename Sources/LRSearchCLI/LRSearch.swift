@@ -66,7 +66,7 @@ public enum LRSearch {
             let parsed = try command.parse(rest)
             return try command.run(parsed).rawValue
         } catch let error as CLIError {
-            return report(error, usage: error.code == .usage ? command.usage : nil)
+            return report(error, usage: error.showsUsage ? command.usage : nil)
         } catch {
             return report(error, usage: nil)
         }

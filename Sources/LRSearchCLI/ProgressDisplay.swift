@@ -16,7 +16,7 @@ final class ProgressDisplay: @unchecked Sendable {  // all mutable state is touc
     private let timer: DispatchSourceTimer
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private var lastWidth = 0
-    private var lastPlain = Date.distantPast
+    private var lastPlain = Date()
     private let plainInterval: TimeInterval
     private let line: @Sendable () -> String
 

@@ -55,8 +55,8 @@ enum RunCommand {
         } catch {
             switch error {
             case .journal(.io): throw CLIError(error.description, code: .failure)
-            case .config(let e): throw CLIError(e.rendered(file: path))
-            default: throw CLIError(error.description)
+            case .config(let e): throw CLIError.input(e.rendered(file: path))
+            default: throw CLIError.input(error.description)
             }
         }
         let executor = TrialExecutor(session: session, data: data)

@@ -10,30 +10,30 @@ enum SpecFile {
     static func load(_ path: String) throws(CLIError) -> SearchSpec {
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot read it" : "no such file"
-            throw CLIError("cannot read spec '\(path)': \(reason)")
+            throw CLIError.input("cannot read spec '\(path)': \(reason)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw CLIError("\(path): the spec is not UTF-8 text")
+            throw CLIError.input("\(path): the spec is not UTF-8 text")
         }
         let root: JSONNode
         do {
             root = try JSON5Parser.parse(text)
         } catch {
-            throw CLIError("\(path):\(error.location): \(error.message)")
+            throw CLIError.input("\(path):\(error.location): \(error.message)")
         }
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         do {
             let spec = try SearchSpec.parse(root, defaultName: name)
             return spec.resolvingPaths(relativeTo: (path as NSString).deletingLastPathComponent)
         } catch {
-            throw CLIError(problems(error.errors, file: path))
+            throw CLIError.input(problems(error.errors, file: path))
         }
     }
 
     /// Checks every family's configurations against the trainer's config rules and loads the data.
     static func check(_ spec: SearchSpec, file: String, data: DataCache) throws(CLIError) {
         let problems = spec.checkConfigurations { node throws(ConfigError) in _ = try data.prepare(node) }
-        if !problems.isEmpty { throw CLIError(self.problems(problems, file: file)) }
+        if !problems.isEmpty { throw CLIError.input(self.problems(problems, file: file)) }
     }
 
     static func problems(_ errors: [ConfigError], file: String) -> String {

@@ -31,7 +31,7 @@ enum ValidateCommand {
         do throws(ConfigError) {
             sampler = try StaticSampler(spec: spec, trials: trials)
         } catch {
-            throw CLIError(error.rendered(file: path))
+            throw CLIError.input(error.rendered(file: path))
         }
         print(describe(spec, sampler: sampler, data: data))
         return .success

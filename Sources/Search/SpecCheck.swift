@@ -48,7 +48,10 @@ extension SearchSpec {
                     try prepare(trialConfig(point, seed: 0))
                 } catch {
                     let mapped = specError(error, space: space)
-                    if seen.insert(mapped.rendered(file: nil)).inserted { problems.append(mapped) }
+                    // One problem per field: the probes of one range fail alike.
+                    if seen.insert("\(mapped.path)@\(mapped.location.map(\.description) ?? "")").inserted {
+                        problems.append(mapped)
+                    }
                 }
             }
         }

@@ -1,0 +1,165 @@
+// `lrsearch run` and `validate`, run as a user would: files written, jobs-independence, resume, Ctrl-C.
+
+import Foundation
+import TestSupport
+import Testing
+
+/// A tiny search: 6 trials of 3 epochs on iris, two families.
+let tinySpec = """
+    {
+      name: "tiny", seed: 5, trials: 6,
+      task: { dataset: "iris", model: { hidden: [8] }, epochs: 3, batch_size: 16 },
+      optimizer: { kind: "sgd", momentum: 0.9 },
+      lr: { loguniform: [0.01, 0.3] },
+      schedules: [ { family: "cosine" }, { family: "step", step_size: 1, gamma: { uniform: [0.3, 0.9] } } ],
+    }
+    """
+
+func scratch(_ files: [String: String] = [:]) throws -> URL {
+    let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("lrsearch-cli-" + UUID().uuidString)
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    for (name, text) in files { try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+    return dir
+}
+
+func lines(_ url: URL) throws -> [String] {
+    try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
+}
+
+/// ranked.csv without its timing column, which is the only thing allowed to differ between runs.
+func rankingWithoutSeconds(_ dir: URL) throws -> [String] {
+    try String(contentsOf: dir.appendingPathComponent("ranked.csv"), encoding: .utf8)
+        .components(separatedBy: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false)
+            .enumerated().filter { $0.offset != 11 }.map { String($0.element) }.joined(separator: ",") }
+}
+
+@Suite struct RunCommandTests {
+    @Test func writesTheJournalTheRankingAndARunnableBestConfig() throws {
+        let dir = try scratch(["tiny.json5": tinySpec])
+        let r = try runLRSearch(["run", "tiny.json5", "--quiet"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr == "")
+        #expect(r.stdout.hasPrefix("rank  trial  family"))
+        #expect(r.stdout.contains("best: trial "))
+        let out = dir.appendingPathComponent("results/tiny")
+        let journal = try lines(out.appendingPathComponent("trials.jsonl"))
+        #expect(journal.count == 7)  // the start record and six trials
+        #expect(journal[0].hasPrefix("{\"op\":\"start\",\"version\":1,\"name\":\"tiny\""))
+        #expect(try lines(out.appendingPathComponent("ranked.md")).count == 4 + 6)  // title, summary, header, rule; six rows
+        let csv = try String(contentsOf: out.appendingPathComponent("ranked.csv"), encoding: .utf8)
+        #expect(csv.components(separatedBy: "\r\n").count == 1 + 6 + 1)
+        let train = try runLRSearch(["train", "results/tiny/best.json"], in: dir)
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.contains("status: ok"))
+    }
+
+    @Test func theRankingIsTheSameWithOneJobOrTwo() throws {
+        let dir = try scratch(["tiny.json5": tinySpec])
+        let a = try runLRSearch(["run", "tiny.json5", "--quiet", "--jobs", "1", "--out", "one"], in: dir)
+        let b = try runLRSearch(["run", "tiny.json5", "--quiet", "--jobs", "2", "--out", "two"], in: dir)
+        #expect(a.status == 0 && b.status == 0)
+        let one = try rankingWithoutSeconds(dir.appendingPathComponent("one"))
+        #expect(one.count == 8)
+        #expect(one == (try rankingWithoutSeconds(dir.appendingPathComponent("two"))))
+    }
+
+    @Test func resumeRunsOnlyWhatIsMissingAfterACrash() throws {
+        let dir = try scratch(["tiny.json5": tinySpec])
+        #expect(try runLRSearch(["run", "tiny.json5", "--quiet", "--trials", "4"], in: dir).status == 0)
+        let journal = dir.appendingPathComponent("results/tiny/trials.jsonl")
+        // A crash mid-write: a torn fragment of a fifth record at the end.
+        let handle = try FileHandle(forWritingTo: journal)
+        handle.seekToEndOfFile()
+        handle.write(Data("{\"op\":\"trial\",\"index\":4,\"repe".utf8))
+        try handle.close()
+        let again = try runLRSearch(["run", "tiny.json5", "--quiet", "--trials", "6"], in: dir)
+        #expect(again.status == 64)
+        #expect(again.stderr.contains("already holds a search (4 finished trials); pass --resume"))
+        let r = try runLRSearch(["run", "tiny.json5", "--trials", "6", "--resume"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("(resuming: 4 finished, 2 to run)"))
+        let indices = try lines(journal).compactMap { line -> Int? in
+            guard line.hasPrefix("{\"op\":\"trial\"") else { return nil }
+            return Int(line.split(separator: ",")[1].split(separator: ":")[1])
+        }
+        #expect(indices.sorted() == [0, 1, 2, 3, 4, 5])  // each trial exactly once, the torn one re-run
+        // The resumed ranking equals one run straight through.
+        #expect(try runLRSearch(["run", "tiny.json5", "--quiet", "--out", "straight"], in: dir).status == 0)
+        #expect(try rankingWithoutSeconds(dir.appendingPathComponent("results/tiny"))
+                == (try rankingWithoutSeconds(dir.appendingPathComponent("straight"))))
+    }
+
+    @Test func aChangedSpecIsNotResumedWithoutForce() throws {
+        let dir = try scratch(["tiny.json5": tinySpec])
+        #expect(try runLRSearch(["run", "tiny.json5", "--quiet", "--trials", "2"], in: dir).status == 0)
+        try tinySpec.replacingOccurrences(of: "seed: 5", with: "seed: 6")
+            .write(to: dir.appendingPathComponent("tiny.json5"), atomically: true, encoding: .utf8)
+        let r = try runLRSearch(["run", "tiny.json5", "--quiet", "--resume"], in: dir)
+        #expect(r.status == 64)
+        #expect(r.stderr.hasPrefix("Error: results/tiny/trials.jsonl was written by a different spec (hash "))
+        #expect(try runLRSearch(["run", "tiny.json5", "--quiet", "--resume", "--force"], in: dir).status == 0)
+    }
+
+    @Test func specErrorsAreAllReportedWithTheirPlaceAndExit64() throws {
+        let bad = tinySpec.replacingOccurrences(of: "trials: 6", with: "trials: 6, samplr: 'grid'")
+            .replacingOccurrences(of: "step_size: 1", with: "step_size: -1")
+        let dir = try scratch(["bad.json5": bad])
+        for command in ["run", "validate"] {
+            let r = try runLRSearch([command, "bad.json5"], in: dir)
+            #expect(r.status == 64)
+            #expect(r.stdout == "")
+            #expect(r.stderr == "Error: bad.json5:2:37: unknown key 'samplr' (did you mean 'sampler'?)\n", "\(command)")
+        }
+        let fixed = tinySpec.replacingOccurrences(of: "step_size: 1", with: "step_size: -1")
+        try fixed.write(to: dir.appendingPathComponent("bad.json5"), atomically: true, encoding: .utf8)
+        let r = try runLRSearch(["validate", "bad.json5"], in: dir)
+        #expect(r.stderr == "Error: bad.json5:6:67: schedules[1].step_size: must be a positive integer, got -1\n")
+        #expect(r.status == 64)
+    }
+
+    @Test func validatePrintsTheSpaceAndTheTrialCount() throws {
+        let dir = try scratch(["tiny.json5": tinySpec])
+        let r = try runLRSearch(["validate", "tiny.json5"], in: dir)
+        #expect(r.status == 0)
+        #expect(r.stdout == """
+            tiny: valid.
+            objective final_val_loss (minimised), sampler random
+            task: dataset iris: 120 train / 30 val rows, 4 features, classification, 3 classes
+                  3 epochs of 8 steps (batch 16), schedule stepped per epoch
+
+            sampled for every family:
+              lr  loguniform(0.01, 0.3)
+
+            schedule families (2):
+              [0] cosine
+              [1] step    step_size 1, gamma uniform(0.3, 0.9)
+
+            trials: 6
+
+            """)
+    }
+
+    @Test func ctrlCStopsHandingOutTrialsWritesTheRankingAndExits130() throws {
+        let long = tinySpec.replacingOccurrences(of: "trials: 6", with: "trials: 400")
+            .replacingOccurrences(of: "dataset: \"iris\", model: { hidden: [8] }, epochs: 3",
+                                  with: "dataset: \"digits\", model: { hidden: [64] }, epochs: 5")
+        let dir = try scratch(["long.json5": long])
+        let process = Process()
+        process.executableURL = lrsearchBinary()
+        process.arguments = ["run", "long.json5", "--jobs", "1", "--quiet"]
+        process.currentDirectoryURL = dir
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let journal = dir.appendingPathComponent("results/tiny/trials.jsonl")
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, ((try? lines(journal).count) ?? 0) < 3 { Thread.sleep(forTimeInterval: 0.02) }
+        process.interrupt()  // SIGINT, as Ctrl-C
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let finished = try lines(journal).filter { $0.hasPrefix("{\"op\":\"trial\"") }.count
+        #expect(finished >= 2 && finished < 400)
+        let ranked = try lines(dir.appendingPathComponent("results/tiny/ranked.md"))
+        #expect(ranked.count == 4 + finished)  // title, summary, header, rule, then every finished trial
+    }
+}

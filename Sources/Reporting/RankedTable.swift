@@ -29,7 +29,7 @@ public struct RankedTable: Sendable {
         let trainLoss = trainLosses.isEmpty ? "-" : formatNumber(trainLosses.reduce(0, +) / Double(trainLosses.count))
         var status = e.state.rawValue
         if e.state == .pruned, let n = last?.epoch { status += "@\(n)" }
-        return [String(e.rank), String(e.index), r.family, scheduleSummary(r.config), baseLR(r.config),
+        return [String(e.rank), String(e.index), r.family, scheduleSummary(r.config, derived: r.derived), baseLR(r.config),
                 weightDecay(r.config), objectiveText, trainLoss, accuracy, status, formatSeconds(e.seconds)]
     }
 
@@ -59,11 +59,17 @@ public struct RankedTable: Sendable {
 
     // MARK: - Cells
 
-    /// The schedule's parameters other than its family and base LR: `step_size=3 gamma=0.41`.
-    public static func scheduleSummary(_ config: JSONValue) -> String {
+    /// The schedule's parameters other than its family and base LR, then what it derived from them:
+    /// `final_lr=0.001 updates=4 → gamma=0.3162 step_size=5`.
+    public static func scheduleSummary(_ config: JSONValue, derived: [DerivedValue] = []) -> String {
         guard case .object(let members)? = config["schedule"]?.value else { return "" }
         let skip: Set<String> = ["family", "lr", "max_lr"]
-        return members.filter { !skip.contains($0.key) }.map { "\($0.key)=\(compact($0.value.value))" }.joined(separator: " ")
+        var text = members.filter { !skip.contains($0.key) }.map { "\($0.key)=\(compact($0.value.value))" }
+            .joined(separator: " ")
+        if !derived.isEmpty {
+            text += (text.isEmpty ? "→ " : " → ") + derived.map { "\($0.name)=\(formatNumber($0.value))" }.joined(separator: " ")
+        }
+        return text
     }
 
     static func baseLR(_ config: JSONValue) -> String {

@@ -36,6 +36,16 @@ public struct EpochRecord: Sendable, Equatable {
     }
 }
 
+/// A parameter the schedule derived from the sampled ones (bounded step decay's gamma, say).
+public struct DerivedValue: Sendable, Equatable {
+    public var name: String
+    public var value: Double
+    public init(name: String, value: Double) {
+        self.name = name
+        self.value = value
+    }
+}
+
 /// Which unit of work a trial is: configuration `index`, seed repeat `repeat`.
 public struct TrialID: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var index: Int
@@ -57,14 +67,18 @@ public struct TrialRecord: Sendable, Equatable {
     public var state: TrialState
     public var epochs: [EpochRecord]
     public var seconds: Double
+    /// Schedule parameters derived from the sampled ones, shown beside them in the ranking.
+    public var derived: [DerivedValue]
 
-    public init(id: TrialID, seed: UInt64, config: JSONValue, state: TrialState, epochs: [EpochRecord], seconds: Double) {
+    public init(id: TrialID, seed: UInt64, config: JSONValue, state: TrialState, epochs: [EpochRecord], seconds: Double,
+                derived: [DerivedValue] = []) {
         self.id = id
         self.seed = seed
         self.config = config
         self.state = state
         self.epochs = epochs
         self.seconds = seconds
+        self.derived = derived
     }
 
     /// The objective's value, or NaN when the trial has no finite value for it.
@@ -95,11 +109,15 @@ extension TrialRecord {
             members.append(("seconds", .number(e.seconds)))
             return .object(members.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
         }
-        return .object([
+        var pairs: [(String, JSONValue)] = [
             ("op", "trial"), ("index", .number(Double(id.index))), ("repeat", .number(Double(id.repeat))),
             ("seed", .number(Double(seed))), ("status", .string(state.rawValue)), ("seconds", .number(seconds)),
             ("config", config), ("epochs", .array(epochs.map { JSONNode($0) })),
-        ].map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
+        ]
+        if !derived.isEmpty {
+            pairs.append(("derived", .object(derived.map { JSONMember(key: $0.name, value: JSONNode(.number($0.value))) })))
+        }
+        return .object(pairs.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
     }
 
     /// Reads a record written by `json`.
@@ -123,8 +141,17 @@ extension TrialRecord {
                     valAccuracy: try e.double("val_accuracy"), seconds: try e.double("seconds") ?? 0))
             }
         }
+        var derived: [DerivedValue] = []
+        if let node = r.node("derived"), case .object(let members) = node.value {
+            for m in members {
+                guard case .number(let x) = m.value.value else {
+                    throw ConfigError(m.value, path: "derived.\(m.key)", "expected a number, got \(ObjectReader.describe(m.value.value))")
+                }
+                derived.append(DerivedValue(name: m.key, value: x))
+            }
+        }
         self.init(id: TrialID(index: index, repeat: rep), seed: UInt64(seed), config: config, state: state,
-                  epochs: epochs, seconds: seconds)
+                  epochs: epochs, seconds: seconds, derived: derived)
     }
 }
 

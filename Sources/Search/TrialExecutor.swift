@@ -52,7 +52,8 @@ public final class TrialExecutor: Sendable {
         case .diverged: state = .diverged
         }
         return TrialRecord(id: id, seed: seed, config: node.value, state: state, epochs: result.epochs.map(EpochRecord.init),
-                           seconds: result.seconds)
+                           seconds: result.seconds,
+                           derived: config.schedule.derivedParameters.map { DerivedValue(name: $0.name, value: $0.value) })
     }
 
 }

@@ -63,6 +63,17 @@ func rankingWithoutSeconds(_ dir: URL) throws -> [String] {
         #expect(one == (try rankingWithoutSeconds(dir.appendingPathComponent("two"))))
     }
 
+    @Test func repeatsRunEverySeedAndRankByTheMean() throws {
+        let dir = try scratch(["tiny.json5": tinySpec.replacingOccurrences(of: "trials: 6", with: "trials: 3, repeats: 2")])
+        let r = try runLRSearch(["run", "tiny.json5", "--quiet"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let journal = try lines(dir.appendingPathComponent("results/tiny/trials.jsonl"))
+        #expect(journal.filter { $0.contains("\"repeat\":1") }.count == 3)  // the second seed of each configuration
+        #expect(journal.count == 1 + 3 * 2)
+        let rows = r.stdout.split(separator: "\n").dropFirst(2).prefix(3)
+        #expect(rows.count == 3 && rows.allSatisfy { $0.contains(" ± ") })
+    }
+
     @Test func resumeRunsOnlyWhatIsMissingAfterACrash() throws {
         let dir = try scratch(["tiny.json5": tinySpec])
         #expect(try runLRSearch(["run", "tiny.json5", "--quiet", "--trials", "4"], in: dir).status == 0)

@@ -76,6 +76,15 @@ func entryRecords() -> [TrialRecord] {
         #expect(CSVExport.quote("a,\"b\"") == "\"a,\"\"b\"\"\"")  // RFC 4180 doubling
     }
 
+    @Test func derivedParametersFollowTheSampledOnes() {
+        let config: JSONValue = ["schedule": ["family": "step", "lr": 0.1, "final_lr": 0.001, "updates": 4]]
+        // (0.001 / 0.1)^(1/4) = 0.1^(1/2) = 0.31623; step_size = 20 epochs / 4 updates
+        let derived = [DerivedValue(name: "gamma", value: 0.31622776601683794), DerivedValue(name: "step_size", value: 5)]
+        #expect(RankedTable.scheduleSummary(config, derived: derived) == "final_lr=0.001 updates=4 → gamma=0.3162 step_size=5")
+        #expect(RankedTable.scheduleSummary(["schedule": ["family": "onecycle", "max_lr": 1]],
+                                            derived: [DerivedValue(name: "initial_lr", value: 0.04)]) == "→ initial_lr=0.04")
+    }
+
     @Test func numbersAreShortAndReadable() {
         #expect(formatNumber(0.123456) == "0.1235")
         #expect(formatNumber(1.5e-5) == "1.5e-05")

@@ -24,7 +24,9 @@ func temporaryDirectory() -> String {
         let path = temporaryDirectory() + "/sub/trials.jsonl"
         let journal = try Journal(appendingTo: path)
         try journal.append(Journal.startRecord(specHash: "abc", name: "t", overrides: [("epochs", 3)]))
-        let records = [record(0, loss: 0.5, accuracy: 0.9), record(1, 1, loss: .nan, state: .diverged)]
+        var derivedRecord = record(0, loss: 0.5, accuracy: 0.9)
+        derivedRecord.derived = [DerivedValue(name: "gamma", value: 0.999309463003), DerivedValue(name: "step_size", value: 100)]
+        let records = [derivedRecord, record(1, 1, loss: .nan, state: .diverged)]
         for r in records { try journal.append(r.json) }
         let replay = try #require(try Journal.replay(path: path))
         #expect(replay.specHash == "abc")

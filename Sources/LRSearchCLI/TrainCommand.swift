@@ -105,13 +105,8 @@ enum TrainCommand {
     }
 
     static func record(_ config: TrialConfig, _ r: TrainingResult) -> TrialRecord {
-        let state = TrialState(rawValue: r.status.rawValue) ?? .diverged
-        let epochs = r.epochs.map {
-            EpochRecord(epoch: $0.epoch, lr: $0.lr, trainLoss: $0.trainLoss, valLoss: $0.valLoss,
-                        valAccuracy: $0.valAccuracy, seconds: $0.seconds)
-        }
-        return TrialRecord(id: TrialID(index: 0, repeat: 0), seed: config.training.seed, config: config.json,
-                           state: state, epochs: epochs, seconds: r.seconds)
+        TrialRecord(id: TrialID(index: 0, repeat: 0), seed: config.training.seed, config: config.json,
+                    state: r.status, epochs: r.epochs, seconds: r.seconds)
     }
 
     static func pad(_ s: String, _ width: Int, left: Bool = false) -> String {

@@ -3,10 +3,10 @@
 import JSON5
 import Trainer
 
-/// How a trial ended. Diverged and pruned trials are results, not errors.
-public enum TrialState: String, Sendable, CaseIterable, Codable {
-    case ok, pruned, diverged
+/// How a trial ended (the trainer's status). Diverged and pruned trials are results, not errors.
+public typealias TrialState = TrialStatus
 
+extension TrialStatus {
     /// Ranking order of states: complete trials first, then pruned, then diverged.
     var rankOrder: Int {
         switch self {
@@ -17,24 +17,8 @@ public enum TrialState: String, Sendable, CaseIterable, Codable {
     }
 }
 
-/// One epoch's figures.
-public struct EpochRecord: Sendable, Equatable {
-    public var epoch: Int
-    public var lr: Double
-    public var trainLoss: Double
-    public var valLoss: Double
-    public var valAccuracy: Double?
-    public var seconds: Double
-
-    public init(epoch: Int, lr: Double, trainLoss: Double, valLoss: Double, valAccuracy: Double?, seconds: Double) {
-        self.epoch = epoch
-        self.lr = lr
-        self.trainLoss = trainLoss
-        self.valLoss = valLoss
-        self.valAccuracy = valAccuracy
-        self.seconds = seconds
-    }
-}
+/// One epoch's figures, as the trainer reports them.
+public typealias EpochRecord = EpochMetrics
 
 /// A parameter the schedule derived from the sampled ones (bounded step decay's gamma, say).
 public struct DerivedValue: Sendable, Equatable {

@@ -42,16 +42,8 @@ public final class TrialExecutor: Sendable {
         } catch {
             throw TrialFailure(id: id, message: "schedule: \(error)")
         }
-        let result = Trainer.run(config: config.training, dataset: dataset, schedule: scheduler) { m in
-            decide(EpochRecord(m))
-        }
-        let state: TrialState
-        switch result.status {
-        case .ok: state = .ok
-        case .pruned: state = .pruned
-        case .diverged: state = .diverged
-        }
-        return TrialRecord(id: id, seed: seed, config: node.value, state: state, epochs: result.epochs.map(EpochRecord.init),
+        let result = Trainer.run(config: config.training, dataset: dataset, schedule: scheduler, onEpoch: decide)
+        return TrialRecord(id: id, seed: seed, config: node.value, state: result.status, epochs: result.epochs,
                            seconds: result.seconds,
                            derived: config.schedule.derivedParameters.map { DerivedValue(name: $0.name, value: $0.value) })
     }
@@ -91,12 +83,5 @@ public final class DataCache: Sendable {
                               "needs at least 2 training rows, got \(dataset.train.count)")
         }
         return (try TrialConfig.parse(node, trainRows: dataset.train.count), dataset)
-    }
-}
-
-extension EpochRecord {
-    init(_ m: EpochMetrics) {
-        self.init(epoch: m.epoch, lr: m.lr, trainLoss: m.trainLoss, valLoss: m.valLoss, valAccuracy: m.valAccuracy,
-                  seconds: m.seconds)
     }
 }

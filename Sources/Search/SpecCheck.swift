@@ -44,13 +44,27 @@ extension SearchSpec {
                     return p.distribution.value(at: u)
                 }
                 let point = TrialPoint(index: 0, schedule: s, common: common.map(value), family: family.map(value))
-                do {
-                    try prepare(trialConfig(point, seed: 0))
-                } catch {
+                func note(_ error: ConfigError) {
                     let mapped = specError(error, space: space)
                     // One problem per field: the probes of one range fail alike.
                     if seen.insert("\(mapped.path)@\(mapped.location.map(\.description) ?? "")").inserted {
                         problems.append(mapped)
+                    }
+                }
+                let config = trialConfig(point, seed: 0)
+                do {
+                    try prepare(config)
+                } catch {
+                    note(error)
+                    // The task or optimizer failed first, so the schedule was not reached: check it alone,
+                    // with the task's epochs (if readable) as the run length.
+                    guard !error.path.hasPrefix("schedule"), let schedule = config.value["schedule"] else { continue }
+                    var length = 20
+                    if case .number(let e)? = config.value["task"]?.value["epochs"]?.value, e >= 1, e < 1e9 { length = Int(e) }
+                    do {
+                        _ = try ScheduleParser.parse(schedule, path: "schedule", defaults: ScheduleDefaults(totalSteps: length))
+                    } catch {
+                        note(error)
                     }
                 }
             }

@@ -128,6 +128,24 @@ func rankingWithoutSeconds(_ dir: URL) throws -> [String] {
         #expect(r.status == 64)
     }
 
+    @Test func aTaskErrorDoesNotHideScheduleErrors() throws {
+        let spec = """
+            {
+              task: { dataset: "iris", epoch: 3 },
+              schedules: [{ family: "cosin" }, { family: "step", step_size: 2, gama: 0.5 }],
+            }
+            """
+        let dir = try scratch(["b.json5": spec])
+        let r = try runLRSearch(["validate", "b.json5"], in: dir)
+        #expect(r.status == 64)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4)
+        #expect(lines[0] == "Error: 3 problems in the spec:")
+        #expect(lines[1] == "b.json5:2:28: task: unknown key 'epoch' (did you mean 'epochs'?)")
+        #expect(lines[2].hasPrefix("b.json5:3:25: schedules[0].family: unknown family \"cosin\" (did you mean 'cosine'?); valid families: constant, step,"))
+        #expect(lines[3] == "b.json5:3:68: schedules[1]: unknown key 'gama' (did you mean 'gamma'?)")
+    }
+
     @Test func validatePrintsTheSpaceAndTheTrialCount() throws {
         let dir = try scratch(["tiny.json5": tinySpec])
         let r = try runLRSearch(["validate", "tiny.json5"], in: dir)

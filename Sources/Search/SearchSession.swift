@@ -116,6 +116,22 @@ public final class SearchSession: Sendable {
         return (spec.trialConfig(sampler.point(id.index), seed: seed), seed)
     }
 
+    /// The spec's pruner, primed with the trials replayed from the journal (so a resumed search
+    /// keeps its rungs and medians), or nil for `none`.
+    public func makePruner() -> (any Pruner)? {
+        let pruner: any Pruner
+        switch spec.pruner {
+        case .none:
+            return nil
+        case .asha(let minEpochs, let factor, let maxEpochs):
+            pruner = ASHAPruner(minEpochs: minEpochs, reductionFactor: factor, maxEpochs: maxEpochs ?? spec.fixedEpochs ?? 20)  // 20: the trainer's default epochs
+        case .median(let warmup, let minTrials):
+            pruner = MedianPruner(warmupEpochs: warmup, minTrials: minTrials)
+        }
+        for r in records { pruner.replayed(values: spec.objective.curve(r.epochs), complete: r.state == .ok) }
+        return pruner
+    }
+
     /// Journals a finished trial (append + fsync) and keeps its record.
     public func record(_ r: TrialRecord) throws(JournalError) {
         try journal.append(r.json)

@@ -17,9 +17,15 @@ public enum Objective: String, Sendable, CaseIterable, Codable {
     public var maximizes: Bool { self == .finalValAccuracy }
 }
 
-/// Early stopping of trials. Only `none` exists so far.
-public enum PrunerKind: String, Sendable, CaseIterable {
+/// Early stopping of trials, as written in the spec's `pruner`.
+public enum PrunerSpec: Sendable, Equatable {
     case none
+    /// Asynchronous successive halving; `maxEpochs` nil means the task's epochs.
+    case asha(minEpochs: Int, reductionFactor: Int, maxEpochs: Int?)
+    /// Median stopping rule.
+    case median(warmupEpochs: Int, minTrials: Int)
+
+    enum Kind: String, CaseIterable { case none, asha, median }
 }
 
 /// One entry of `schedules`: a family and the space of its parameters.
@@ -46,7 +52,7 @@ public struct SearchSpec: Sendable, Equatable {
     /// The base LR: a number or a distribution (`lr` in the spec).
     public var lr: ParamTemplate
     public var schedules: [ScheduleSpace]
-    public var pruner: PrunerKind
+    public var pruner: PrunerSpec
     /// The whole document, for the spec hash.
     public var source: JSONNode
 
@@ -128,27 +134,46 @@ public struct SearchSpec: Sendable, Equatable {
         return spaces
     }
 
-    private static func parsePruner(_ node: JSONNode?) throws(ConfigError) -> PrunerKind {
+    private static func parsePruner(_ node: JSONNode?) throws(ConfigError) -> PrunerSpec {
         guard let node else { return .none }
+        var r: ObjectReader
         if case .string = node.value {
-            var r = try ObjectReader(JSONNode(.object([JSONMember(key: "kind", value: node)]), at: node.location), path: "pruner")
-            return try r.choice("kind", as: PrunerKind.self) ?? .none
+            r = try ObjectReader(JSONNode(.object([JSONMember(key: "kind", value: node)]), at: node.location), path: "pruner")
+        } else {
+            r = try ObjectReader(node, path: "pruner")
         }
-        var r = try ObjectReader(node, path: "pruner")
-        let kind = try r.choice("kind", as: PrunerKind.self) ?? .none
-        try r.finish(allowed: ["kind"])
-        return kind
+        let spec: PrunerSpec
+        switch try r.choice("kind", as: PrunerSpec.Kind.self) ?? .none {
+        case .none:
+            spec = .none
+        case .asha:
+            let minEpochs = try positive(&r, "min_epochs", default: 1)
+            let factor = try positive(&r, "reduction_factor", default: 3)
+            guard factor >= 2 else {
+                throw ConfigError(r.node("reduction_factor"), path: "pruner.reduction_factor", "must be an integer >= 2, got \(factor)")
+            }
+            let maxEpochs = try r.int("max_epochs")
+            if let m = maxEpochs, m <= minEpochs {
+                throw ConfigError(r.node("max_epochs"), path: "pruner.max_epochs", "must be > min_epochs (\(minEpochs)), got \(m)")
+            }
+            spec = .asha(minEpochs: minEpochs, reductionFactor: factor, maxEpochs: maxEpochs)
+        case .median:
+            spec = .median(warmupEpochs: try nonNegative(&r, "warmup_epochs", default: 1),
+                           minTrials: try positive(&r, "min_trials", default: 5))
+        }
+        try r.finish()
+        return spec
     }
 
     private static func positive(_ r: inout ObjectReader, _ key: String, default value: Int) throws(ConfigError) -> Int {
         guard let v = try r.int(key) else { return value }
-        guard v > 0 else { throw ConfigError(r.node(key), path: key, "must be a positive integer, got \(v)") }
+        guard v > 0 else { throw ConfigError(r.node(key), path: r.path(key), "must be a positive integer, got \(v)") }
         return v
     }
 
     private static func nonNegative(_ r: inout ObjectReader, _ key: String, default value: Int) throws(ConfigError) -> Int {
         guard let v = try r.int(key) else { return value }
-        guard v >= 0 else { throw ConfigError(r.node(key), path: key, "must be an integer >= 0, got \(v)") }
+        guard v >= 0 else { throw ConfigError(r.node(key), path: r.path(key), "must be an integer >= 0, got \(v)") }
         return v
     }
 
@@ -165,6 +190,12 @@ public struct SearchSpec: Sendable, Equatable {
             copy.task.template.value = .object(members)
         }
         return copy
+    }
+
+    /// The task's epochs when they are a fixed number (nil when sampled or left to the default).
+    public var fixedEpochs: Int? {
+        if case .number(let e)? = task.template.value["epochs"]?.value, e >= 1, e < 1e9 { return Int(e) }
+        return nil
     }
 
     /// The parameters every trial samples whatever its family: task, optimizer and base LR.

@@ -18,16 +18,17 @@ public struct TrialFailure: Error, CustomStringConvertible {
 public final class TrialExecutor: Sendable {
     public let session: SearchSession
     public let data: DataCache
+    /// Early stopping, if the spec asks for it; it has already seen the journal's finished trials.
+    public let pruner: (any Pruner)?
 
     public init(session: SearchSession, data: DataCache = DataCache()) {
         self.session = session
         self.data = data
+        pruner = session.makePruner()
     }
 
-    /// Runs unit `id` to its end (ok, diverged, or pruned by `decide`).
-    public func run(_ id: TrialID, decide: @escaping (EpochRecord) -> EpochDecision = { _ in .continue })
-        throws(TrialFailure) -> TrialRecord
-    {
+    /// Runs unit `id` to its end: ok, diverged, or pruned by the spec's pruner.
+    public func run(_ id: TrialID) throws(TrialFailure) -> TrialRecord {
         let (node, seed) = session.config(for: id)
         let config: TrialConfig
         let dataset: Dataset
@@ -42,7 +43,14 @@ public final class TrialExecutor: Sendable {
         } catch {
             throw TrialFailure(id: id, message: "schedule: \(error)")
         }
-        let result = Trainer.run(config: config.training, dataset: dataset, schedule: scheduler, onEpoch: decide)
+        let objective = session.spec.objective
+        var seen: [EpochRecord] = []
+        let result = Trainer.run(config: config.training, dataset: dataset, schedule: scheduler) { epoch in
+            seen.append(epoch)
+            guard let pruner, let value = objective.curve(seen).last else { return .continue }
+            return pruner.shouldPrune(trial: id, epoch: epoch.epoch, value: value) ? .stop : .continue
+        }
+        if result.status == .ok { pruner?.trialCompleted(values: objective.curve(result.epochs)) }
         return TrialRecord(id: id, seed: seed, config: node.value, state: result.status, epochs: result.epochs,
                            seconds: result.seconds,
                            derived: config.schedule.derivedParameters.map { DerivedValue(name: $0.name, value: $0.value) })

@@ -100,6 +100,22 @@ func rankingWithoutSeconds(_ dir: URL) throws -> [String] {
                 == (try rankingWithoutSeconds(dir.appendingPathComponent("straight"))))
     }
 
+    @Test func prunedTrialsAreJournaledAndNotRerunOnResume() throws {
+        let spec = tinySpec.replacingOccurrences(of: "trials: 6", with: "trials: 12")
+            .replacingOccurrences(of: "epochs: 3", with: "epochs: 9")
+            .replacingOccurrences(of: "  schedules:", with: "  pruner: { kind: 'asha', min_epochs: 1, reduction_factor: 3 },\n  schedules:")
+        let dir = try scratch(["p.json5": spec])
+        #expect(try runLRSearch(["run", "p.json5", "--quiet", "--trials", "8", "--jobs", "1"], in: dir).status == 0)
+        let journal = dir.appendingPathComponent("results/tiny/trials.jsonl")
+        let first = try lines(journal).filter { $0.hasPrefix("{\"op\":\"trial\"") }
+        let pruned = first.filter { $0.contains("\"status\":\"pruned\"") }
+        #expect(pruned.count >= 1 && pruned.count < 8)
+        #expect(try runLRSearch(["run", "p.json5", "--quiet", "--resume", "--trials", "12"], in: dir).status == 0)
+        let after = try lines(journal).filter { $0.hasPrefix("{\"op\":\"trial\"") }
+        #expect(after.count == 12)  // the 8 earlier trials, pruned ones included, are not run again
+        #expect(Array(after.prefix(8)) == first)
+    }
+
     @Test func aChangedSpecIsNotResumedWithoutForce() throws {
         let dir = try scratch(["tiny.json5": tinySpec])
         #expect(try runLRSearch(["run", "tiny.json5", "--quiet", "--trials", "2"], in: dir).status == 0)

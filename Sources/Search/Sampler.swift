@@ -35,7 +35,7 @@ public struct StaticSampler: Sendable {
     public init(spec: SearchSpec, trials: Int? = nil) throws(ConfigError) {
         self.spec = spec
         switch spec.sampler {
-        case .random:
+        case .random, .tpe:
             sobol = nil
             grid = []
             count = trials ?? spec.trials
@@ -63,7 +63,7 @@ public struct StaticSampler: Sendable {
     /// The configuration of trial `index` (0 ≤ index < count).
     public func point(_ index: Int) -> TrialPoint {
         switch spec.sampler {
-        case .random:
+        case .random, .tpe:  // TPE's points come from SearchSession, which holds the results it needs
             var rng = SplitMix64(seed: deriveSeed(spec.seed, UInt64(index)))
             return point(index) { unit(rng.next()) }
         case .sobol:

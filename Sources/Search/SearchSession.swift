@@ -57,6 +57,9 @@ public final class SearchSession: Sendable {
     public let overrides: [(String, JSONValue)]
     private let journal: Journal
     private let finished: Mutex<[TrialRecord]>
+    /// TPE's points of this run by configuration index (nil for the static samplers).
+    private let tpe: TPESampler?
+    private let suggested = Mutex<[Int: UnitPoint]>([:])
 
     public init(spec original: SearchSpec, options: RunOptions) throws(SessionError) {
         var spec = original
@@ -108,12 +111,29 @@ public final class SearchSession: Sendable {
         let done = Set(previous.map(\.id))
         pending = units.filter { !done.contains($0) }
         finished = Mutex(previous.filter { Set(all).contains($0.id) })
+        tpe = spec.sampler == .tpe ? TPESampler(spec: spec) : nil
     }
 
-    /// The configuration and seed of a unit.
-    public func config(for id: TrialID) -> (config: JSONNode, seed: UInt64) {
+    /// The configuration, seed and (for TPE) unit point of a unit. TPE suggests a configuration's
+    /// point when its first repeat starts, from every result journaled so far and the points still
+    /// running; later repeats and resumed runs reuse it.
+    public func config(for id: TrialID) -> (config: JSONNode, seed: UInt64, point: UnitPoint?) {
         let seed = spec.trialSeed(id)
-        return (spec.trialConfig(sampler.point(id.index), seed: seed), seed)
+        guard let tpe else { return (spec.trialConfig(sampler.point(id.index), seed: seed), seed, nil) }
+        let point = suggested.withLock { memo -> UnitPoint in
+            let done = records
+            if let p = memo[id.index] ?? done.first(where: { $0.id.index == id.index })?.point { return p }
+            let finishedIndices = Set(done.map(\.id.index))
+            let observations = done.compactMap { r -> TPESampler.Observation? in
+                guard let p = r.point, r.id.repeat == 0 else { return nil }
+                return (p, r.state == .diverged ? .nan : spec.objective.curve(r.epochs).last ?? .nan)
+            }
+            let running = memo.filter { !finishedIndices.contains($0.key) }.sorted { $0.key < $1.key }.map(\.value)
+            let p = tpe.suggest(index: id.index, observations: observations, running: running)
+            memo[id.index] = p
+            return p
+        }
+        return (spec.trialConfig(spec.trialPoint(point, index: id.index), seed: seed), seed, point)
     }
 
     /// The spec's pruner, primed with the trials replayed from the journal (so a resumed search

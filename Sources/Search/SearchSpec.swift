@@ -4,7 +4,7 @@ import JSON5
 
 /// How trials are drawn from the space.
 public enum SamplerKind: String, Sendable, CaseIterable {
-    case random, grid, sobol
+    case random, grid, sobol, tpe
 }
 
 /// What a trial is ranked by. Accuracy is maximised; losses are minimised.

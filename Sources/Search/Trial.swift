@@ -53,9 +53,11 @@ public struct TrialRecord: Sendable, Equatable {
     public var seconds: Double
     /// Schedule parameters derived from the sampled ones, shown beside them in the ranking.
     public var derived: [DerivedValue]
+    /// The trial's point in unit coordinates, for model-based samplers (TPE) to learn from.
+    public var point: UnitPoint?
 
     public init(id: TrialID, seed: UInt64, config: JSONValue, state: TrialState, epochs: [EpochRecord], seconds: Double,
-                derived: [DerivedValue] = []) {
+                derived: [DerivedValue] = [], point: UnitPoint? = nil) {
         self.id = id
         self.seed = seed
         self.config = config
@@ -63,6 +65,7 @@ public struct TrialRecord: Sendable, Equatable {
         self.epochs = epochs
         self.seconds = seconds
         self.derived = derived
+        self.point = point
     }
 
     /// The objective's value, or NaN when the trial has no finite value for it.
@@ -98,6 +101,10 @@ extension TrialRecord {
             ("seed", .number(Double(seed))), ("status", .string(state.rawValue)), ("seconds", .number(seconds)),
             ("config", config), ("epochs", .array(epochs.map { JSONNode($0) })),
         ]
+        if let p = point {
+            func list(_ xs: [Double]) -> JSONValue { .array(xs.map { JSONNode(.number($0)) }) }
+            pairs.append(("point", ["schedule": .number(Double(p.schedule)), "common": list(p.common), "family": list(p.family)]))
+        }
         if !derived.isEmpty {
             pairs.append(("derived", .object(derived.map { JSONMember(key: $0.name, value: JSONNode(.number($0.value))) })))
         }
@@ -136,6 +143,11 @@ extension TrialRecord {
         }
         self.init(id: TrialID(index: index, repeat: rep), seed: UInt64(seed), config: config, state: state,
                   epochs: epochs, seconds: seconds, derived: derived)
+        if let node = r.node("point") {
+            var pr = try ObjectReader(node, path: "point")
+            point = UnitPoint(schedule: try pr.int("schedule") ?? 0, common: try pr.doubles("common") ?? [],
+                              family: try pr.doubles("family") ?? [])
+        }
     }
 }
 

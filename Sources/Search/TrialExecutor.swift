@@ -29,7 +29,7 @@ public final class TrialExecutor: Sendable {
 
     /// Runs unit `id` to its end: ok, diverged, or pruned by the spec's pruner.
     public func run(_ id: TrialID) throws(TrialFailure) -> TrialRecord {
-        let (node, seed) = session.config(for: id)
+        let (node, seed, point) = session.config(for: id)
         let config: TrialConfig
         let dataset: Dataset
         do {
@@ -53,7 +53,8 @@ public final class TrialExecutor: Sendable {
         if result.status == .ok { pruner?.trialCompleted(values: objective.curve(result.epochs)) }
         return TrialRecord(id: id, seed: seed, config: node.value, state: result.status, epochs: result.epochs,
                            seconds: result.seconds,
-                           derived: config.schedule.derivedParameters.map { DerivedValue(name: $0.name, value: $0.value) })
+                           derived: config.schedule.derivedParameters.map { DerivedValue(name: $0.name, value: $0.value) },
+                           point: point)
     }
 
 }

@@ -61,7 +61,7 @@ let threeFamilies = """
             """)
         #expect(errors == [
             "s.json5:2:3: unknown key 'trails' (did you mean 'trials'?)",
-            "s.json5:3:12: sampler: expected one of random, grid, sobol, got \"randm\" (did you mean 'random'?)",
+            "s.json5:3:12: sampler: expected one of random, grid, sobol, tpe, got \"randm\" (did you mean 'random'?)",
             "s.json5:5:21: lr: loguniform bounds must be > 0, got [0, 0.5]",
             "s.json5:7:41: schedules[0].gamma: uniform bounds must be low <= high, got [0.9, 0.1]",
             "s.json5:8:5: schedules[1].family: is required but missing",

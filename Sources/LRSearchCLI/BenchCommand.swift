@@ -15,8 +15,15 @@ extension LRSearch {
             hidden [256, 256], ReLU, no BatchNorm, SGD momentum 0.9, batch 64, 20 epochs, cosine from lr 0.1.
             """,
         options: [OptionSpec("--trials", "N", help: "Reference trials to time (default 3; the best is reported)."),
-                  OptionSpec("--skip-gemm", help: "Only time the reference trial.")],
-        run: { args in try BenchCommand.run(trials: try args.int("--trials", min: 1) ?? 3, gemm: !args.flag("--skip-gemm")) })
+                  OptionSpec("--skip-gemm", help: "Only time the reference trial."),
+                  OptionSpec("--search", "SPEC", help: "Instead: random vs TPE vs random+ASHA on SPEC over several seeds."),
+                  OptionSpec("--seeds", "N", help: "With --search: search seeds 1…N (default 5).")],
+        run: { args in
+            if let spec = args.string("--search") {
+                return try SearchBench.run(specPath: spec, seeds: try args.int("--seeds", min: 1) ?? 5)
+            }
+            return try BenchCommand.run(trials: try args.int("--trials", min: 1) ?? 3, gemm: !args.flag("--skip-gemm"))
+        })
 }
 
 enum BenchCommand {

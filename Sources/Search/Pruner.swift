@@ -10,10 +10,10 @@ public protocol Pruner: Sendable {
     /// and says whether the trial should stop now.
     func shouldPrune(trial: TrialID, epoch: Int, value: Double) -> Bool
     /// Learns from a trial that ran to its end while this pruner watched (its epochs were reported).
-    func trialCompleted(values: [Double])
+    func trialCompleted(trial: TrialID, values: [Double])
     /// Learns from a trial replayed from the journal on resume (its epochs were never reported here);
     /// `complete` is false for a pruned or diverged trial.
-    func replayed(values: [Double], complete: Bool)
+    func replayed(trial: TrialID, values: [Double], complete: Bool)
 }
 
 /// Asynchronous successive halving (Li et al., "A System for Massively Parallel Hyperparameter
@@ -54,15 +54,45 @@ public final class ASHAPruner: Pruner {
         }
     }
 
-    public func trialCompleted(values: [Double]) {}  // its rung values were recorded as it ran
+    public func trialCompleted(trial: TrialID, values: [Double]) {}  // its rung values were recorded as it ran
 
-    public func replayed(values: [Double], complete: Bool) {
+    public func replayed(trial: TrialID, values: [Double], complete: Bool) {
         recorded.withLock { r in
             for e in rungs where e <= values.count {
                 let v = values[e - 1]
                 r[e, default: []].append(v.isNaN ? .infinity : v)
             }
         }
+    }
+}
+
+/// Hyperband over ASHA brackets (Li et al. 2018, asynchronous form of Li et al. 2020), for when the
+/// right minimum budget is unknown: bracket b runs ASHA with minimum `minEpochs · η^b`, and trial i
+/// belongs to bracket i mod `brackets`. Bracket 0 prunes hardest; the last prunes least.
+public final class HyperbandPruner: Pruner {
+    public let brackets: [ASHAPruner]
+
+    public init(minEpochs: Int, reductionFactor: Int, maxEpochs: Int, brackets: Int) {
+        var list: [ASHAPruner] = []
+        var m = minEpochs
+        for _ in 0..<max(1, brackets) where m < maxEpochs {
+            list.append(ASHAPruner(minEpochs: m, reductionFactor: reductionFactor, maxEpochs: maxEpochs))
+            m *= reductionFactor
+        }
+        if list.isEmpty { list.append(ASHAPruner(minEpochs: minEpochs, reductionFactor: reductionFactor, maxEpochs: maxEpochs)) }
+        self.brackets = list
+    }
+
+    func bracket(_ trial: TrialID) -> ASHAPruner { brackets[trial.index % brackets.count] }
+
+    public func shouldPrune(trial: TrialID, epoch: Int, value: Double) -> Bool {
+        bracket(trial).shouldPrune(trial: trial, epoch: epoch, value: value)
+    }
+
+    public func trialCompleted(trial: TrialID, values: [Double]) {}
+
+    public func replayed(trial: TrialID, values: [Double], complete: Bool) {
+        bracket(trial).replayed(trial: trial, values: values, complete: complete)
     }
 }
 
@@ -89,12 +119,12 @@ public final class MedianPruner: Pruner {
         return (value.isNaN ? .infinity : value) > median
     }
 
-    public func trialCompleted(values: [Double]) {
+    public func trialCompleted(trial: TrialID, values: [Double]) {
         finished.withLock { $0.append(values) }
     }
 
-    public func replayed(values: [Double], complete: Bool) {
-        if complete { trialCompleted(values: values) }
+    public func replayed(trial: TrialID, values: [Double], complete: Bool) {
+        if complete { trialCompleted(trial: trial, values: values) }
     }
 }
 

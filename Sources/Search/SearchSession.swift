@@ -145,10 +145,13 @@ public final class SearchSession: Sendable {
             return nil
         case .asha(let minEpochs, let factor, let maxEpochs):
             pruner = ASHAPruner(minEpochs: minEpochs, reductionFactor: factor, maxEpochs: maxEpochs ?? spec.fixedEpochs ?? 20)  // 20: the trainer's default epochs
+        case .hyperband(let minEpochs, let factor, let maxEpochs, let brackets):
+            pruner = HyperbandPruner(minEpochs: minEpochs, reductionFactor: factor,
+                                     maxEpochs: maxEpochs ?? spec.fixedEpochs ?? 20, brackets: brackets)
         case .median(let warmup, let minTrials):
             pruner = MedianPruner(warmupEpochs: warmup, minTrials: minTrials)
         }
-        for r in records { pruner.replayed(values: spec.objective.curve(r.epochs), complete: r.state == .ok) }
+        for r in records { pruner.replayed(trial: r.id, values: spec.objective.curve(r.epochs), complete: r.state == .ok) }
         return pruner
     }
 

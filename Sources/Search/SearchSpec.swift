@@ -22,10 +22,12 @@ public enum PrunerSpec: Sendable, Equatable {
     case none
     /// Asynchronous successive halving; `maxEpochs` nil means the task's epochs.
     case asha(minEpochs: Int, reductionFactor: Int, maxEpochs: Int?)
+    /// ASHA brackets with minimum epochs min·η^b, b = 0..<brackets.
+    case hyperband(minEpochs: Int, reductionFactor: Int, maxEpochs: Int?, brackets: Int)
     /// Median stopping rule.
     case median(warmupEpochs: Int, minTrials: Int)
 
-    enum Kind: String, CaseIterable { case none, asha, median }
+    enum Kind: String, CaseIterable { case none, asha, hyperband, median }
 }
 
 /// One entry of `schedules`: a family and the space of its parameters.
@@ -146,7 +148,8 @@ public struct SearchSpec: Sendable, Equatable {
         switch try r.choice("kind", as: PrunerSpec.Kind.self) ?? .none {
         case .none:
             spec = .none
-        case .asha:
+        case .asha, .hyperband:
+            let isHyperband = (try r.choice("kind", as: PrunerSpec.Kind.self)) == .hyperband
             let minEpochs = try positive(&r, "min_epochs", default: 1)
             let factor = try positive(&r, "reduction_factor", default: 3)
             guard factor >= 2 else {
@@ -156,7 +159,12 @@ public struct SearchSpec: Sendable, Equatable {
             if let m = maxEpochs, m <= minEpochs {
                 throw ConfigError(r.node("max_epochs"), path: "pruner.max_epochs", "must be > min_epochs (\(minEpochs)), got \(m)")
             }
-            spec = .asha(minEpochs: minEpochs, reductionFactor: factor, maxEpochs: maxEpochs)
+            if isHyperband {
+                spec = .hyperband(minEpochs: minEpochs, reductionFactor: factor, maxEpochs: maxEpochs,
+                                  brackets: try positive(&r, "brackets", default: 3))
+            } else {
+                spec = .asha(minEpochs: minEpochs, reductionFactor: factor, maxEpochs: maxEpochs)
+            }
         case .median:
             spec = .median(warmupEpochs: try nonNegative(&r, "warmup_epochs", default: 1),
                            minTrials: try positive(&r, "min_trials", default: 5))

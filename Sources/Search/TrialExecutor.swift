@@ -50,7 +50,7 @@ public final class TrialExecutor: Sendable {
             guard let pruner, let value = objective.curve(seen).last else { return .continue }
             return pruner.shouldPrune(trial: id, epoch: epoch.epoch, value: value) ? .stop : .continue
         }
-        if result.status == .ok { pruner?.trialCompleted(values: objective.curve(result.epochs)) }
+        if result.status == .ok { pruner?.trialCompleted(trial: id, values: objective.curve(result.epochs)) }
         return TrialRecord(id: id, seed: seed, config: node.value, state: result.status, epochs: result.epochs,
                            seconds: result.seconds,
                            derived: config.schedule.derivedParameters.map { DerivedValue(name: $0.name, value: $0.value) },

@@ -78,6 +78,22 @@ let threeFamilies = """
         ])
     }
 
+    @Test func readsPruners() throws {
+        let base = "task: {}, schedules: [{family: 'cosine'}]"
+        #expect(try parseSpec("{\(base)}").pruner == PrunerSpec.none)
+        #expect(try parseSpec("{\(base), pruner: {kind: 'asha', min_epochs: 2}}").pruner
+                == .asha(minEpochs: 2, reductionFactor: 3, maxEpochs: nil))
+        #expect(try parseSpec("{\(base), pruner: {kind: 'hyperband', brackets: 2}}").pruner
+                == .hyperband(minEpochs: 1, reductionFactor: 3, maxEpochs: nil, brackets: 2))
+        #expect(try parseSpec("{\(base), pruner: 'median'}").pruner == .median(warmupEpochs: 1, minTrials: 5))
+        #expect(specErrors("{\(base), pruner: {kind: 'asha', reduction_factor: 1}}") == [
+            "s.json5:1:86: pruner.reduction_factor: must be an integer >= 2, got 1",
+        ])
+        #expect(specErrors("{\(base), pruner: {kind: 'asha', min_epoch: 1}}") == [
+            "s.json5:1:68: pruner: unknown key 'min_epoch' (did you mean 'min_epochs'?)",
+        ])
+    }
+
     @Test func rejectsBadDistributions() {
         #expect(specErrors("{task: {}, schedules: [{family: 'step', step_size: {int: [1.5, 3]}}]}") == [
             "s.json5:1:58: schedules[0].step_size: int bounds must be integers, got [1.5, 3]",

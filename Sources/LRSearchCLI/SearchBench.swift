@@ -29,6 +29,8 @@ enum SearchBench {
         var asha = random
         asha.pruner = .asha(minEpochs: 3, reductionFactor: 3, maxEpochs: nil)
         variants.append(("random+asha(3,3)", asha))
+        asha.pruner = .asha(minEpochs: 5, reductionFactor: 2, maxEpochs: nil)
+        variants.append(("random+asha(5,2)", asha))
         print("\n  " + TrainCommand.pad("variant", 18) + "  seed  best objective   epochs   seconds")
         var results: [String: [Outcome]] = [:]
         for (name, variant) in variants {

@@ -29,7 +29,12 @@ public struct TPESampler: Sendable {
     public var startupTrials = 10
     public var candidates = 24
 
-    public init(spec: SearchSpec) { self.spec = spec }
+    /// Startup trials: 10 (Optuna's default), or two per schedule entry when there are more than five,
+    /// so that every family has been tried before the model starts to exploit one.
+    public init(spec: SearchSpec) {
+        self.spec = spec
+        startupTrials = max(10, 2 * spec.schedules.count)
+    }
 
     /// An observation: a finished trial's point and its objective (lower is better; NaN for diverged).
     public typealias Observation = (point: UnitPoint, value: Double)

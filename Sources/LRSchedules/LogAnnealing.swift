@@ -33,11 +33,7 @@ public struct LogAnnealing: LRSchedule, Equatable {
     }
 
     init(validatingLR lr: Double, tMax: Int, etaMin: Double) throws(ScheduleError) {
-        let check = ParameterCheck(family: .logAnnealing)
-        try check.positive("lr", lr)
-        try check.positive("t_max", tMax)
-        try check.nonNegative("eta_min", etaMin)
-        guard etaMin <= lr else { throw check.fail("eta_min", formatNumber(etaMin), "<= lr (\(formatNumber(lr)))") }
+        try ParameterCheck(family: .logAnnealing).annealing(lr: lr, tMax: tMax, etaMin: etaMin)
         self.init(lr: lr, tMax: tMax, etaMin: etaMin)
     }
 

@@ -57,6 +57,14 @@ struct ParameterCheck {
         guard x >= 0 else { throw fail(name, formatNumber(x), ">= 0") }
     }
 
+    /// The checks every anneal-to-a-floor family shares: lr > 0, t_max > 0, 0 <= eta_min <= lr.
+    func annealing(lr: Double, tMax: Int, etaMin: Double) throws(ScheduleError) {
+        try positive("lr", lr)
+        try positive("t_max", tMax)
+        try nonNegative("eta_min", etaMin)
+        guard etaMin <= lr else { throw fail("eta_min", formatNumber(etaMin), "<= lr (\(formatNumber(lr)))") }
+    }
+
     func positive(_ name: String, _ n: Int) throws(ScheduleError) {
         guard n > 0 else { throw fail(name, String(n), "a positive integer") }
     }

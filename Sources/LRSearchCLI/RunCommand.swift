@@ -62,7 +62,12 @@ enum RunCommand {
         let executor = TrialExecutor(session: session, data: data)
         let runner = Runner(units: session.pending, jobs: options.jobs, execute: { id in try executor.run(id) },
                             finished: { record in try session.record(record) })
-        if !quiet { writeStderr(banner(session, options: options)) }
+        if session.alreadyComplete {
+            writeStderr("\(options.outDir)/ already holds this search, finished; showing its ranking "
+                        + "(--overwrite runs it again).\n")
+        } else if !quiet {
+            writeStderr(banner(session, options: options))
+        }
         let progress = quiet ? nil : ProgressDisplay { progressLine(session, runner.progress) }
         let interrupts = InterruptHandler(
             first: {

@@ -55,6 +55,8 @@ public final class SearchSession: Sendable {
     /// The units not yet in the journal.
     public let pending: [TrialID]
     public let overrides: [(String, JSONValue)]
+    /// The results folder already held this search, finished; nothing runs (no --resume was given).
+    public let alreadyComplete: Bool
     private let journal: Journal
     private let finished: Mutex<[TrialRecord]>
     /// TPE's points of this run by configuration index (nil for the static samplers).
@@ -83,17 +85,28 @@ public final class SearchSession: Sendable {
         specHash = Self.hash(spec)
         journalPath = (options.outDir as NSString).appendingPathComponent("trials.jsonl")
         var previous: [TrialRecord] = []
+        var alreadyComplete = false
         do {
             if options.overwrite { try? FileManager.default.removeItem(atPath: journalPath) }
             if let replay = try Journal.replay(path: journalPath) {
-                guard options.resume else { throw SessionError.existingJournal(path: journalPath, trials: replay.records.count) }
+                // Running a finished search again shows its ranking instead of refusing: the README's
+                // first command should work twice. Anything else needs an explicit --resume.
+                let done = Set(replay.records.map(\.id))
+                let wanted = (0..<sampler.count).flatMap { i in (0..<spec.repeats).map { TrialID(index: i, repeat: $0) } }
+                let complete = replay.specHash == specHash && wanted.allSatisfy { done.contains($0) }
+                guard options.resume || complete else {
+                    throw SessionError.existingJournal(path: journalPath, trials: replay.records.count)
+                }
+                alreadyComplete = complete && !options.resume
                 if let h = replay.specHash, h != specHash, !options.force {
                     throw SessionError.journal(.specChanged(file: journalPath, journal: h, spec: specHash))
                 }
                 previous = replay.records
             }
             journal = try Journal(appendingTo: journalPath)
-            if previous.isEmpty && !options.resume {
+            if alreadyComplete {
+                // Nothing to record: no trial will run.
+            } else if previous.isEmpty && !options.resume {
                 try journal.append(Journal.startRecord(specHash: specHash, name: spec.name, overrides: overrides))
             } else {
                 try journal.append(.object([JSONMember(key: "op", value: JSONNode("resume")),
@@ -106,6 +119,7 @@ public final class SearchSession: Sendable {
         } catch {
             throw .journal(.io(file: journalPath, reason: "\(error)"))
         }
+        self.alreadyComplete = alreadyComplete
         let all = (0..<sampler.count).flatMap { i in (0..<spec.repeats).map { TrialID(index: i, repeat: $0) } }
         units = options.shard.map { s in all.filter { $0.index % s.count == s.index } } ?? all
         let done = Set(previous.map(\.id))

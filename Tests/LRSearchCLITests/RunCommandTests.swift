@@ -53,6 +53,18 @@ func rankingWithoutSeconds(_ dir: URL) throws -> [String] {
         #expect(train.stdout.contains("status: ok"))
     }
 
+    @Test func runningAFinishedSearchAgainShowsItsRanking() throws {
+        let dir = try scratch(["tiny.json5": tinySpec])
+        let first = try runLRSearch(["run", "tiny.json5", "--quiet"], in: dir)
+        let journal = dir.appendingPathComponent("results/tiny/trials.jsonl")
+        let before = try String(contentsOf: journal, encoding: .utf8)
+        let again = try runLRSearch(["run", "tiny.json5"], in: dir)
+        #expect(again.status == 0)
+        #expect(again.stderr == "results/tiny/ already holds this search, finished; showing its ranking (--overwrite runs it again).\n")
+        #expect(again.stdout == first.stdout)
+        #expect(try String(contentsOf: journal, encoding: .utf8) == before)  // nothing appended
+    }
+
     @Test func theRankingIsTheSameWithOneJobOrTwo() throws {
         let dir = try scratch(["tiny.json5": tinySpec])
         let a = try runLRSearch(["run", "tiny.json5", "--quiet", "--jobs", "1", "--out", "one"], in: dir)

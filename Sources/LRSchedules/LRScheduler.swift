@@ -11,6 +11,7 @@
 public struct LRScheduler: Sendable {
     private enum Kind: Sendable {
         case pure(any LRSchedule)
+        case recurrent(any RecurrentLRSchedule, RecurrenceState)
         case plateau(ReduceOnPlateau)
     }
 
@@ -22,6 +23,10 @@ public struct LRScheduler: Sendable {
 
     public init(_ spec: ScheduleSpec) throws(ScheduleError) {
         switch try spec.make() {
+        case .schedule(let s as any RecurrentLRSchedule):
+            let (lr, state) = s.start()
+            kind = .recurrent(s, state)
+            learningRate = lr
         case .schedule(let s):
             kind = .pure(s)
             learningRate = s.learningRate(at: 0)
@@ -35,6 +40,16 @@ public struct LRScheduler: Sendable {
     public var needsMetric: Bool {
         if case .plateau = kind { return true }
         return false
+    }
+
+    /// For the weight-decay conversions that need it (``ExpLR``, ``TaperedExpLR``): c in the SGD
+    /// momentum buffer b₀ = c·θ₀ to set before the first step; nil for every other schedule.
+    public var initialMomentumBufferCoefficient: Double? {
+        switch kind {
+        case .pure(let s as any InitialMomentumBuffer): return s.momentumBufferCoefficient
+        case .recurrent(let s as any InitialMomentumBuffer, _): return s.momentumBufferCoefficient
+        default: return nil
+        }
     }
 
     /// The momentum a cycling schedule (top-level `cyclic` or `onecycle` with `cycle_momentum`) asks
@@ -51,6 +66,9 @@ public struct LRScheduler: Sendable {
         switch kind {
         case .pure(let s):
             learningRate = s.nextLearningRate(after: learningRate, at: stepCount)
+        case .recurrent(let s, var state):
+            learningRate = s.advance(&state, to: stepCount)
+            kind = .recurrent(s, state)
         case .plateau(var c):
             learningRate = c.observe(metric ?? .nan)
             kind = .plateau(c)

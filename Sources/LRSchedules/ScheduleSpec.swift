@@ -7,6 +7,9 @@ public enum ScheduleFamily: String, CaseIterable, Sendable {
     case inverseSqrt = "inverse_sqrt"
     case wsd
     case logAnnealing = "log_annealing"
+    case explr
+    case equivalentExplr = "equivalent_explr"
+    case texp
 }
 
 /// One schedule with all its parameters resolved (no defaults left to apply).
@@ -49,6 +52,12 @@ public indirect enum ScheduleSpec: Sendable, Equatable {
     case wsd(WarmupStableDecay.Parameters)
     /// ``LogAnnealing``.
     case logAnnealing(lr: Double, tMax: Int, etaMin: Double)
+    /// ``ExpLR``: the exponential LR equivalent to constant-LR SGD with weight decay λ (coupled).
+    case explr(lr: Double, weightDecay: Double, momentum: Double)
+    /// ``EquivalentExpLR``: `of` with weight decay λ, converted exactly.
+    case equivalentExplr(of: ScheduleSpec, weightDecay: Double, momentum: Double)
+    /// ``TaperedExpLR``: `of` (piecewise constant) with weight decay λ, converted approximately (TEXP).
+    case texp(of: ScheduleSpec, weightDecay: Double, momentum: Double)
 
     public var family: ScheduleFamily {
         switch self {
@@ -68,6 +77,9 @@ public indirect enum ScheduleSpec: Sendable, Equatable {
         case .inverseSqrt: return .inverseSqrt
         case .wsd: return .wsd
         case .logAnnealing: return .logAnnealing
+        case .explr: return .explr
+        case .equivalentExplr: return .equivalentExplr
+        case .texp: return .texp
         }
     }
 }
@@ -83,7 +95,31 @@ extension ScheduleSpec {
     public func make() throws(ScheduleError) -> ScheduleInstance {
         switch self {
         case .plateau(let p): return .controller(try ReduceOnPlateau(validating: p))
+        case let .explr(lr, weightDecay, momentum):
+            return .schedule(try ExpLR(validatingLR: lr, weightDecay: weightDecay, momentum: momentum))
+        case let .equivalentExplr(of, weightDecay, momentum):
+            return .schedule(try EquivalentExpLR(validating: of, weightDecay: weightDecay, momentum: momentum))
+        case let .texp(of, weightDecay, momentum):
+            return .schedule(try TaperedExpLR(validating: of, weightDecay: weightDecay, momentum: momentum))
         default: return .schedule(try makeSchedule())
+        }
+    }
+
+    /// The whole-run conversions (explr, equivalent_explr, texp): they set the initial momentum buffer
+    /// and count every optimizer step, so they only stand at the top of a schedule.
+    public var isWeightDecayConversion: Bool {
+        switch family {
+        case .explr, .equivalentExplr, .texp: return true
+        default: return false
+        }
+    }
+
+    /// The schedule a conversion converts (`of`), with its errors placed under `of.`.
+    static func makeBase(_ spec: ScheduleSpec, for family: ScheduleFamily) throws(ScheduleError) -> any LRSchedule {
+        do {
+            return try spec.makeSchedule()
+        } catch {
+            throw ScheduleError(error.family, "of.\(error.parameter)", error.value, error.rule)
         }
     }
 
@@ -123,6 +159,10 @@ extension ScheduleSpec {
         case .wsd(let p): return try WarmupStableDecay(validating: p)
         case let .logAnnealing(lr, tMax, etaMin):
             return try LogAnnealing(validatingLR: lr, tMax: tMax, etaMin: etaMin)
+        case .explr, .equivalentExplr, .texp:
+            throw ScheduleError(family, "family", "\"\(family.rawValue)\"",
+                                "a schedule that can be nested (\(family.rawValue) converts a whole run and sets the "
+                                    + "initial momentum buffer, so it stands at the top; nest schedules in its `of`)")
         }
     }
 
@@ -145,6 +185,13 @@ extension ScheduleSpec {
             }
         case let .warmup(schedule, _, _):
             return schedule.derivedParameters.map { (name: "schedule.\($0.name)", value: $0.value) }
+        case let .explr(lr, weightDecay, momentum):
+            guard let a = WeightDecayEquivalence.alpha(lr: lr, weightDecay: weightDecay, momentum: momentum) else {
+                return []
+            }
+            return [("alpha", a), ("growth_per_step", 1 / (a * a))]
+        case let .equivalentExplr(of, _, _), let .texp(of, _, _):
+            return of.derivedParameters.map { (name: "of.\($0.name)", value: $0.value) }
         default:
             return []
         }

@@ -34,7 +34,41 @@ extension ScheduleParser {
             return .inverseSqrt(lr: try f.lr(), warmupSteps: try f.int("warmup_steps", 0),
                                 timescale: try f.reader.int("timescale"))
         case .wsd: return try readWSD(&f)
+        case .explr:
+            let lr = try f.lr()
+            let (weightDecay, momentum) = try readWeightDecay(&f, lr: lr)
+            return .explr(lr: lr, weightDecay: weightDecay, momentum: momentum)
+        case .equivalentExplr, .texp: return try readConversion(family, &f)
         }
+    }
+
+    /// `weight_decay` (coupled λ) or `lambda_new` (λ = λnew/lr), and `momentum`; both default to the
+    /// optimizer's (``ScheduleDefaults``).
+    private static func readWeightDecay(_ f: inout Fields, lr: Double) throws(ConfigError) -> (Double, Double) {
+        let momentum = try f.double("momentum", f.defaults.momentum)
+        if f.reader.has("weight_decay"), f.reader.has("lambda_new") {
+            throw ConfigError(f.reader.node("lambda_new"), path: f.reader.path("lambda_new"),
+                              "cannot be combined with weight_decay: give λ (weight_decay) or λnew = λ·lr (lambda_new)")
+        }
+        if let lambdaNew = try f.reader.double("lambda_new") {
+            return (lambdaNew / lr, momentum)
+        }
+        if let weightDecay = try f.reader.double("weight_decay") { return (weightDecay, momentum) }
+        if let lambdaNew = f.defaults.lambdaNew { return (lambdaNew / lr, momentum) }
+        return (try f.double("weight_decay", f.defaults.weightDecay), momentum)
+    }
+
+    /// `of` takes the conversion's `lr` and the run length; λnew divides by `of`'s initial LR.
+    private static func readConversion(_ family: ScheduleFamily, _ f: inout Fields) throws(ConfigError) -> ScheduleSpec {
+        let lr = try f.reader.double("lr") ?? f.defaults.lr
+        let inner = try f.reader.required("of")
+        let of = try parse(inner, path: f.reader.path("of"),
+                           defaults: ScheduleDefaults(lr: lr, totalSteps: f.defaults.totalSteps), nested: true)
+        var initialLR = lr ?? 1
+        if case .schedule(let s)? = try? of.make() { initialLR = s.learningRate(at: 0) }
+        let (weightDecay, momentum) = try readWeightDecay(&f, lr: initialLR)
+        return family == .texp ? .texp(of: of, weightDecay: weightDecay, momentum: momentum)
+            : .equivalentExplr(of: of, weightDecay: weightDecay, momentum: momentum)
     }
 
     /// `step_size`/`gamma` (StepLR), or `final_lr`/`updates`/`total_steps` (bounded step decay).
@@ -93,7 +127,7 @@ extension ScheduleParser {
             var length: Int? = nil
             if let start, let end, end > start { length = end - start }
             schedules.append(try parse(element, path: "\(f.reader.path("schedules"))[\(i)]",
-                                       defaults: ScheduleDefaults(lr: lr, totalSteps: length)))
+                                       defaults: ScheduleDefaults(lr: lr, totalSteps: length), nested: true))
         }
         return .sequence(schedules: schedules, milestones: milestones)
     }
@@ -105,7 +139,8 @@ extension ScheduleParser {
         let startFactor = try f.double("start_factor", 1.0 / 3)
         let inner = try f.reader.required("schedule")
         let rest = f.defaults.totalSteps.map { $0 - max(0, steps) }.flatMap { $0 > 0 ? $0 : nil }
-        let base = try parse(inner, path: f.reader.path("schedule"), defaults: ScheduleDefaults(lr: lr, totalSteps: rest))
+        let base = try parse(inner, path: f.reader.path("schedule"), defaults: ScheduleDefaults(lr: lr, totalSteps: rest),
+                             nested: true)
         return .warmup(schedule: base, warmupSteps: steps, startFactor: startFactor)
     }
 

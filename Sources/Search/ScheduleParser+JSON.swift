@@ -48,6 +48,10 @@ extension ScheduleParser {
         case let .inverseSqrt(lr, warmupSteps, timescale):
             return [("lr", num(lr)), ("warmup_steps", int(warmupSteps))] + (timescale.map { [("timescale", int($0))] } ?? [])
         case .wsd(let p): return wsd(p)
+        case let .explr(lr, weightDecay, momentum):
+            return [("lr", num(lr)), ("weight_decay", num(weightDecay)), ("momentum", num(momentum))]
+        case let .equivalentExplr(of, weightDecay, momentum), let .texp(of, weightDecay, momentum):
+            return [("of", json(of)), ("weight_decay", num(weightDecay)), ("momentum", num(momentum))]
         }
     }
 

@@ -10,10 +10,19 @@ public struct ScheduleDefaults: Sendable {
     /// Fills the run-length parameters when absent: cosine and log_annealing `t_max`, polynomial
     /// `total_iters`, onecycle `total_steps`, bounded step `total_steps`, wsd `total_steps`.
     public var totalSteps: Int?
+    /// Fill `weight_decay` and `momentum` of the weight-decay conversions (explr, equivalent_explr,
+    /// texp): the optimizer's coupled λ (or its λnew, as `lambda_new`) and momentum.
+    public var weightDecay: Double?
+    public var lambdaNew: Double?
+    public var momentum: Double?
 
-    public init(lr: Double? = nil, totalSteps: Int? = nil) {
+    public init(lr: Double? = nil, totalSteps: Int? = nil, weightDecay: Double? = nil, lambdaNew: Double? = nil,
+                momentum: Double? = nil) {
         self.lr = lr
         self.totalSteps = totalSteps
+        self.weightDecay = weightDecay
+        self.lambdaNew = lambdaNew
+        self.momentum = momentum
     }
 }
 
@@ -49,6 +58,8 @@ public enum ScheduleParser {
         case .wsd:
             return ["lr", "warmup_steps", "stable_steps", "decay_steps", "total_steps", "warmup_type", "decay_type",
                     "min_lr_ratio", "num_cycles"]
+        case .explr: return ["lr", "weight_decay", "lambda_new", "momentum"]
+        case .equivalentExplr, .texp: return ["lr", "of", "weight_decay", "lambda_new", "momentum"]
         }
     }
 
@@ -57,8 +68,20 @@ public enum ScheduleParser {
     public static func parse(_ node: JSONNode, path: String, defaults: ScheduleDefaults = .init())
         throws(ConfigError) -> ScheduleSpec
     {
+        try parse(node, path: path, defaults: defaults, nested: false)
+    }
+
+    /// `nested`: inside a sequence, warmup or conversion, where the whole-run conversions cannot stand.
+    static func parse(_ node: JSONNode, path: String, defaults: ScheduleDefaults, nested: Bool)
+        throws(ConfigError) -> ScheduleSpec
+    {
         var fields = Fields(try ObjectReader(node, path: path), defaults: defaults)
         let family = try readFamily(&fields.reader)
+        if nested, [.explr, .equivalentExplr, .texp].contains(family) {
+            throw ConfigError(fields.reader.node("family") ?? node, path: fields.reader.path("family"),
+                              "\(family.rawValue) cannot be nested: it converts a whole run and sets the initial "
+                                + "momentum buffer, so it stands at the top (nest other schedules in its `of`)")
+        }
         try fields.reader.finish(allowed: ["family"] + keys(for: family))
         let spec = try read(family, &fields)
         do {

@@ -81,12 +81,51 @@ public struct TrialConfig: Sendable, Equatable {
         var training = TrainingConfig(model: model, optimizer: optimizer, epochs: epochs, batchSize: batchSize,
                                       scheduleUnit: unit, seed: trialSeed)
         let total = unit == .epoch ? epochs : trainRows.map { epochs * training.stepsPerEpoch(trainRows: $0) }
-        let schedule = try ScheduleParser.parse(try root.required("schedule"), path: "schedule",
-                                                defaults: ScheduleDefaults(lr: nil, totalSteps: total))
+        var defaults = ScheduleDefaults(lr: nil, totalSteps: total, momentum: optimizer.momentum)
+        switch optimizer.weightDecay {
+        case .coupled(let lambda): defaults.weightDecay = lambda
+        case .new(let lambdaNew): defaults.lambdaNew = lambdaNew
+        case .none: defaults.weightDecay = 0
+        case .decoupled: break
+        }
+        let scheduleNode = try root.required("schedule")
+        let schedule = try ScheduleParser.parse(scheduleNode, path: "schedule", defaults: defaults)
+        if schedule.isWeightDecayConversion {
+            try checkConversion(schedule, optimizer: optimizer, node: root.node("optimizer") ?? scheduleNode, unit: unit,
+                                unitNode: t.node("schedule_unit") ?? scheduleNode)
+            training.optimizer.weightDecay = .none
+        }
         try root.finish(allowed: ["seed", "task", "optimizer", "schedule"])
         training.seed = trialSeed
         return TrialConfig(dataset: task.dataset, valFraction: task.valFraction, splitSeed: task.splitSeed,
                            training: training, schedule: schedule)
+    }
+
+    /// explr, equivalent_explr and texp replace the optimizer's weight decay (which the trial then
+    /// drops), so they need the SGD it is equivalent for: heavy ball with their momentum, no Nesterov,
+    /// no dampening, and a schedule stepped once per optimizer step.
+    static func checkConversion(_ schedule: ScheduleSpec, optimizer o: OptimizerConfig, node: JSONNode,
+                                unit: ScheduleUnit, unitNode: JSONNode) throws(ConfigError) {
+        let name = schedule.family.rawValue
+        var momentum = 0.0
+        switch schedule {
+        case let .explr(_, _, m), let .equivalentExplr(_, _, m), let .texp(_, _, m): momentum = m
+        default: return
+        }
+        let why = "\(name) is the no-weight-decay equivalent of SGD with momentum (no Nesterov, no dampening)"
+        guard o.kind == .sgd, !o.nesterov, o.dampening == 0 else {
+            throw ConfigError(node, path: "optimizer", "\(why); got \(o.kind.rawValue)"
+                                + (o.nesterov ? " with nesterov" : o.dampening != 0 ? " with dampening" : ""))
+        }
+        guard o.momentum == momentum else {
+            throw ConfigError(node, path: "optimizer.momentum",
+                              "must equal the schedule's momentum (\(JSONWriter.number(momentum))) for \(name); "
+                                + "got \(JSONWriter.number(o.momentum))")
+        }
+        guard unit == .step else {
+            throw ConfigError(unitNode, path: "task.schedule_unit",
+                              "must be \"step\" for \(name): the equivalence holds per optimizer step; got \"\(unit.rawValue)\"")
+        }
     }
 
     static func seed(_ r: inout ObjectReader, _ key: String) throws(ConfigError) -> UInt64 {

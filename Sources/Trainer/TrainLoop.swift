@@ -36,6 +36,10 @@ public enum Trainer {
         var model = MLP<T>(inputs: dataset.features, outputs: dataset.outputs, config: config.model,
                            maxBatch: config.batchSize, using: &rng)
         var optimizer = Optimizer<T>(config: config.optimizer, parameterCount: model.parameterCount)
+        if let c = schedule.initialMomentumBufferCoefficient, config.optimizer.kind == .sgd,
+           config.optimizer.momentum != 0 {
+            optimizer.setMomentumBuffer(initialBuffer(model, coefficient: T(c)))
+        }
         var schedule = schedule
         let trainX = dataset.train.x.map { T($0) }, trainY = dataset.train.y.map { T($0) }
         let valX = dataset.validation.x.map { T($0) }, valY = dataset.validation.y.map { T($0) }
@@ -95,6 +99,15 @@ public enum Trainer {
             }
         }
         return TrainingResult(status: status, epochs: history, steps: steps, seconds: seconds(clock.now - runStart))
+    }
+
+    /// c·θ on the trainable segments, 0 on the frozen ones.
+    static func initialBuffer<T: TrainerScalar>(_ model: MLP<T>, coefficient c: T) -> [T] {
+        var buffer = [T](repeating: 0, count: model.parameterCount)
+        for segment in model.segments where segment.trainable {
+            for i in segment.range { buffer[i] = c * model.parameters[i] }
+        }
+        return buffer
     }
 
     /// Copies the rows `indices` of (x, y) into the model's input and target buffers.

@@ -12,6 +12,13 @@ public protocol LRSource: Sendable {
     var learningRate: Double { get }
     var needsMetric: Bool { get }
     mutating func step(metric: Double?)
+    /// c in the SGD momentum buffer b₀ = c·θ₀ (trainable tensors) set before the first step, or nil
+    /// for a fresh buffer. The exponential LR that replaces weight decay needs it (LRSchedules' ExpLR).
+    var initialMomentumBufferCoefficient: Double? { get }
+}
+
+extension LRSource {
+    public var initialMomentumBufferCoefficient: Double? { nil }
 }
 
 /// One trial's training settings (the data, split and schedule are passed separately).

@@ -48,6 +48,14 @@ func randomSpec(_ family: ScheduleFamily, seed: UInt64) -> (spec: ScheduleSpec, 
         return (.wsd(.init(lr: lr, warmupSteps: n, stableSteps: n / 2, decaySteps: n, warmupType: shapes[n % 3],
                            decayType: shapes[(n / 3) % 3], minLRRatio: f / 2)), lr)
     case .logAnnealing: return (.logAnnealing(lr: lr, tMax: n, etaMin: lr * f / 2), lr)
+    // The weight-decay conversions grow the LR: α^(−2t−1)·lr at most (λ·lr ≤ (1−√γ)²/4 here).
+    case .explr, .equivalentExplr, .texp:
+        let momentum = 0.9 * f, weightDecay = WeightDecayEquivalence.bound(momentum: 0.9 * f) / (4 * lr)
+        let peak = ExpLR(lr: lr, weightDecay: weightDecay, momentum: momentum).learningRate(at: 700)
+        let base = ScheduleSpec.step(lr: lr, stepSize: n, gamma: 0.5)
+        return (family == .explr ? .explr(lr: lr, weightDecay: weightDecay, momentum: momentum)
+                : family == .texp ? .texp(of: base, weightDecay: weightDecay, momentum: momentum)
+                : .equivalentExplr(of: base, weightDecay: weightDecay, momentum: momentum), peak)
     }
 }
 
@@ -91,6 +99,7 @@ func randomSpec(_ family: ScheduleFamily, seed: UInt64) -> (spec: ScheduleSpec, 
         #expect(ScheduleFamily.allCases.map(\.rawValue) == [
             "constant", "step", "multistep", "exponential", "polynomial", "linear", "cosine", "sgdr", "cyclic",
             "onecycle", "plateau", "sequence", "warmup", "inverse_sqrt", "wsd", "log_annealing",
+            "explr", "equivalent_explr", "texp",
         ])
     }
 }

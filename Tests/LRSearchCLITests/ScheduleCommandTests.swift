@@ -75,7 +75,7 @@ let usage = "Usage: lrsearch schedule SCHEDULE [--steps N] [--metrics FILE] [--p
         #expect(run == Run(stdout: "", stderr: "Error: SCHEDULE:1:11: family: unknown family \"cosin\" (did you mean "
                                 + "'cosine'?); valid families: constant, step, multistep, exponential, polynomial, linear, "
                                 + "cosine, sgdr, cyclic, onecycle, plateau, sequence, warmup, inverse_sqrt, wsd, "
-                                + "log_annealing\n" + usage, code: 64))
+                                + "log_annealing, explr, equivalent_explr, texp\n" + usage, code: 64))
     }
 
     @Test func rangeErrorNamesPlaceParameterAndRule() throws {

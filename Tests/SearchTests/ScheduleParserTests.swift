@@ -46,6 +46,9 @@ import Testing
         .wsd(.init(lr: 0.1, warmupSteps: 10, stableSteps: 80, decaySteps: 10, warmupType: .cosine,
                    decayType: .oneMinusSqrt, minLRRatio: 0.1, numCycles: 0.5)),
         .logAnnealing(lr: 0.1, tMax: 50, etaMin: 0.001),
+        .explr(lr: 0.1, weightDecay: 5e-4, momentum: 0.9),
+        .equivalentExplr(of: .step(lr: 0.1, stepSize: 100, gamma: 0.1), weightDecay: 5e-4, momentum: 0.9),
+        .texp(of: .multistep(lr: 0.1, milestones: [100, 200], gamma: 0.1), weightDecay: 1e-4, momentum: 0),
     ]
 
     @Test(arguments: everyFamily)
@@ -85,12 +88,45 @@ import Testing
         #expect(warm == .warmup(schedule: .cosine(lr: 0.1, tMax: 95, etaMin: 0), warmupSteps: 5, startFactor: 1.0 / 3))
     }
 
+    @Test func conversionsTakeTheOptimizersWeightDecayAndMomentum() throws {
+        let d = ScheduleDefaults(lr: 0.1, totalSteps: 300, weightDecay: 5e-4, momentum: 0.9)
+        #expect(try parse(#"{ family: "explr" }"#, d) == .explr(lr: 0.1, weightDecay: 5e-4, momentum: 0.9))
+        #expect(try parse(#"{ family: "explr", weight_decay: 1e-3, momentum: 0 }"#, d)
+                == .explr(lr: 0.1, weightDecay: 1e-3, momentum: 0))
+        // λnew = λ·lr: 5e-5 at lr 0.1 is λ = 5e-4 (up to the division's rounding).
+        let fromNew = try parse(#"{ family: "explr", lambda_new: 5e-5 }"#, d)
+        #expect(fromNew == .explr(lr: 0.1, weightDecay: 5e-5 / 0.1, momentum: 0.9))
+        #expect(try parse(#"{ family: "explr" }"#, ScheduleDefaults(lr: 0.2, lambdaNew: 1e-4, momentum: 0))
+                == .explr(lr: 0.2, weightDecay: 1e-4 / 0.2, momentum: 0))
+        // `of` takes the conversion's lr and the run length; λnew divides by of's initial LR.
+        #expect(try parse(#"{ family: "equivalent_explr", lr: 0.2, of: { family: "cosine" } }"#, d)
+                == .equivalentExplr(of: .cosine(lr: 0.2, tMax: 300, etaMin: 0), weightDecay: 5e-4, momentum: 0.9))
+        #expect(try parse(#"{ family: "texp", lambda_new: 1e-5, of: { family: "step", lr: 0.05, step_size: 100 } }"#, d)
+                == .texp(of: .step(lr: 0.05, stepSize: 100, gamma: 0.1), weightDecay: 1e-5 / 0.05, momentum: 0.9))
+    }
+
+    @Test func conversionErrorsAreLocated() {
+        #expect(failure(#"{ family: "explr", lr: 0.1 }"#)
+                == ConfigError(path: "momentum", location: SourceLocation(line: 1, column: 1), message: "is required but missing"))
+        let d = ScheduleDefaults(lr: 0.1, weightDecay: 5e-4, momentum: 0.9)
+        #expect(failure(#"{ family: "explr", weight_decay: 1e-3, lambda_new: 1e-4 }"#, d) == ConfigError(
+            path: "lambda_new", location: SourceLocation(line: 1, column: 52),
+            message: "cannot be combined with weight_decay: give λ (weight_decay) or λnew = λ·lr (lambda_new)"))
+        #expect(failure(#"{ family: "explr", weight_decay: -1 }"#, d)
+                == ConfigError(path: "weight_decay", location: SourceLocation(line: 1, column: 34), message: "must be >= 0, got -1"))
+        #expect(failure(#"{ family: "equivalent_explr", of: { family: "plateau" } }"#, d)?.path == "of.family")
+        #expect(failure(#"{ family: "sequence", milestones: [5], schedules: [{ family: "explr" }, { family: "constant" }] }"#,
+                        d) == ConfigError(path: "schedules[0].family", location: SourceLocation(line: 1, column: 62),
+                                          message: "explr cannot be nested: it converts a whole run and sets the initial "
+                                            + "momentum buffer, so it stands at the top (nest other schedules in its `of`)"))
+    }
+
     @Test func unknownFamilyListsTheValidOnes() {
         #expect(failure(#"{ family: "cosin" }"#) == ConfigError(
             path: "family", location: SourceLocation(line: 1, column: 11),
             message: "unknown family \"cosin\" (did you mean 'cosine'?); valid families: constant, step, multistep, "
                 + "exponential, polynomial, linear, cosine, sgdr, cyclic, onecycle, plateau, sequence, warmup, "
-                + "inverse_sqrt, wsd, log_annealing"))
+                + "inverse_sqrt, wsd, log_annealing, explr, equivalent_explr, texp"))
         #expect(failure(#"{ lr: 0.1 }"#)?.message == "is required but missing")
     }
 

@@ -79,7 +79,16 @@ public struct RankedTable: Sendable {
     }
 
     /// `λ=0.0005` (coupled), `λnew=1e-05` (new parameterization) or `-`.
+    /// The optimizer's weight decay; for explr, equivalent_explr and texp, which turn it into the LR
+    /// (the trial trains without it), marked `as LR`.
     static func weightDecay(_ config: JSONValue) -> String {
+        let text = optimizerDecay(config)
+        guard case .string(let family)? = config["schedule"]?.value["family"]?.value,
+              ["explr", "equivalent_explr", "texp"].contains(family), text != "-" else { return text }
+        return text + " as LR"
+    }
+
+    static func optimizerDecay(_ config: JSONValue) -> String {
         guard let wd = config["optimizer"]?.value["weight_decay"]?.value else { return "-" }
         if case .number(let x) = wd { return x == 0 ? "-" : "λ=" + formatNumber(x) }
         if case .number(let x)? = wd["lambda_new"]?.value { return "λnew=" + formatNumber(x) }

@@ -39,6 +39,11 @@ public struct ScheduleSpace: Sendable, Equatable {
     public var path: String
 }
 
+/// `trial_seeds` in a spec.
+enum TrialSeeds: String, CaseIterable {
+    case distinct, shared
+}
+
 /// A parsed, checked search spec (the JSON5 format of DESIGN.md).
 public struct SearchSpec: Sendable, Equatable {
     public var name: String
@@ -55,11 +60,15 @@ public struct SearchSpec: Sendable, Equatable {
     public var lr: ParamTemplate
     public var schedules: [ScheduleSpace]
     public var pruner: PrunerSpec
+    /// `trial_seeds: "shared"`: every configuration trains from the same initialisation and batch order
+    /// (one seed per repeat), so schedules are compared on common random numbers; `"distinct"` (the
+    /// default) gives every configuration its own seed.
+    public var sharedSeeds = false
     /// The whole document, for the spec hash.
     public var source: JSONNode
 
     static let topKeys = ["name", "description", "seed", "trials", "sampler", "grid_points", "objective", "repeats",
-                          "task", "optimizer", "lr", "schedules", "pruner"]
+                          "task", "optimizer", "lr", "schedules", "pruner", "trial_seeds"]
 
     /// Parses a spec document, collecting every problem it finds rather than stopping at the first.
     /// `defaultName` names the search when the spec has no `name` (the file's base name).
@@ -95,6 +104,9 @@ public struct SearchSpec: Sendable, Equatable {
             try ParamTemplate(r.node("lr") ?? JSONNode(0.1), path: "lr")
         }
         let pruner = attempt(.none) { () throws(ConfigError) in try parsePruner(r.node("pruner")) }
+        let sharedSeeds = attempt(false) { () throws(ConfigError) in
+            try r.choice("trial_seeds", as: TrialSeeds.self) == .shared
+        }
         let schedules = parseSchedules(r.node("schedules"), in: r, errors: &errors)
         attempt(()) { () throws(ConfigError) in try r.finish(allowed: topKeys) }
         if sampler != .grid, r.has("grid_points") {
@@ -102,9 +114,11 @@ public struct SearchSpec: Sendable, Equatable {
                                       "only applies to sampler \"grid\", but the sampler is \"\(sampler.rawValue)\""))
         }
         guard errors.isEmpty else { throw SpecErrors(errors) }
-        return SearchSpec(name: name, description: description, seed: UInt64(seed), trials: trials, sampler: sampler,
-                          gridPoints: gridPoints, objective: objective, repeats: repeats, task: task,
-                          optimizer: optimizer, lr: lr, schedules: schedules, pruner: pruner, source: root)
+        var spec = SearchSpec(name: name, description: description, seed: UInt64(seed), trials: trials, sampler: sampler,
+                              gridPoints: gridPoints, objective: objective, repeats: repeats, task: task,
+                              optimizer: optimizer, lr: lr, schedules: schedules, pruner: pruner, source: root)
+        spec.sharedSeeds = sharedSeeds
+        return spec
     }
 
     private static func parseSchedules(_ node: JSONNode?, in r: ObjectReader, errors: inout [ConfigError]) -> [ScheduleSpace] {

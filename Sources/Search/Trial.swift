@@ -152,10 +152,10 @@ extension TrialRecord {
 }
 
 extension SearchSpec {
-    /// The seed of trial `id`: derived from the spec seed, the configuration index and the repeat,
-    /// kept below 2^53 so that it survives a round trip through JSON numbers.
+    /// The seed of trial `id`: derived from the spec seed, the configuration index (unless seeds are
+    /// shared) and the repeat, kept below 2^53 so that it survives a round trip through JSON numbers.
     public func trialSeed(_ id: TrialID) -> UInt64 {
-        deriveSeed(deriveSeed(seed, UInt64(id.index)), UInt64(id.repeat) &+ 1) >> 11
+        deriveSeed(deriveSeed(seed, sharedSeeds ? 0 : UInt64(id.index)), UInt64(id.repeat) &+ 1) >> 11
     }
 
     /// The full configuration of a trial (the format of `best.json`): the sampled task, optimizer

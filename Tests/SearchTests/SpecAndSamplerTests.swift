@@ -206,3 +206,24 @@ let threeFamilies = """
         #expect(SobolSequence(dimensions: 3, seed: 42).point(5) == s.point(5))
     }
 }
+
+@Suite struct TrialSeedsTests {
+    static let spec = #"{ seed: 3, task: { dataset: "iris" }, schedules: [{ family: "constant" }] }"#
+
+    @Test func distinctSeedsDifferPerConfigurationSharedSeedsOnlyPerRepeat() throws {
+        let distinct = try parseSpec(Self.spec)
+        let shared = try parseSpec(Self.spec.replacingOccurrences(of: "seed: 3,", with: #"seed: 3, trial_seeds: "shared","#))
+        #expect(!distinct.sharedSeeds && shared.sharedSeeds)
+        let a = TrialID(index: 0, repeat: 0), b = TrialID(index: 5, repeat: 0), c = TrialID(index: 5, repeat: 1)
+        #expect(distinct.trialSeed(a) != distinct.trialSeed(b))
+        #expect(shared.trialSeed(a) == shared.trialSeed(b))
+        #expect(shared.trialSeed(b) != shared.trialSeed(c))
+        // Configuration 0 keeps its seed either way, so sharing only changes the others.
+        #expect(shared.trialSeed(a) == distinct.trialSeed(a))
+    }
+
+    @Test func unknownModeIsAnError() {
+        #expect(specErrors(Self.spec.replacingOccurrences(of: "seed: 3,", with: #"seed: 3, trial_seeds: "same","#))
+                == [#"s.json5:1:25: trial_seeds: expected one of distinct, shared, got "same""#])
+    }
+}

@@ -106,4 +106,40 @@ struct TrialConfigTests {
         #expect(error(#"{ task: { dataset: { csv: "x.csv" } }, schedule: { family: "constant", lr: 0.1 } }"#)
                 == "c.json5:1:20: task.dataset.target: is required but missing")
     }
+
+    @Test func weightDecayConversionsTakeOverTheOptimizersDecay() throws {
+        let text = """
+            { task: { dataset: "digits", schedule_unit: "step", epochs: 2 },
+              optimizer: { kind: "sgd", momentum: 0.9, weight_decay: 5e-4 },
+              schedule: { family: "explr", lr: 0.1 } }
+            """
+        let c = try parse(text, trainRows: 1437)
+        #expect(c.schedule == .explr(lr: 0.1, weightDecay: 5e-4, momentum: 0.9))
+        #expect(c.training.optimizer.weightDecay == WeightDecay.none)
+        #expect(c.training.optimizer.momentum == 0.9)
+        // λnew in the optimizer becomes λ = λnew/lr in the schedule; the other families keep the decay.
+        let fromNew = try parse(text.replacingOccurrences(of: "weight_decay: 5e-4",
+                                                          with: #"weight_decay: { mode: "new", lambda_new: 2e-5 }"#))
+        #expect(fromNew.schedule == .explr(lr: 0.1, weightDecay: 2e-5 / 0.1, momentum: 0.9))
+        let plain = try parse(text.replacingOccurrences(of: #"family: "explr""#, with: #"family: "constant""#))
+        #expect(plain.training.optimizer.weightDecay == .coupled(5e-4))
+        // Written back and read again, the trial is the same (its decay now lives in the schedule).
+        let again = try TrialConfig.parse(JSONNode(c.json), trainRows: 1437)
+        #expect(again == c)
+    }
+
+    @Test func weightDecayConversionsNeedHeavyBallSGDStepwise() {
+        let base = """
+            { task: { dataset: "digits", schedule_unit: "step" }, optimizer: { kind: "sgd", momentum: 0.9 },
+              schedule: { family: "explr", lr: 0.1, weight_decay: 5e-4 } }
+            """
+        #expect(error(base.replacingOccurrences(of: #"kind: "sgd""#, with: #"kind: "adam""#))
+                == "c.json5:1:66: optimizer: explr is the no-weight-decay equivalent of SGD with momentum "
+                + "(no Nesterov, no dampening); got adam")
+        #expect(error(base.replacingOccurrences(of: "weight_decay: 5e-4", with: "weight_decay: 5e-4, momentum: 0.5"))
+                == "c.json5:1:66: optimizer.momentum: must equal the schedule's momentum (0.5) for explr; got 0.9")
+        #expect(error(base.replacingOccurrences(of: #"schedule_unit: "step""#, with: #"schedule_unit: "epoch""#))
+                == "c.json5:1:45: task.schedule_unit: must be \"step\" for explr: the equivalence holds per "
+                + "optimizer step; got \"epoch\"")
+    }
 }

@@ -53,6 +53,10 @@ public struct SearchSpec: Sendable, Equatable {
     public var optimizer: ParamTemplate
     /// The base LR: a number or a distribution (`lr` in the spec).
     public var lr: ParamTemplate
+    /// `lr: { auto: true, span }`: `lr` is a placeholder until `resolvingAutoLR` (AutoLR.swift).
+    public var lrAuto: AutoLRSpec? = nil
+    /// The range an auto `lr` was resolved to (nil before, and for specs without auto).
+    public var lrRange: AutoLRRange? = nil
     public var schedules: [ScheduleSpace]
     public var pruner: PrunerSpec
     /// The whole document, for the spec hash.
@@ -91,8 +95,10 @@ public struct SearchSpec: Sendable, Equatable {
         let optimizer = attempt(ParamTemplate(fixed: ["kind": "sgd"])) { () throws(ConfigError) in
             try ParamTemplate(r.node("optimizer") ?? JSONNode(["kind": "sgd"]), path: "optimizer")
         }
-        let lr = attempt(ParamTemplate(fixed: 0.1)) { () throws(ConfigError) in
-            try ParamTemplate(r.node("lr") ?? JSONNode(0.1), path: "lr")
+        let lrNode = r.node("lr") ?? JSONNode(0.1)
+        let lrAuto = AutoLRSpec.isAuto(lrNode) ? attempt(nil) { () throws(ConfigError) in try AutoLRSpec.parse(lrNode) } : nil
+        let lr = lrAuto?.placeholder ?? attempt(ParamTemplate(fixed: 0.1)) { () throws(ConfigError) in
+            try ParamTemplate(lrNode, path: "lr")
         }
         let pruner = attempt(.none) { () throws(ConfigError) in try parsePruner(r.node("pruner")) }
         let schedules = parseSchedules(r.node("schedules"), in: r, errors: &errors)
@@ -104,7 +110,7 @@ public struct SearchSpec: Sendable, Equatable {
         guard errors.isEmpty else { throw SpecErrors(errors) }
         return SearchSpec(name: name, description: description, seed: UInt64(seed), trials: trials, sampler: sampler,
                           gridPoints: gridPoints, objective: objective, repeats: repeats, task: task,
-                          optimizer: optimizer, lr: lr, schedules: schedules, pruner: pruner, source: root)
+                          optimizer: optimizer, lr: lr, lrAuto: lrAuto, schedules: schedules, pruner: pruner, source: root)
     }
 
     private static func parseSchedules(_ node: JSONNode?, in r: ObjectReader, errors: inout [ConfigError]) -> [ScheduleSpace] {

@@ -140,9 +140,10 @@ enum FindLRCommand {
         let reach = t.method == .fastai ? "towards" : "to"
         var lines = [
             "LR range test (\(t.method.rawValue)) on \(source)",
-            TrainCommand.describe(dataset),
-            "ramp: \(t.steps) batches of \(config.training.batchSize) (\(r.stepsPerEpoch) per epoch), "
-                + "\(ramp) from \(e(t.start)) \(reach) \(e(t.end)); optimizer \(config.training.optimizer.kind.rawValue)",
+            "data: \(dataset.name), \(dataset.train.count) training rows (no validation), optimizer "
+                + config.training.optimizer.kind.rawValue,
+            "ramp: \(t.steps) batches of \(config.training.batchSize) (\(r.stepsPerEpoch)/epoch), "
+                + "\(ramp) from \(e(t.start)) \(reach) \(e(t.end))",
         ]
         let last = c.lrs.count - 1
         switch c.stop {
@@ -171,11 +172,11 @@ enum FindLRCommand {
 
     static func explain(_ s: LRSuggestion, curve c: LRRangeCurve) -> String {
         switch s.kind {
-        case .valley: return "a third into the longest falling stretch (fastai's default)"
+        case .valley: return "a third into the longest fall (fastai's default)"
         case .slide: return "where the loss gradient stops changing, from the right"
         case .minimum: return "the lowest loss is at \(String(format: "%.3g", c.lrs[s.index])); a tenth of that"
         case .steep: return "steepest fall per unit of ln LR"
-        case .steepest: return "steepest fall (numpy.gradient), torch-lr-finder's suggestion"
+        case .steepest: return "steepest fall (numpy.gradient), torch-lr-finder's pick"
         }
     }
 }

@@ -76,7 +76,7 @@ enum LRCurvePlot {
         if suggestions.contains(where: { column($0.lr) != nil }) {
             lines.append(indent + String(marks).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
         }
-        lines.append(indent + "LR (log scale) →   • smoothed loss  · raw loss  ┆ suggestion (letters below)")
+        lines.append(indent + "LR (log scale) →  • smoothed loss  · raw loss  ┆ suggestion")
         return lines.joined(separator: "\n")
     }
 

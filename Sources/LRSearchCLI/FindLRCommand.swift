@@ -140,7 +140,7 @@ enum FindLRCommand {
         let reach = t.method == .fastai ? "towards" : "to"
         var lines = [
             "LR range test (\(t.method.rawValue)) on \(source)",
-            "data: \(dataset.name), \(dataset.train.count) training rows (no validation), optimizer "
+            "data: \(dataset.name), \(dataset.train.count) training rows (validation unused), optimizer "
                 + config.training.optimizer.kind.rawValue,
             "ramp: \(t.steps) batches of \(config.training.batchSize) (\(r.stepsPerEpoch)/epoch), "
                 + "\(ramp) from \(e(t.start)) \(reach) \(e(t.end))",

@@ -77,7 +77,7 @@ import Testing
         #expect(r.stderr == "")
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines[0] == "LR range test (fastai) on config c.json5")
-        #expect(lines[1] == "data: digits, 1438 training rows (no validation), optimizer sgd")
+        #expect(lines[1] == "data: digits, 1438 training rows (validation unused), optimizer sgd")
         #expect(lines[2] == "ramp: 100 batches of 64 (23/epoch), exponential from 1e-07 towards 10")
         #expect(lines.allSatisfy { $0.count <= 80 }, "a line is wider than 80 columns")
         // "stopped after N batches …" or "ran all 100 batches": N rows in the CSV

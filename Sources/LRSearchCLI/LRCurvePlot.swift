@@ -83,14 +83,9 @@ enum LRCurvePlot {
     /// 10^k as a short label: 1e-7 … 0.001, 0.01, 0.1, 1, 10, 100, 1e3 ….
     static func decade(_ k: Int) -> String {
         switch k {
-        case -2...2: return JSONNumber.shortest(pow(10, Double(k)))
+        case 0...2: return String(Int(pow(10, Double(k)).rounded()))
+        case -2 ... -1: return String(pow(10, Double(k)))
         default: return "1e\(k)"
         }
-    }
-}
-
-enum JSONNumber {
-    static func shortest(_ x: Double) -> String {
-        x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
     }
 }

@@ -14,6 +14,7 @@ enum ResultsWriter {
         var header = "# \(spec.name)\n\nRanked by \(spec.objective.rawValue)"
         header += spec.objective.maximizes ? " (higher is better)" : " (lower is better)"
         header += "; \(ranked.count) configuration\(ranked.count == 1 ? "" : "s"), \(summary(ranked)).\n\n"
+        if let range = spec.lrRange { header += range.summary + "\n\n" }
         try save(header + table.markdown(), to: outDir, "ranked.md")
         try save(CSVExport.csv(ranked), to: outDir, "ranked.csv")
         if let best = ranked.first(where: { $0.state == .ok && $0.mean.isFinite }) {
@@ -26,6 +27,7 @@ enum ResultsWriter {
             if !quiet { writeStderr("No trial finished; nothing to rank.\n") }
             return
         }
+        if let range = spec.lrRange { print(range.summary) }
         print(RankedTable(ranked, objective: spec.objective, top: top).terminal())
         if ranked.count > top { print("… \(ranked.count - top) more in \(outDir)/ranked.md") }
         if let best = ranked.first, best.mean.isFinite {

@@ -51,7 +51,9 @@ enum RunCommand {
 
         let session: SearchSession
         do {
-            session = try SearchSession(spec: spec, options: options)
+            session = try SearchSession(spec: spec, options: options) { s throws(ConfigError) in
+                try s.findAutoLRRange(data: data)
+            }
         } catch {
             switch error {
             case .journal(.io): throw CLIError(error.description, code: .failure)
@@ -124,6 +126,7 @@ enum RunCommand {
         if spec.repeats > 1 { text += " (\(session.units.count / spec.repeats) configurations × \(spec.repeats) seeds)" }
         text += ", \(families) famil\(families == 1 ? "y" : "ies"), \(spec.sampler.rawValue) sampler, \(options.jobs) job\(options.jobs == 1 ? "" : "s")"
         if let shard = options.shard { text += ", shard \(shard.index)/\(shard.count)" }
+        if let range = spec.lrRange { text += "\n  " + range.summary }
         text += "\n  → \(options.outDir)/"
         let resumed = session.units.count - session.pending.count
         if resumed > 0 { text += "  (resuming: \(resumed) finished, \(session.pending.count) to run)" }

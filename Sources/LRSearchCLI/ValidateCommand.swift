@@ -54,7 +54,14 @@ enum ValidateCommand {
         if !common.isEmpty {
             lines += ["", "sampled for every family:"]
             let width = common.map(\.name.count).max() ?? 0
-            for p in common { lines.append("  " + TrainCommand.pad(p.name, width + 2) + p.distribution.summary) }
+            for p in common {
+                var text = p.distribution.summary
+                if p.name == "lr", let auto = spec.lrAuto {
+                    let span = JSONWriter.number(auto.span)
+                    text = "auto: LR range test before the search, then loguniform(valley/√\(span), valley·√\(span))"
+                }
+                lines.append("  " + TrainCommand.pad(p.name, width + 2) + text)
+            }
         }
         lines += ["", "schedule families (\(spec.schedules.count)):"]
         let familyWidth = spec.schedules.map(\.family.count).max() ?? 0

@@ -46,6 +46,8 @@ public final class Journal: Sendable {
         public var records: [TrialRecord]
         /// Whether a torn final line was dropped.
         public var droppedTornLine: Bool
+        /// The auto LR range the start record keeps (`lr_auto`), if the spec had `lr: { auto: true }`.
+        public var lrRange: AutoLRRange? = nil
     }
 
     /// Opens `path` for appending, creating it (and its folder) if needed. A torn final line (a
@@ -89,15 +91,18 @@ public final class Journal: Sendable {
     }
 
     /// The `start` record.
-    public static func startRecord(specHash: String, name: String, overrides: [(String, JSONValue)]) -> JSONValue {
-        .object([
+    public static func startRecord(specHash: String, name: String, overrides: [(String, JSONValue)],
+                                   lrRange: AutoLRRange? = nil) -> JSONValue {
+        var members = [
             JSONMember(key: "op", value: JSONNode("start")),
             JSONMember(key: "version", value: JSONNode(.number(Double(version)))),
             JSONMember(key: "name", value: JSONNode(.string(name))),
             JSONMember(key: "spec_hash", value: JSONNode(.string(specHash))),
             JSONMember(key: "overrides", value: JSONNode(.object(overrides.map { JSONMember(key: $0.0, value: JSONNode($0.1)) }))),
             JSONMember(key: "time", value: JSONNode(.string(ISO8601DateFormatter().string(from: Date())))),
-        ])
+        ]
+        if let lrRange { members.append(JSONMember(key: "lr_auto", value: JSONNode(lrRange.json))) }
+        return .object(members)
     }
 
     /// Reads every record of the journal at `path` (nil contents when there is no file).
@@ -135,6 +140,9 @@ public final class Journal: Sendable {
                     throw .corrupt(file: file, line: i + 1, reason: "journal version \(Int(v)) is newer than this lrsearch (\(version))")
                 }
                 if case .string(let h)? = node.value["spec_hash"]?.value, replay.specHash == nil { replay.specHash = h }
+                if replay.lrRange == nil, let range = node.value["lr_auto"].flatMap({ AutoLRRange(json: $0.value) }) {
+                    replay.lrRange = range
+                }
             case "trial":
                 do {
                     replay.records.append(try TrialRecord(json: node))

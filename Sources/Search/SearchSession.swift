@@ -63,7 +63,12 @@ public final class SearchSession: Sendable {
     private let tpe: TPESampler?
     private let suggested = Mutex<[Int: UnitPoint]>([:])
 
-    public init(spec original: SearchSpec, options: RunOptions) throws(SessionError) {
+    /// - Parameter findLRRange: runs the range test for a spec with `lr: { auto: true }`; called only
+    ///   when the journal does not already hold the range of this spec (a resumed search reuses it).
+    public init(spec original: SearchSpec, options: RunOptions,
+                findLRRange: (SearchSpec) throws(ConfigError) -> AutoLRRange = { spec throws(ConfigError) in
+                    try spec.findAutoLRRange(data: DataCache())
+                }) throws(SessionError) {
         var spec = original
         var overrides: [(String, JSONValue)] = []
         if let t = options.trials { overrides.append(("trials", .number(Double(t)))) }
@@ -75,6 +80,10 @@ public final class SearchSession: Sendable {
             spec.seed = s
             overrides.append(("seed", .number(Double(s))))
         }
+        journalPath = (options.outDir as NSString).appendingPathComponent("trials.jsonl")
+        if spec.lrAuto != nil {
+            spec = try Self.resolveAutoLR(spec, journal: journalPath, overwrite: options.overwrite, find: findLRRange)
+        }
         self.spec = spec
         self.overrides = overrides
         do {
@@ -83,7 +92,6 @@ public final class SearchSession: Sendable {
             throw .config(error)
         }
         specHash = Self.hash(spec)
-        journalPath = (options.outDir as NSString).appendingPathComponent("trials.jsonl")
         var previous: [TrialRecord] = []
         var alreadyComplete = false
         do {
@@ -107,7 +115,8 @@ public final class SearchSession: Sendable {
             if alreadyComplete {
                 // Nothing to record: no trial will run.
             } else if previous.isEmpty && !options.resume {
-                try journal.append(Journal.startRecord(specHash: specHash, name: spec.name, overrides: overrides))
+                try journal.append(Journal.startRecord(specHash: specHash, name: spec.name, overrides: overrides,
+                                                       lrRange: spec.lrRange))
             } else {
                 try journal.append(.object([JSONMember(key: "op", value: JSONNode("resume")),
                                             JSONMember(key: "spec_hash", value: JSONNode(.string(specHash)))]))
@@ -126,6 +135,22 @@ public final class SearchSession: Sendable {
         pending = units.filter { !done.contains($0) }
         finished = Mutex(previous.filter { Set(all).contains($0.id) })
         tpe = spec.sampler == .tpe ? TPESampler(spec: spec) : nil
+    }
+
+    /// `spec` with its auto LR resolved: to the range the journal's start record holds when the journal
+    /// belongs to this spec (so a resumed or re-shown search samples exactly as before), otherwise to
+    /// the range a fresh range test gives.
+    static func resolveAutoLR(_ spec: SearchSpec, journal path: String, overwrite: Bool,
+                              find: (SearchSpec) throws(ConfigError) -> AutoLRRange) throws(SessionError) -> SearchSpec {
+        if !overwrite, let replay = try? Journal.replay(path: path), replay.specHash == hash(spec),
+           let range = replay.lrRange {
+            return spec.resolvingAutoLR(range)
+        }
+        do {
+            return spec.resolvingAutoLR(try find(spec))
+        } catch {
+            throw .config(error)
+        }
     }
 
     /// The configuration, seed and (for TPE) unit point of a unit. TPE suggests a configuration's

@@ -58,6 +58,10 @@ public struct SearchSpec: Sendable, Equatable {
     public var optimizer: ParamTemplate
     /// The base LR: a number or a distribution (`lr` in the spec).
     public var lr: ParamTemplate
+    /// `lr: { auto: true, span }`: `lr` is a placeholder until `resolvingAutoLR` (AutoLR.swift).
+    public var lrAuto: AutoLRSpec? = nil
+    /// The range an auto `lr` was resolved to (nil before, and for specs without auto).
+    public var lrRange: AutoLRRange? = nil
     public var schedules: [ScheduleSpace]
     public var pruner: PrunerSpec
     /// `trial_seeds: "shared"`: every configuration trains from the same initialisation and batch order
@@ -100,8 +104,10 @@ public struct SearchSpec: Sendable, Equatable {
         let optimizer = attempt(ParamTemplate(fixed: ["kind": "sgd"])) { () throws(ConfigError) in
             try ParamTemplate(r.node("optimizer") ?? JSONNode(["kind": "sgd"]), path: "optimizer")
         }
-        let lr = attempt(ParamTemplate(fixed: 0.1)) { () throws(ConfigError) in
-            try ParamTemplate(r.node("lr") ?? JSONNode(0.1), path: "lr")
+        let lrNode = r.node("lr") ?? JSONNode(0.1)
+        let lrAuto = AutoLRSpec.isAuto(lrNode) ? attempt(nil) { () throws(ConfigError) in try AutoLRSpec.parse(lrNode) } : nil
+        let lr = lrAuto?.placeholder ?? attempt(ParamTemplate(fixed: 0.1)) { () throws(ConfigError) in
+            try ParamTemplate(lrNode, path: "lr")
         }
         let pruner = attempt(.none) { () throws(ConfigError) in try parsePruner(r.node("pruner")) }
         let sharedSeeds = attempt(false) { () throws(ConfigError) in
@@ -116,7 +122,8 @@ public struct SearchSpec: Sendable, Equatable {
         guard errors.isEmpty else { throw SpecErrors(errors) }
         var spec = SearchSpec(name: name, description: description, seed: UInt64(seed), trials: trials, sampler: sampler,
                               gridPoints: gridPoints, objective: objective, repeats: repeats, task: task,
-                              optimizer: optimizer, lr: lr, schedules: schedules, pruner: pruner, source: root)
+                              optimizer: optimizer, lr: lr, lrAuto: lrAuto, schedules: schedules, pruner: pruner,
+                              source: root)
         spec.sharedSeeds = sharedSeeds
         return spec
     }

@@ -8,7 +8,7 @@ public enum LRSearch {
 
     /// Every subcommand, in the order `--help` lists them. Each lives in its own file.
     public static let commands: [CommandSpec] = [
-        run, validate, train, ScheduleCommand.spec, datasets, bench,
+        run, validate, train, ScheduleCommand.spec, report, datasets, bench,
     ]
 
     static let overview = """

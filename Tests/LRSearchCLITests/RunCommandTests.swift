@@ -47,6 +47,8 @@ func rankingWithoutSeconds(_ dir: URL) throws -> [String] {
         #expect(journal[0].hasPrefix("{\"op\":\"start\",\"version\":2,\"name\":\"tiny\""))
         #expect(journal[0].contains("\"objective\":\"final_val_loss\",\"sampler\":\"random\",\"jobs\":"))
         #expect(journal[7].hasPrefix("{\"op\":\"end\",\"seconds\":"))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.html").path))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("loss-curves.svg").path))
         #expect(try lines(out.appendingPathComponent("ranked.md")).count == 4 + 6)  // title, summary, header, rule; six rows
         let csv = try String(contentsOf: out.appendingPathComponent("ranked.csv"), encoding: .utf8)
         #expect(csv.components(separatedBy: "\r\n").count == 1 + 6 + 1)

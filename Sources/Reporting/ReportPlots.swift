@@ -89,7 +89,7 @@ extension SearchReport {
         let legend = styles.keys.sorted().map { LegendEntry($0, style: style($0), showsLine: false) }
             + [LegendEntry("best so far", style: SeriesStyle(color: "#333333", lineWidth: 2))]
         return SVGPlot(title: "Search progress: \(objective.rawValue) per trial", xLabel: "trial, in order of completion",
-                       yLabel: objective.rawValue, xScale: .fitting([0, Double(max(1, records.count))], log: false),
+                       yLabel: objective.rawValue, xScale: Self.integerTicks(.fitting([0, Double(max(1, records.count))], log: false)),
                        yScale: objectiveScale(values), series: series, legend: legend,
                        emptyMessage: running.isEmpty ? Self.noTrials : nil, width: Self.mainWidth)
     }
@@ -157,7 +157,14 @@ extension SearchReport {
 
     func epochScale(_ entries: [RankedEntry]) -> PlotScale {
         let last = entries.compactMap { $0.representative.epochs.last?.epoch }.max() ?? 1
-        return .fitting([1, Double(max(2, last))], log: false)
+        return Self.integerTicks(.fitting([1, Double(max(2, last))], log: false))
+    }
+
+    /// Epochs and trial numbers are whole: no tick at 1.5.
+    static func integerTicks(_ scale: PlotScale) -> PlotScale {
+        var s = scale
+        s.ticks = s.ticks.filter { $0 == $0.rounded() }
+        return s
     }
 
     func objectiveScale(_ values: [Double]) -> PlotScale { .fitting(values, log: PlotScale.prefersLog(values), padded: true) }

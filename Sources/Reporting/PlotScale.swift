@@ -5,8 +5,8 @@ import Foundation
 /// A map from data values to [0, 1] along one axis, with the ticks to label it.
 ///
 /// Linear scales snap their ends to multiples of a 1-2-5 step (about five ticks). Log scales snap to
-/// decades and tick at each decade, or at 1, 2 and 5 times a power of ten when the data spans two
-/// decades or less (at every digit within a factor of 4, so a log-uniform range like [0.7, 0.98]
+/// decades and tick at each decade, or at 1, 2 and 5 times a power of ten when the data spans a
+/// factor of 100 or less (at every digit within a factor of 4, so a log-uniform range like [0.7, 0.98]
 /// still gets labels).
 public struct PlotScale: Sendable, Equatable {
     public var isLog: Bool
@@ -73,7 +73,7 @@ public struct PlotScale: Sendable, Equatable {
         var lo = lo, hi = hi
         if lo == hi { (lo, hi) = (lo / 2, hi * 2) }
         let e0 = Foundation.log10(lo).rounded(.down), e1 = Foundation.log10(hi).rounded(.up)
-        if e1 - e0 <= 2 {
+        if hi / lo <= 100 {
             // Within about a decade, 1-2-5 leaves too few ticks: then every digit (0.7, 0.8, 0.9, 1).
             let digits: [Double] = hi / lo < 4 ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : [1, 2, 5]
             let candidates = stride(from: e0 - 1, through: e1, by: 1).flatMap { e in digits.map { cleaned($0 * pow(10, e)) } }

@@ -37,7 +37,7 @@ extension SearchReport {
         }
         let ys = series.flatMap { $0.points.map(\.y) }
         let finite = ys.contains { $0.isFinite }
-        return SVGPlot(title: "Learning rate of the top \(entries.count) trials", xLabel: "epoch",
+        return SVGPlot(title: "Learning rate of " + Self.topTitle(entries.count), xLabel: "epoch",
                        yLabel: "learning rate (first step of the epoch)", xScale: epochScale(entries),
                        yScale: .fitting(ys, log: PlotScale.prefersLog(ys)), series: series.reversed(), legend: legend,
                        emptyMessage: finite ? nil : Self.noTrials, width: Self.mainWidth)
@@ -65,7 +65,7 @@ extension SearchReport {
         legend += [LegendEntry("validation (solid)", style: grey), LegendEntry("train (dashed)", style: SeriesStyle(color: "#555555", dash: "5 3"))]
         let ys = series.flatMap { $0.points.map(\.y) }
         let finite = ys.contains { $0.isFinite }
-        return SVGPlot(title: "Loss of the top \(entries.count) trials", xLabel: "epoch", yLabel: "loss",
+        return SVGPlot(title: "Loss of " + Self.topTitle(entries.count), xLabel: "epoch", yLabel: "loss",
                        xScale: epochScale(entries), yScale: .fitting(ys, log: PlotScale.prefersLog(ys)),
                        series: series.reversed(), legend: finite ? legend : [], emptyMessage: finite ? nil : Self.noTrials,
                        width: Self.mainWidth)
@@ -89,7 +89,7 @@ extension SearchReport {
         let legend = styles.keys.sorted().map { LegendEntry($0, style: style($0), showsLine: false) }
             + [LegendEntry("best so far", style: SeriesStyle(color: "#333333", lineWidth: 2))]
         return SVGPlot(title: "Search progress: \(objective.rawValue) per trial", xLabel: "trial, in order of completion",
-                       yLabel: objective.rawValue, xScale: Self.integerTicks(.fitting([0, Double(max(1, records.count))], log: false)),
+                       yLabel: objective.rawValue, xScale: Self.integerTicks(.fitting([0, Double(records.count + 1)], log: false)),
                        yScale: objectiveScale(values), series: series, legend: legend,
                        emptyMessage: running.isEmpty ? Self.noTrials : nil, width: Self.mainWidth)
     }
@@ -159,6 +159,9 @@ extension SearchReport {
         let last = entries.compactMap { $0.representative.epochs.last?.epoch }.max() ?? 1
         return Self.integerTicks(.fitting([1, Double(max(2, last))], log: false))
     }
+
+    /// "the best trial", "the top 10 trials".
+    static func topTitle(_ n: Int) -> String { n == 1 ? "the best trial" : "the top \(n) trials" }
 
     /// Epochs and trial numbers are whole: no tick at 1.5.
     static func integerTicks(_ scale: PlotScale) -> PlotScale {

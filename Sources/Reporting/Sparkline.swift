@@ -18,10 +18,11 @@ public enum Sparkline {
         })
     }
 
-    /// The validation loss per epoch of the first `top` ranked entries, one line each:
+    /// The validation loss per epoch of the first `top` ranked entries that have one, one line each:
     /// `  #1 trial 41  sgdr    2.301 ▇▅▄▃▂▂▁▁ 0.08045`, each line scaled to its own range.
     public static func valLoss(_ ranked: [RankedEntry], top: Int = 5) -> String {
-        let entries = ranked.prefix(top)
+        // A trial without one finite validation loss (diverged at once) has no line to draw.
+        let entries = ranked.filter { $0.representative.epochs.contains { $0.valLoss.isFinite } }.prefix(top)
         guard !entries.isEmpty else { return "" }
         let labels = entries.map { "#\($0.rank) trial \($0.index)" }
         let families = entries.map(\.representative.family)

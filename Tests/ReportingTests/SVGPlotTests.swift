@@ -101,6 +101,9 @@ func paths(_ svg: String, classPrefix prefix: String) throws -> [String] {
         #expect(decades.low == 0.001 && decades.high == 1 && decades.ticks == [0.001, 0.01, 0.1, 1])
         let twoDecades = PlotScale.fitting([0.03, 0.4], log: true)  // 1-2-5 within two decades
         #expect(twoDecades.low == 0.02 && twoDecades.high == 0.5 && twoDecades.ticks == [0.02, 0.05, 0.1, 0.2, 0.5])
+        let threeDecadesApart = PlotScale.fitting([0.06, 2.2], log: true)  // 37×: spans e-2…e1, still 1-2-5
+        #expect(threeDecadesApart.low == 0.05 && threeDecadesApart.high == 5)
+        #expect(threeDecadesApart.ticks == [0.05, 0.1, 0.2, 0.5, 1, 2, 5])
         let narrow = PlotScale.fitting([0.7, 0.98], log: true)  // every digit within a factor of 4
         #expect(narrow.low == 0.7 && narrow.high == 1 && narrow.ticks == [0.7, 0.8, 0.9, 1])
         #expect(PlotScale.prefersLog([0.01, 0.2]) && !PlotScale.prefersLog([0.1, 0.9]) && !PlotScale.prefersLog([-1, 100]))
@@ -133,6 +136,7 @@ func paths(_ svg: String, classPrefix prefix: String) throws -> [String] {
         for p in one.plots { #expect(parseXML(p.plot.svg()) != nil, "\(p.file)") }
         #expect(try paths(one.lossCurves().svg(), classPrefix: "series val-loss").count == 1)
         #expect(one.progress().series.last?.points == [PlotPoint(1, 0.9)])  // the running best
+        #expect(one.lossCurves().title == "Loss of the best trial")
         #expect(one.families().categories == ["cosine"])
         let html = HTMLReport.html(one)
         #expect(html.contains("Best: trial 0 (cosine), final_val_loss 0.9."))
@@ -149,6 +153,7 @@ func paths(_ svg: String, classPrefix prefix: String) throws -> [String] {
         }
         #expect(dead.lossCurves().svg().contains(">no finished trials</text>"))
         #expect(dead.progress().emptyMessage == "no finished trials")
+        #expect(Sparkline.valLoss(dead.ranked) == "")  // nothing finite to draw: no sparkline block
         #expect(HTMLReport.html(dead).contains("No finished trials: every trial diverged or none ran"))
         #expect(HTMLReport.html(SearchReport(info: SearchInfo(name: "none"), records: [])).contains("No finished trials"))
     }

@@ -142,7 +142,7 @@ public struct SVGPlot: Sendable {
         out += "viewBox=\"0 0 \(fmt(width)) \(fmt(height))\" \(Self.font) font-size=\"11\" role=\"img\">\n"
         out += "<title>\(escapeXML(title))</title>\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
-        out += "<text x=\"\(fmt(f.left))\" y=\"18\" font-size=\"13\" font-weight=\"bold\">\(escapeXML(title))</text>\n"
+        out += "<text x=\"\(fmt(f.left))\" y=\"18\" font-size=\"13\" font-weight=\"bold\">\(escapeXML(Self.fitted(title, width - f.left - 8, charWidth: 7.4)))</text>\n"
         out += axes(f)
         out += "<defs><clipPath id=\"\(clipID)\"><rect x=\"\(fmt(f.left - 5))\" y=\"\(fmt(f.top - 5))\" "
         out += "width=\"\(fmt(f.width + 10))\" height=\"\(fmt(f.height + 10))\"/></clipPath></defs>\n"
@@ -187,9 +187,9 @@ public struct SVGPlot: Sendable {
             }
         }
         out += "</g>\n"
-        out += "<text class=\"x-label\" x=\"\(fmt(f.left + f.width / 2))\" y=\"\(fmt(height - 8))\" text-anchor=\"middle\">\(escapeXML(xLabel))</text>\n"
+        out += "<text class=\"x-label\" x=\"\(fmt(f.left + f.width / 2))\" y=\"\(fmt(height - 8))\" text-anchor=\"middle\">\(escapeXML(Self.fitted(xLabel, f.width + f.left - 10)))</text>\n"
         let yMid = f.top + f.height / 2
-        out += "<text class=\"y-label\" x=\"14\" y=\"\(fmt(yMid))\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(fmt(yMid)))\">\(escapeXML(yLabel))</text>\n"
+        out += "<text class=\"y-label\" x=\"14\" y=\"\(fmt(yMid))\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(fmt(yMid)))\">\(escapeXML(Self.fitted(yLabel, f.height)))</text>\n"
         return out
     }
 
@@ -232,9 +232,20 @@ public struct SVGPlot: Sendable {
                 let fill = e.style.hollow ? "#ffffff" : e.style.color
                 out += "<path d=\"\(markerPath(m, at: x + 11, y, size: 3.5))\" fill=\"\(fill)\" stroke=\"\(e.style.color)\"/>"
             }
-            out += "<text x=\"\(fmt(x + 28))\" y=\"\(fmt(y + 4))\">\(escapeXML(e.label))</text>\n"
+            out += "<text x=\"\(fmt(x + 28))\" y=\"\(fmt(y + 4))\">\(escapeXML(Self.fitted(e.label, legendWidth - 36)))</text>\n"
         }
         return out + "</g>\n"
+    }
+}
+
+extension SVGPlot {
+    /// `text` shortened in the middle with '…' to about `width` pixels, so that no label runs into
+    /// another or off the picture (the full text stays in the SVG's `<title>` and in the page).
+    static func fitted(_ text: String, _ width: Double, charWidth: Double = SVGPlot.charWidth) -> String {
+        let room = max(4, Int(width / charWidth))
+        guard text.count > room else { return text }
+        let head = (room - 1) / 2 + (room - 1) % 2, tail = (room - 1) / 2
+        return String(text.prefix(head)) + "…" + String(text.suffix(tail))
     }
 }
 

@@ -182,6 +182,20 @@ func paths(_ svg: String, classPrefix prefix: String) throws -> [String] {
         #expect(report.plots.last?.file == "param-1-gamma-b-x.svg")
     }
 
+    @Test func longLabelsAreShortenedToFitThePicture() throws {
+        let long = String(repeating: "very_long_parameter_name.", count: 6) + "end"  // 153 characters
+        let p = SearchReport(info: SearchInfo(name: "t", parameters: [PlottedParameter(label: long, paths: [["schedule", "lr"]], logScale: false)]),
+                             records: threeTrials())
+        let svg = try #require(p.plots.last).plot.svg()
+        #expect(parseXML(svg) != nil)
+        #expect(svg.contains("<title>\(long)</title>"))  // the full name stays in the title
+        // 320 px wide: the x label gets about (320 − left margin − 12 + left − 10) / 6.2 characters.
+        let xLabel = try #require(svg.split(separator: "\n").first { $0.contains("class=\"x-label\"") })
+        let text = xLabel.split(separator: ">")[1].split(separator: "<")[0]
+        #expect(text.contains("…") && text.hasPrefix("very_long") && text.hasSuffix("name.end"))
+        #expect(Double(text.count) * 6.2 <= 320)
+    }
+
     @Test func theHTMLIsSelfContained() {
         let html = HTMLReport.html(report)
         // The only URLs are the SVG namespace names, which nothing fetches.

@@ -1,4 +1,4 @@
-// Writes a search's ranking to its results folder (ranked.md, ranked.csv, best.json) and prints it.
+// Writes a search's ranking to its results folder (ranked.md, ranked.csv, best.json, report.html) and prints it.
 
 import Foundation
 import JSON5
@@ -23,6 +23,9 @@ enum ResultsWriter {
             let full = (try? data.prepare(node).0.json) ?? best.representative.config
             try save(JSONWriter.pretty(full) + "\n", to: outDir, "best.json")
         }
+        let info = (try? Journal.replay(path: session.journalPath))?.flatMap(\.info)
+            ?? SearchInfo(name: spec.name, objective: spec.objective, sampler: spec.sampler, parameters: spec.plottedParameters)
+        try ReportCommand.writeHTML(SearchReport(info: info, records: session.records, objective: spec.objective), to: outDir)
         guard !ranked.isEmpty else {
             if !quiet { writeStderr("No trial finished; nothing to rank.\n") }
             return
@@ -30,10 +33,11 @@ enum ResultsWriter {
         if let range = spec.lrRange { print(range.summary) }
         print(RankedTable(ranked, objective: spec.objective, top: top).terminal())
         if ranked.count > top { print("… \(ranked.count - top) more in \(outDir)/ranked.md") }
+        print("\n" + Sparkline.valLoss(ranked))
         if let best = ranked.first, best.mean.isFinite {
             print("\nbest: trial \(best.index) (\(best.representative.family)), \(spec.objective.rawValue) "
                   + formatNumber(best.mean) + (best.records.count > 1 ? " ± " + formatNumber(best.std) : ""))
-            print("results: \(outDir)/ (ranked.md, ranked.csv, best.json, trials.jsonl)")
+            print("results: \(outDir)/ (report.html, ranked.md, ranked.csv, best.json, trials.jsonl)")
             print("rerun the best: lrsearch train \(outDir)/best.json")
         }
     }

@@ -84,6 +84,7 @@ enum RunCommand {
 
         var failure: (any Error)?
         var ending = Runner.Ending.completed
+        let started = Date()
         do {
             ending = try runner.run()
         } catch {
@@ -91,6 +92,11 @@ enum RunCommand {
         }
         interrupts.cancel()
         progress?.finish()
+        do {
+            try session.finish(wallSeconds: Date().timeIntervalSince(started))
+        } catch {
+            failure = failure ?? error
+        }
         try ResultsWriter.write(session: session, outDir: options.outDir, top: top, data: data, quiet: quiet)
         if let failure {
             throw CLIError("the search stopped: \(failure)", code: .failure)

@@ -9,6 +9,9 @@ public struct RankedTable: Sendable {
     public static let headers = ["rank", "trial", "family", "schedule", "lr", "weight decay", "objective",
                                  "train loss", "val acc", "status", "seconds"]
 
+    /// Columns whose cells are numbers (right-aligned).
+    public static let rightAligned: Set<Int> = [0, 1, 4, 6, 7, 8, 10]
+
     public var objective: Objective
     public var rows: [[String]]
 
@@ -36,11 +39,10 @@ public struct RankedTable: Sendable {
     /// Aligned columns for a terminal: numbers right-aligned, text left-aligned.
     public func terminal() -> String {
         let widths = Self.headers.indices.map { c in ([Self.headers[c]] + rows.map { $0[c] }).map(\.count).max() ?? 0 }
-        let rightAligned: Set<Int> = [0, 1, 4, 6, 7, 8, 10]
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { c, text in
                 let pad = String(repeating: " ", count: widths[c] - text.count)
-                return rightAligned.contains(c) ? pad + text : text + pad
+                return Self.rightAligned.contains(c) ? pad + text : text + pad
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }
         var out = [line(Self.headers), line(widths.map { String(repeating: "─", count: $0) })]
@@ -53,7 +55,7 @@ public struct RankedTable: Sendable {
         func line(_ cells: [String]) -> String {
             "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |"
         }
-        let align = Self.headers.indices.map { [0, 1, 4, 6, 7, 8, 10].contains($0) ? "---:" : "---" }
+        let align = Self.headers.indices.map { Self.rightAligned.contains($0) ? "---:" : "---" }
         return ([line(Self.headers), "|" + align.joined(separator: "|") + "|"] + rows.map(line)).joined(separator: "\n") + "\n"
     }
 

@@ -30,13 +30,16 @@ public enum JournalError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// The journal format: a `start` record first (version, spec hash, overrides), then one `trial`
-/// record per finished trial and a `resume` record each time the search is resumed. Appends are
+/// The journal format: a `start` record first (version, spec hash, overrides; from version 2 also
+/// the objective, sampler, jobs and the sampled parameters a report plots), then one `trial` record
+/// per finished trial, a `resume` record each time the search is resumed, and (version 2) an `end`
+/// record with the wall time when a run finishes or is interrupted cleanly. Appends are
 /// fsynced before the next result is reported, so a `kill -9` loses at most the running trials.
 /// On replay a torn last line (the process died mid-write) is dropped; a bad line elsewhere is
 /// `JournalError.corrupt`. The journal is never rewritten.
 public final class Journal: Sendable {
-    public static let version = 1
+    /// 2 added the report fields of `start` and the `end` record; version 1 journals still replay.
+    public static let version = 2
     public let path: String
     private let fd: Int32
 
@@ -44,6 +47,8 @@ public final class Journal: Sendable {
     public struct Replay: Sendable {
         public var specHash: String?
         public var records: [TrialRecord]
+        /// The search as the start record describes it (nil when the journal has none).
+        public var info: SearchInfo?
         /// Whether a torn final line was dropped.
         public var droppedTornLine: Bool
         /// The auto LR range the start record keeps (`lr_auto`), if the spec had `lr: { auto: true }`.
@@ -90,19 +95,37 @@ public final class Journal: Sendable {
         guard fsync(fd) == 0 else { throw .io(file: path, reason: "fsync failed: \(String(cString: strerror(errno)))") }
     }
 
-    /// The `start` record.
+    /// The `start` record. The objective, sampler, jobs and parameters let `lrsearch report` rebuild
+    /// a report from the journal alone.
     public static func startRecord(specHash: String, name: String, overrides: [(String, JSONValue)],
-                                   lrRange: AutoLRRange? = nil) -> JSONValue {
-        var members = [
-            JSONMember(key: "op", value: JSONNode("start")),
-            JSONMember(key: "version", value: JSONNode(.number(Double(version)))),
-            JSONMember(key: "name", value: JSONNode(.string(name))),
-            JSONMember(key: "spec_hash", value: JSONNode(.string(specHash))),
-            JSONMember(key: "overrides", value: JSONNode(.object(overrides.map { JSONMember(key: $0.0, value: JSONNode($0.1)) }))),
-            JSONMember(key: "time", value: JSONNode(.string(ISO8601DateFormatter().string(from: Date())))),
+                                   objective: Objective? = nil, sampler: SamplerKind? = nil, jobs: Int? = nil,
+                                   parameters: [PlottedParameter]? = nil, lrRange: AutoLRRange? = nil) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("op", "start"), ("version", .number(Double(version))), ("name", .string(name)),
+            ("spec_hash", .string(specHash)),
+            ("overrides", .object(overrides.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })),
+            ("time", .string(ISO8601DateFormatter().string(from: Date()))),
         ]
-        if let lrRange { members.append(JSONMember(key: "lr_auto", value: JSONNode(lrRange.json))) }
-        return .object(members)
+        if let objective { members.append(("objective", .string(objective.rawValue))) }
+        if let sampler { members.append(("sampler", .string(sampler.rawValue))) }
+        if let jobs { members.append(("jobs", .number(Double(jobs)))) }
+        if let parameters { members.append(("parameters", .array(parameters.map { JSONNode($0.json) }))) }
+        if let lrRange { members.append(("lr_auto", lrRange.json)) }
+        return .object(members.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
+    }
+
+    /// The `resume` record.
+    public static func resumeRecord(specHash: String, jobs: Int?) -> JSONValue {
+        var members: [(String, JSONValue)] = [("op", "resume"), ("spec_hash", .string(specHash)),
+                                              ("time", .string(ISO8601DateFormatter().string(from: Date())))]
+        if let jobs { members.append(("jobs", .number(Double(jobs)))) }
+        return .object(members.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
+    }
+
+    /// The `end` record: a run finished (or was interrupted cleanly) after `seconds` of wall time.
+    public static func endRecord(seconds: Double) -> JSONValue {
+        .object([JSONMember(key: "op", value: JSONNode("end")), JSONMember(key: "seconds", value: JSONNode(.number(seconds))),
+                 JSONMember(key: "time", value: JSONNode(.string(ISO8601DateFormatter().string(from: Date()))))])
     }
 
     /// Reads every record of the journal at `path` (nil contents when there is no file).
@@ -123,7 +146,7 @@ public final class Journal: Sendable {
             lines.removeLast()  // no final newline: the last write was torn
             dropped = true
         }
-        var replay = Replay(specHash: nil, records: [], droppedTornLine: dropped)
+        var replay = Replay(specHash: nil, records: [], info: nil, droppedTornLine: dropped)
         for (i, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let node: JSONNode
             do {
@@ -143,6 +166,7 @@ public final class Journal: Sendable {
                 if replay.lrRange == nil, let range = node.value["lr_auto"].flatMap({ AutoLRRange(json: $0.value) }) {
                     replay.lrRange = range
                 }
+                if replay.info == nil { replay.info = SearchInfo(start: node.value) }
             case "trial":
                 do {
                     replay.records.append(try TrialRecord(json: node))
@@ -150,7 +174,9 @@ public final class Journal: Sendable {
                     throw .corrupt(file: file, line: i + 1, reason: error.description)
                 }
             case "resume":
-                break
+                replay.info?.noteRun(node.value)
+            case "end":
+                replay.info?.noteEnd(node.value)
             default:
                 throw .corrupt(file: file, line: i + 1, reason: "unknown op \"\(op)\"")
             }

@@ -116,10 +116,10 @@ public final class SearchSession: Sendable {
                 // Nothing to record: no trial will run.
             } else if previous.isEmpty && !options.resume {
                 try journal.append(Journal.startRecord(specHash: specHash, name: spec.name, overrides: overrides,
-                                                       lrRange: spec.lrRange))
+                                                       objective: spec.objective, sampler: spec.sampler, jobs: options.jobs,
+                                                       parameters: spec.plottedParameters, lrRange: spec.lrRange))
             } else {
-                try journal.append(.object([JSONMember(key: "op", value: JSONNode("resume")),
-                                            JSONMember(key: "spec_hash", value: JSONNode(.string(specHash)))]))
+                try journal.append(Journal.resumeRecord(specHash: specHash, jobs: options.jobs))
             }
         } catch let e as SessionError {
             throw e
@@ -198,6 +198,12 @@ public final class SearchSession: Sendable {
     public func record(_ r: TrialRecord) throws(JournalError) {
         try journal.append(r.json)
         finished.withLock { $0.append(r) }
+    }
+
+    /// Journals the end of this run after `wallSeconds` (nothing when the run had nothing to do).
+    public func finish(wallSeconds: Double) throws(JournalError) {
+        guard !alreadyComplete else { return }
+        try journal.append(Journal.endRecord(seconds: wallSeconds))
     }
 
     /// Every finished trial of this search, the resumed ones included.

@@ -43,8 +43,12 @@ func rankingWithoutSeconds(_ dir: URL) throws -> [String] {
         #expect(r.stdout.contains("best: trial "))
         let out = dir.appendingPathComponent("results/tiny")
         let journal = try lines(out.appendingPathComponent("trials.jsonl"))
-        #expect(journal.count == 7)  // the start record and six trials
-        #expect(journal[0].hasPrefix("{\"op\":\"start\",\"version\":1,\"name\":\"tiny\""))
+        #expect(journal.count == 8)  // the start record, six trials and the end record
+        #expect(journal[0].hasPrefix("{\"op\":\"start\",\"version\":2,\"name\":\"tiny\""))
+        #expect(journal[0].contains("\"objective\":\"final_val_loss\",\"sampler\":\"random\",\"jobs\":"))
+        #expect(journal[7].hasPrefix("{\"op\":\"end\",\"seconds\":"))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.html").path))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("loss-curves.svg").path))
         #expect(try lines(out.appendingPathComponent("ranked.md")).count == 4 + 6)  // title, summary, header, rule; six rows
         let csv = try String(contentsOf: out.appendingPathComponent("ranked.csv"), encoding: .utf8)
         #expect(csv.components(separatedBy: "\r\n").count == 1 + 6 + 1)
@@ -81,7 +85,7 @@ func rankingWithoutSeconds(_ dir: URL) throws -> [String] {
         #expect(r.status == 0, "\(r.stderr)")
         let journal = try lines(dir.appendingPathComponent("results/tiny/trials.jsonl"))
         #expect(journal.filter { $0.contains("\"repeat\":1") }.count == 3)  // the second seed of each configuration
-        #expect(journal.count == 1 + 3 * 2)
+        #expect(journal.count == 1 + 3 * 2 + 1)  // start, three configurations × two seeds, end
         let rows = r.stdout.split(separator: "\n").dropFirst(2).prefix(3)
         #expect(rows.count == 3 && rows.allSatisfy { $0.contains(" ± ") })
     }

@@ -1,0 +1,151 @@
+// What a report needs about a search besides its trials, carried by the journal's start, resume and end records.
+
+import JSON5
+
+/// A sampled numeric parameter as a report plots it: a label, where its value sits in a trial's
+/// config, and whether its axis is logarithmic (log-uniform in the spec).
+public struct PlottedParameter: Sendable, Equatable {
+    /// `lr`, `optimizer.momentum`, `gamma (step)`.
+    public var label: String
+    /// The family whose trials have it, or nil when every trial has it.
+    public var family: String?
+    /// Key paths into the trial config; the first one present holds the value (`lr` is `schedule.lr`
+    /// for most families and `schedule.max_lr` for onecycle and cyclic).
+    public var paths: [[String]]
+    public var logScale: Bool
+
+    public init(label: String, family: String? = nil, paths: [[String]], logScale: Bool) {
+        self.label = label
+        self.family = family
+        self.paths = paths
+        self.logScale = logScale
+    }
+
+    /// The parameter's value in `config`, or nil when the config does not hold a number there.
+    public func value(in config: JSONValue) -> Double? {
+        for path in paths {
+            var node: JSONValue? = config
+            for key in path { node = node?[key]?.value }
+            if case .number(let x)? = node { return x }
+        }
+        return nil
+    }
+
+    var json: JSONValue {
+        var members: [(String, JSONValue)] = [("label", .string(label))]
+        if let family { members.append(("family", .string(family))) }
+        members.append(("paths", .array(paths.map { p in JSONNode(.array(p.map { JSONNode(.string($0)) })) })))
+        members.append(("scale", .string(logScale ? "log" : "linear")))
+        return .object(members.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
+    }
+
+    init?(json: JSONValue) {
+        guard case .string(let label)? = json["label"]?.value, case .array(let list)? = json["paths"]?.value else { return nil }
+        var paths: [[String]] = []
+        for item in list {
+            guard case .array(let keys) = item.value else { return nil }
+            paths.append(keys.compactMap { if case .string(let k) = $0.value { return k } else { return nil } })
+        }
+        var family: String?
+        if case .string(let f)? = json["family"]?.value { family = f }
+        var log = false
+        if case .string(let s)? = json["scale"]?.value { log = s == "log" }
+        self.init(label: label, family: family, paths: paths, logScale: log)
+    }
+}
+
+/// The search as its journal describes it: name, objective, sampler, the jobs of each run, the
+/// sampled parameters and the wall time. Journals written before version 2 carry only the name;
+/// their other fields are nil or empty.
+public struct SearchInfo: Sendable, Equatable {
+    public var name: String
+    public var objective: Objective?
+    public var sampler: SamplerKind?
+    /// Concurrent trials of each run (the first run, then each resume), where recorded.
+    public var jobs: [Int]
+    /// nil when the journal predates them (a report then infers them from the configs).
+    public var parameters: [PlottedParameter]?
+    /// Wall time of the runs that ended cleanly (an `end` record each).
+    public var wallSeconds: Double
+    /// Runs (start and resumes) and how many of them wrote an `end` record.
+    public var runs: Int
+    public var endedRuns: Int
+
+    public init(name: String, objective: Objective? = nil, sampler: SamplerKind? = nil, jobs: [Int] = [],
+                parameters: [PlottedParameter]? = nil, wallSeconds: Double = 0, runs: Int = 1, endedRuns: Int = 0) {
+        self.name = name
+        self.objective = objective
+        self.sampler = sampler
+        self.jobs = jobs
+        self.parameters = parameters
+        self.wallSeconds = wallSeconds
+        self.runs = runs
+        self.endedRuns = endedRuns
+    }
+
+    /// Reads the fields of a `start` record that a report uses (unknown or missing ones are left nil).
+    init(start record: JSONValue) {
+        var name = "?"
+        if case .string(let n)? = record["name"]?.value { name = n }
+        self.init(name: name, runs: 1)
+        if case .string(let o)? = record["objective"]?.value { objective = Objective(rawValue: o) }
+        if case .string(let s)? = record["sampler"]?.value { sampler = SamplerKind(rawValue: s) }
+        noteRun(record, counts: false)
+        if case .array(let list)? = record["parameters"]?.value {
+            parameters = list.compactMap { PlottedParameter(json: $0.value) }
+        }
+    }
+
+    /// Counts a `resume` record (or reads the start record's jobs).
+    mutating func noteRun(_ record: JSONValue, counts: Bool = true) {
+        if counts { runs += 1 }
+        if case .number(let j)? = record["jobs"]?.value, j >= 1, j < 1e6 { jobs.append(Int(j)) }
+    }
+
+    mutating func noteEnd(_ record: JSONValue) {
+        endedRuns += 1
+        if case .number(let s)? = record["seconds"]?.value, s.isFinite, s >= 0 { wallSeconds += s }
+    }
+}
+
+extension SearchSpec {
+    /// The numeric parameters the spec samples, as a report plots them: task and optimizer
+    /// parameters under their own paths, the base LR, and each family's schedule parameters (entries
+    /// of the same family share one plot). Choices are included when every choice is a number.
+    public var plottedParameters: [PlottedParameter] {
+        var out: [PlottedParameter] = []
+        for (part, parameters) in [("task", task.parameters), ("optimizer", optimizer.parameters)] {
+            for p in parameters {
+                let keys = p.path.compactMap { if case .key(let k) = $0 { return k } else { return nil } }
+                guard keys.count == p.path.count, let log = Self.plotScale(p.distribution) else { continue }
+                out.append(PlottedParameter(label: p.name, paths: [[part] + keys], logScale: log))
+            }
+        }
+        if let p = lr.parameters.first, p.path.isEmpty, let log = Self.plotScale(p.distribution) {
+            out.append(PlottedParameter(label: "lr", paths: [["schedule", "lr"], ["schedule", "max_lr"]], logScale: log))
+        }
+        for entry in schedules {
+            for p in entry.template.parameters {
+                guard p.path.count == 1, case .key(let key) = p.path[0], let log = Self.plotScale(p.distribution) else { continue }
+                let label = "\(key) (\(entry.family))"
+                if let i = out.firstIndex(where: { $0.label == label }) {
+                    out[i].logScale = out[i].logScale || log
+                } else {
+                    out.append(PlottedParameter(label: label, family: entry.family, paths: [["schedule", key]], logScale: log))
+                }
+            }
+        }
+        return out
+    }
+
+    /// true for a log axis, false for linear, nil when the distribution is not numeric.
+    static func plotScale(_ d: Distribution) -> Bool? {
+        switch d {
+        case .logUniform: return true
+        case .uniform, .int: return false
+        case .choice(let values):
+            return values.allSatisfy { if case .number = $0 { return true } else { return false } } ? false : nil
+        case .fixed: return nil
+        }
+    }
+}

@@ -17,10 +17,15 @@ extension LRSearch {
         options: [OptionSpec("--trials", "N", help: "Reference trials to time (default 3; the best is reported)."),
                   OptionSpec("--skip-gemm", help: "Only time the reference trial."),
                   OptionSpec("--search", "SPEC", help: "Instead: random vs TPE vs random+ASHA on SPEC over several seeds."),
-                  OptionSpec("--seeds", "N", help: "With --search: search seeds 1…N (default 5).")],
+                  OptionSpec("--seeds", "N", help: "With --search: search seeds 1…N (default 5)."),
+                  OptionSpec("--jobs", "N", help: "With --search: workers per search (default: all cores; 1 makes TPE reproducible)."),
+                  OptionSpec("--variants", "LIST", help: "With --search: a comma-separated subset of "
+                                + SearchBench.variantNames.joined(separator: ", ") + " (default all).")],
         run: { args in
             if let spec = args.string("--search") {
-                return try SearchBench.run(specPath: spec, seeds: try args.int("--seeds", min: 1) ?? 5)
+                return try SearchBench.run(specPath: spec, seeds: try args.int("--seeds", min: 1) ?? 5,
+                                           jobs: try args.int("--jobs", min: 1),
+                                           only: try SearchBench.variants(args.string("--variants")))
             }
             return try BenchCommand.run(trials: try args.int("--trials", min: 1) ?? 3, gemm: !args.flag("--skip-gemm"))
         })

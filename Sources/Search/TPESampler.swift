@@ -29,11 +29,10 @@ public struct TPESampler: Sendable {
     public var startupTrials = 10
     public var candidates = 24
 
-    /// Startup trials: 10 (Optuna's default), or two per schedule entry when there are more than five,
-    /// so that every family has been tried before the model starts to exploit one.
+    /// Startup trials: 10, Optuna's default. (Two per schedule entry, tried before, spent 28 of
+    /// digits-families' 96 trials on random search; over 10 seeds it did no better than 10.)
     public init(spec: SearchSpec) {
         self.spec = spec
-        startupTrials = max(10, 2 * spec.schedules.count)
     }
 
     /// An observation: a finished trial's point and its objective (lower is better; NaN for diverged).

@@ -35,14 +35,9 @@ public enum LRFinder {
             if s == 0 { rng.shuffle(&order) }
             let lo = s * config.batchSize
             let b = min(config.batchSize, n - lo)
-            Trainer.gather(into: &model, rows: order[lo..<(lo + b)], x: trainX, y: trainY, features: d, width: w)
-            model.forward(rows: b, training: true)
-            let (sum, _) = model.loss(loss, rows: b, gradient: true)
-            guard sum.isFinite else { return sum }
-            model.backward(rows: b)
-            optimizer.step(parameters: &model.parameters, gradients: &model.gradients,
-                           segments: model.segments, lr: lr)
-            return sum / Double(b)
+            let sum = Trainer.trainBatch(&model, &optimizer, rows: order[lo..<(lo + b)], x: trainX, y: trainY,
+                                         features: d, width: w, loss: loss, lr: lr)
+            return sum.isFinite ? sum / Double(b) : sum
         }
         return Result(curve: curve, suggestions: curve.suggestions, stepsPerEpoch: stepsPerEpoch,
                       seconds: Trainer.seconds(clock.now - started))

@@ -61,15 +61,11 @@ public enum Trainer {
             for s in 0..<stepsPerEpoch {
                 let lo = s * config.batchSize
                 let b = min(config.batchSize, n - lo)
-                gather(into: &model, rows: order[lo..<(lo + b)], x: trainX, y: trainY, features: d, width: w)
-                model.forward(rows: b, training: true)
-                let (sum, _) = model.loss(loss, rows: b, gradient: true)
+                let sum = trainBatch(&model, &optimizer, rows: order[lo..<(lo + b)], x: trainX, y: trainY,
+                                     features: d, width: w, loss: loss, lr: schedule.learningRate)
                 lossSum += sum
                 rows += b
                 if !sum.isFinite { stepFailed = true; break }
-                model.backward(rows: b)
-                optimizer.step(parameters: &model.parameters, gradients: &model.gradients,
-                               segments: model.segments, lr: schedule.learningRate)
                 steps += 1
                 if config.scheduleUnit == .step && !schedule.needsMetric { schedule.step(metric: nil) }
             }
@@ -99,6 +95,23 @@ public enum Trainer {
             }
         }
         return TrainingResult(status: status, epochs: history, steps: steps, seconds: seconds(clock.now - runStart))
+    }
+
+    /// One mini-batch step: copy the rows in, forward in training mode, the loss (batch mean),
+    /// backward and one optimizer step at `lr`. Returns the batch's loss sum; when it is not finite
+    /// the model is left as it was and no step is taken.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func trainBatch<T: TrainerScalar>(_ model: inout MLP<T>, _ optimizer: inout Optimizer<T>, rows: ArraySlice<Int>,
+                                             x: [T], y: [T], features d: Int, width w: Int, loss: LossKind,
+                                             lr: Double) -> Double {
+        gather(into: &model, rows: rows, x: x, y: y, features: d, width: w)
+        model.forward(rows: rows.count, training: true)
+        let (sum, _) = model.loss(loss, rows: rows.count, gradient: true)
+        guard sum.isFinite else { return sum }
+        model.backward(rows: rows.count)
+        optimizer.step(parameters: &model.parameters, gradients: &model.gradients, segments: model.segments, lr: lr)
+        return sum
     }
 
     /// c·θ on the trainable segments, 0 on the frozen ones.

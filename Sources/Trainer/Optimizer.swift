@@ -106,9 +106,23 @@ public struct Optimizer<T: TrainerScalar>: Sendable {
 
     /// One update of `parameters` from `gradients` with learning rate `lr`. Clipping, if configured,
     /// rescales `gradients` in place first: g ← g · min(1, c/(‖g‖ + 1e-6)).
+    ///
+    /// `momentum`, when given, replaces the configured SGD momentum (Adam: β₁, bias correction
+    /// included) for this step, as PyTorch's CyclicLR and OneCycleLR do by writing the param group's
+    /// `momentum` or `betas[0]` before each step. An SGD buffer that did not exist (momentum 0) starts
+    /// at the first step with a non-zero momentum, with b = d.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public mutating func step(parameters: inout [T], gradients: inout [T], segments: [ParameterSegment], lr: Double) {
+    public mutating func step(parameters: inout [T], gradients: inout [T], segments: [ParameterSegment], lr: Double,
+                              momentum: Double? = nil) {
+        var config = self.config
+        if let momentum {
+            if config.kind == .sgd { config.momentum = momentum } else { config.beta1 = momentum }
+            if config.kind == .sgd, momentum != 0, first.count != parameters.count {
+                first = [T](repeating: 0, count: parameters.count)  // once: the buffer PyTorch creates lazily
+                bufferStarted = false
+            }
+        }
         if let clip = config.gradClip {
             let norm = Self.gradientNorm(gradients, segments: segments)
             let coefficient = clip / (norm + 1e-6)
@@ -119,7 +133,7 @@ public struct Optimizer<T: TrainerScalar>: Sendable {
         }
         steps += 1
         let started = bufferStarted
-        bufferStarted = true
+        if config.kind != .sgd || config.momentum != 0 { bufferStarted = true }
         parameters.withUnsafeMutableBufferPointer { pb in
             gradients.withUnsafeBufferPointer { gb in
                 first.withUnsafeMutableBufferPointer { mb in

@@ -15,7 +15,8 @@ public enum Trainer {
     /// Trains in precision `T`.
     ///
     /// Each epoch: shuffle the training rows with the trial RNG; for each mini-batch, forward in
-    /// training mode, loss (batch mean), backward, one optimizer step with `schedule.learningRate`, and
+    /// training mode, loss (batch mean), backward, one optimizer step with `schedule.learningRate` (and
+    /// `schedule.momentum` when a cycling schedule sets it), and
     /// `schedule.step()` when the unit is `.step`; then evaluate on the validation rows (BatchNorm in
     /// evaluation mode), record the metrics, and step the schedule when the unit is `.epoch` (a
     /// schedule that needs a metric is stepped here with the validation loss, whatever the unit).
@@ -62,7 +63,8 @@ public enum Trainer {
                 let lo = s * config.batchSize
                 let b = min(config.batchSize, n - lo)
                 let sum = trainBatch(&model, &optimizer, rows: order[lo..<(lo + b)], x: trainX, y: trainY,
-                                     features: d, width: w, loss: loss, lr: schedule.learningRate)
+                                     features: d, width: w, loss: loss, lr: schedule.learningRate,
+                                     momentum: schedule.momentum)
                 lossSum += sum
                 rows += b
                 if !sum.isFinite { stepFailed = true; break }
@@ -104,13 +106,14 @@ public enum Trainer {
     @_specialize(where T == Double)
     static func trainBatch<T: TrainerScalar>(_ model: inout MLP<T>, _ optimizer: inout Optimizer<T>, rows: ArraySlice<Int>,
                                              x: [T], y: [T], features d: Int, width w: Int, loss: LossKind,
-                                             lr: Double) -> Double {
+                                             lr: Double, momentum: Double? = nil) -> Double {
         gather(into: &model, rows: rows, x: x, y: y, features: d, width: w)
         model.forward(rows: rows.count, training: true)
         let (sum, _) = model.loss(loss, rows: rows.count, gradient: true)
         guard sum.isFinite else { return sum }
         model.backward(rows: rows.count)
-        optimizer.step(parameters: &model.parameters, gradients: &model.gradients, segments: model.segments, lr: lr)
+        optimizer.step(parameters: &model.parameters, gradients: &model.gradients, segments: model.segments, lr: lr,
+                       momentum: momentum)
         return sum
     }
 

@@ -15,10 +15,14 @@ public protocol LRSource: Sendable {
     /// c in the SGD momentum buffer b₀ = c·θ₀ (trainable tensors) set before the first step, or nil
     /// for a fresh buffer. The exponential LR that replaces weight decay needs it (LRSchedules' ExpLR).
     var initialMomentumBufferCoefficient: Double? { get }
+    /// The momentum (Adam: β₁) a cycling schedule asks for at the next step (CyclicLR, OneCycleLR with
+    /// `cycle_momentum`), or nil for the optimizer's own.
+    var momentum: Double? { get }
 }
 
 extension LRSource {
     public var initialMomentumBufferCoefficient: Double? { nil }
+    public var momentum: Double? { nil }
 }
 
 /// One trial's training settings (the data, split and schedule are passed separately).

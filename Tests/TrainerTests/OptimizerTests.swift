@@ -20,6 +20,36 @@ struct OptimizerTests {
         return p
     }
 
+    /// Like `run`, with `momenta[k]` passed as the scheduled momentum of step k.
+    func runCycling(_ config: OptimizerConfig, momenta: [Double?]) -> [Double] {
+        var p = [1.0, -2.0]
+        var opt = Optimizer<Double>(config: config, parameterCount: p.count)
+        for (g, m) in zip(Self.grads, momenta) {
+            var g = g
+            opt.step(parameters: &p, gradients: &g, segments: Self.weights, lr: 0.1, momentum: m)
+        }
+        return p
+    }
+
+    @Test func scheduledMomentumReplacesTheConfiguredOne() {
+        // SGD(momentum 0.9) with momentum 0.5 at step 2: b₂ = 0.5·g₁ + g₂ = [0.35, −0.075]
+        // → θ₂ = [0.95 − 0.035, −2.025 + 0.0075] = [0.915, −2.0175].
+        expectAllClose(runCycling(OptimizerConfig(momentum: 0.9), momenta: [0.85, 0.5]), [0.915, -2.0175], relative: 1e-14)
+        // The configured value when the schedule asks for none: the plain run.
+        #expect(runCycling(OptimizerConfig(momentum: 0.9), momenta: [nil, nil]) == run(OptimizerConfig(momentum: 0.9)))
+        // SGD built without momentum gets a buffer at the first step with momentum, b = d as PyTorch's
+        // `buf = clone(d)`: θ₂ = θ₁ − 0.1·g₂ = [0.94, −2.005].
+        expectAllClose(runCycling(OptimizerConfig(), momenta: [0, 0.5]), [0.94, -2.005], relative: 1e-14)
+        expectAllClose(runCycling(OptimizerConfig(), momenta: [0.5, 0.5]), [0.915, -2.0175], relative: 1e-14)
+    }
+
+    @Test func scheduledMomentumIsAdamsBeta1WithItsBiasCorrection() {
+        // One Adam step with β₁ = 0.5 instead of 0.9: m = 0.5·g, m̂ = m/(1 − 0.5) = g; v̂ = g²; θ₁ = θ₀ − 0.1·g/(|g| + ε)
+        // = [1 − 0.1, −2 − 0.1] up to ε = 1e-8.
+        let p = runCycling(OptimizerConfig(kind: .adam), momenta: [0.5])
+        expectAllClose(p, [1 - 0.1 * 0.5 / (0.5 + 1e-8), -2 - 0.1 * 0.25 / (0.25 + 1e-8)], relative: 1e-14)
+    }
+
     // Tolerance 1e-14 relative: a handful of Double operations in the same order as PyTorch.
     @Test func sgdMomentumMatchesPyTorch() {
         // b₁ = g₁, θ₁ = [0.95, −2.025]; b₂ = 0.9·b₁ + g₂ = [0.55, 0.025], θ₂ = [0.895, −2.0275]

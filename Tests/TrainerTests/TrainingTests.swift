@@ -1,5 +1,6 @@
 // The training loop end to end: learning on real and synthetic data, determinism, divergence and pruning.
 
+import LRSchedules
 import Testing
 import TestSupport
 import Trainer
@@ -44,6 +45,22 @@ struct TrainingTests {
         #expect(result.finalValAccuracy == nil)
         #expect(last * 10 <= variance, "val MSE \(last), target variance \(variance)")
         #expect(last * 10 <= first, "first-epoch train MSE \(first) → final val MSE \(last)")
+    }
+
+    /// OneCycleLR and CyclicLR with `cycle_momentum` set the optimizer's momentum before every step.
+    @Test func cyclingSchedulesDriveTheOptimizersMomentum() throws {
+        let data = try Self.digits()
+        let config = TrainingConfig(model: ModelConfig(hidden: [32]), optimizer: OptimizerConfig(momentum: 0.9),
+                                    epochs: 3, batchSize: 64, scheduleUnit: .step, seed: 2)
+        let total = 3 * config.stepsPerEpoch(trainRows: data.train.count)
+        func losses(_ p: OneCycle.Parameters) throws -> [Double] {
+            Trainer.run(config: config, dataset: data, schedule: try LRScheduler(.onecycle(p))).epochs.map(\.trainLoss)
+        }
+        let fixed = try losses(.init(maxLR: 0.1, totalSteps: total, cycleMomentum: false))
+        // Cycling between 0.9 and 0.9 is the optimizer's own 0.9, bit for bit; 0.85…0.95 (the default) is not.
+        #expect(try losses(.init(maxLR: 0.1, totalSteps: total, baseMomentum: 0.9, maxMomentum: 0.9)) == fixed)
+        let cycled = try losses(.init(maxLR: 0.1, totalSteps: total))
+        #expect(cycled != fixed && cycled.allSatisfy(\.isFinite))
     }
 
     @Test func sameSeedGivesBitIdenticalRuns() throws {

@@ -2,6 +2,7 @@
 
 import Foundation
 import JSON5
+import Trainer
 
 extension SearchSpec {
     /// Relative `task.dataset.csv` paths made absolute against `directory` (the spec file's folder),
@@ -56,20 +57,38 @@ extension SearchSpec {
                     try prepare(config)
                 } catch {
                     note(error)
-                    // The task or optimizer failed first, so the schedule was not reached: check it alone,
-                    // with the task's epochs (if readable) as the run length.
-                    guard !error.path.hasPrefix("schedule"), let schedule = config.value["schedule"] else { continue }
-                    var length = 20
-                    if case .number(let e)? = config.value["task"]?.value["epochs"]?.value, e >= 1, e < 1e9 { length = Int(e) }
-                    do {
-                        _ = try ScheduleParser.parse(schedule, path: "schedule", defaults: ScheduleDefaults(totalSteps: length))
-                    } catch {
-                        note(error)
-                    }
+                    checkSectionsAlone(config, after: error, note: note)
                 }
             }
         }
         return problems
+    }
+
+    /// A trial config stops at its first problem. When that was in the task, the optimizer is checked
+    /// alone; when it was in the task or the optimizer, the schedule is checked alone, with the task's
+    /// epochs (if readable) as the run length and the optimizer's momentum and weight decay (0 when
+    /// unreadable) for the weight-decay conversions.
+    private func checkSectionsAlone(_ config: JSONNode, after error: ConfigError, note: (ConfigError) -> Void) {
+        guard !error.path.hasPrefix("schedule") else { return }
+        var optimizer: OptimizerConfig?
+        if error.path.hasPrefix("task") {
+            do throws(ConfigError) {
+                optimizer = try TrialConfig.parseOptimizer(config.value["optimizer"], path: "optimizer")
+            } catch {
+                note(error)
+            }
+        } else if !error.path.hasPrefix("optimizer") {
+            optimizer = try? TrialConfig.parseOptimizer(config.value["optimizer"], path: "optimizer")
+        }
+        guard let schedule = config.value["schedule"] else { return }
+        var defaults = ScheduleDefaults(totalSteps: 20, weightDecay: 0, momentum: optimizer?.momentum ?? 0)
+        if case .number(let e)? = config.value["task"]?.value["epochs"]?.value, e >= 1, e < 1e9 { defaults.totalSteps = Int(e) }
+        if case .coupled(let lambda)? = optimizer?.weightDecay { defaults.weightDecay = lambda }
+        do throws(ConfigError) {
+            _ = try ScheduleParser.parse(schedule, path: "schedule", defaults: defaults)
+        } catch {
+            note(error)
+        }
     }
 
     /// Maps an error about a trial config (`schedule.gamma`) to the spec field it came from.

@@ -178,6 +178,26 @@ func rankingWithoutSeconds(_ dir: URL) throws -> [String] {
         #expect(lines[3] == "b.json5:3:68: schedules[1]: unknown key 'gama' (did you mean 'gamma'?)")
     }
 
+    @Test func taskOptimizerAndScheduleErrorsAreAllReported() throws {
+        let spec = """
+            {
+              task: { dataset: "iris", model: { activation: "relux" } },
+              optimizer: { momentum: -1 },
+              schedules: [{ family: "cosine", eta_min: -1 }, { family: "explr", weight_decay: 5e-4 }],
+            }
+            """
+        let dir = try scratch(["c.json5": spec])
+        let r = try runLRSearch(["validate", "c.json5"], in: dir)
+        #expect(r.status == 64)
+        #expect(r.stderr == """
+            Error: 3 problems in the spec:
+            c.json5:2:49: task.model.activation: expected one of relu, tanh, gelu, got "relux" (did you mean 'relu'?)
+            c.json5:3:26: optimizer.momentum: must be a finite number >= 0, got -1
+            c.json5:4:44: schedules[0].eta_min: must be >= 0, got -1
+
+            """)
+    }
+
     @Test func validatePrintsTheSpaceAndTheTrialCount() throws {
         let dir = try scratch(["tiny.json5": tinySpec])
         let r = try runLRSearch(["validate", "tiny.json5"], in: dir)

@@ -47,7 +47,14 @@ enum RunCommand {
         let top = try args.int("--top", min: 1) ?? 20
         let quiet = args.flag("--quiet")
         let data = DataCache()
-        try SpecFile.check(options.epochs.map { spec.overriding(epochs: $0) } ?? spec, file: path, data: data)
+        do throws(CLIError) {
+            try SpecFile.check(options.epochs.map { spec.overriding(epochs: $0) } ?? spec, file: path, data: data)
+        } catch {
+            // The spec's ranges were written for its own run length; say that the override changed it.
+            guard let epochs = options.epochs else { throw error }
+            throw CLIError.input(error.message + "\n(--epochs \(epochs) changed the run length these values are "
+                                    + "checked against; without it the spec's own epochs apply)")
+        }
 
         let session: SearchSession
         do {

@@ -198,6 +198,19 @@ func rankingWithoutSeconds(_ dir: URL) throws -> [String] {
             """)
     }
 
+    @Test func anEpochsOverrideThatBreaksARangeSaysSo() throws {
+        let spec = tinySpec.replacingOccurrences(of: #"{ family: "cosine" }"#,
+                                                 with: #"{ family: "wsd", warmup_steps: 1, decay_steps: 2 }"#)
+        let dir = try scratch(["w.json5": spec])
+        let r = try runLRSearch(["run", "w.json5", "--epochs", "2"], in: dir)
+        #expect(r.status == 64)
+        #expect(r.stderr == """
+            Error: w.json5:6:16: schedules[0].total_steps: must be >= warmup_steps + decay_steps (3), got 2
+            (--epochs 2 changed the run length these values are checked against; without it the spec's own epochs apply)
+
+            """)
+    }
+
     @Test func validatePrintsTheSpaceAndTheTrialCount() throws {
         let dir = try scratch(["tiny.json5": tinySpec])
         let r = try runLRSearch(["validate", "tiny.json5"], in: dir)

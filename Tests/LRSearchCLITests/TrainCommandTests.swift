@@ -88,6 +88,13 @@ import Testing
         #expect(r.stdout.contains("  teacher         1000        10  regression"))
     }
 
+    @Test func benchSearchVariantsAreChecked() throws {
+        let r = try runLRSearch(["bench", "--search", "searches/quickstart.json5", "--variants", "random,rnd"])
+        #expect(r.status == 64)
+        #expect(r.stderr.hasPrefix(
+            "Error: --variants: unknown variant 'rnd'; valid: random, tpe, random+asha(3,3), random+asha(5,2)\n"))
+    }
+
     @Test func benchHelpDescribesTheReferenceTrial() throws {
         let r = try runLRSearch(["bench", "--help"])
         #expect(r.status == 0)

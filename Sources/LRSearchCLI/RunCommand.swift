@@ -108,6 +108,12 @@ enum RunCommand {
         if let failure {
             throw CLIError("the search stopped: \(failure)", code: .failure)
         }
+        if ending != .completed {
+            let done = session.records.count, total = session.units.count
+            let out = args.string("--out").map { " --out \($0)" } ?? ""
+            writeStderr("interrupted: \(done) of \(total) trials are in \(session.journalPath); "
+                        + "`lrsearch run \(path) --resume\(out)` runs the other \(total - done)\n")
+        }
         return ending == .completed ? .success : .interrupted
     }
 

@@ -243,16 +243,20 @@ func rankingWithoutSeconds(_ dir: URL) throws -> [String] {
         process.arguments = ["run", "long.json5", "--jobs", "1", "--quiet"]
         process.currentDirectoryURL = dir
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
         try process.run()
         let journal = dir.appendingPathComponent("results/tiny/trials.jsonl")
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, ((try? lines(journal).count) ?? 0) < 3 { Thread.sleep(forTimeInterval: 0.02) }
         process.interrupt()  // SIGINT, as Ctrl-C
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
         let finished = try lines(journal).filter { $0.hasPrefix("{\"op\":\"trial\"") }.count
         #expect(finished >= 2 && finished < 400)
+        #expect(stderr.hasSuffix("interrupted: \(finished) of 400 trials are in results/tiny/trials.jsonl; "
+                                 + "`lrsearch run long.json5 --resume` runs the other \(400 - finished)\n"), "\(stderr)")
         let ranked = try lines(dir.appendingPathComponent("results/tiny/ranked.md"))
         #expect(ranked.count == 4 + finished)  // title, summary, header, rule, then every finished trial
     }

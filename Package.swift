@@ -30,7 +30,7 @@ let package = Package(
 
         // MARK: - Search and reporting
         .target(name: "Search", dependencies: ["JSON5", "LRSchedules", "Trainer"]),
-        .target(name: "Reporting", dependencies: ["Search"]),
+        .target(name: "Reporting", dependencies: ["LRSchedules", "Search"]),
 
         // MARK: - Command line
         .target(name: "LRSearchCLI", dependencies: ["JSON5", "LRSchedules", "Trainer", "Search", "Reporting"]),

@@ -10,6 +10,12 @@ public enum ScheduleFamily: String, CaseIterable, Sendable {
     case explr
     case equivalentExplr = "equivalent_explr"
     case texp
+
+    /// explr, equivalent_explr and texp: they turn the optimizer's weight decay into the LR, set the
+    /// initial momentum buffer and count every optimizer step, so they only stand at the top of a schedule.
+    public var isWeightDecayConversion: Bool {
+        self == .explr || self == .equivalentExplr || self == .texp
+    }
 }
 
 /// One schedule with all its parameters resolved (no defaults left to apply).
@@ -105,14 +111,8 @@ extension ScheduleSpec {
         }
     }
 
-    /// The whole-run conversions (explr, equivalent_explr, texp): they set the initial momentum buffer
-    /// and count every optimizer step, so they only stand at the top of a schedule.
-    public var isWeightDecayConversion: Bool {
-        switch family {
-        case .explr, .equivalentExplr, .texp: return true
-        default: return false
-        }
-    }
+    /// See ``ScheduleFamily/isWeightDecayConversion``.
+    public var isWeightDecayConversion: Bool { family.isWeightDecayConversion }
 
     /// The schedule a conversion converts (`of`), with its errors placed under `of.`.
     static func makeBase(_ spec: ScheduleSpec, for family: ScheduleFamily) throws(ScheduleError) -> any LRSchedule {

@@ -2,6 +2,7 @@
 
 import Foundation
 import JSON5
+import enum LRSchedules.ScheduleFamily
 import Search
 
 /// The rows of a ranked table: one per configuration, with the columns people compare.
@@ -86,7 +87,7 @@ public struct RankedTable: Sendable {
     static func weightDecay(_ config: JSONValue) -> String {
         let text = optimizerDecay(config)
         guard case .string(let family)? = config["schedule"]?.value["family"]?.value,
-              ["explr", "equivalent_explr", "texp"].contains(family), text != "-" else { return text }
+              ScheduleFamily(rawValue: family)?.isWeightDecayConversion == true, text != "-" else { return text }
         return text + " as LR"
     }
 

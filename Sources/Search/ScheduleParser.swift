@@ -77,7 +77,7 @@ public enum ScheduleParser {
     {
         var fields = Fields(try ObjectReader(node, path: path), defaults: defaults)
         let family = try readFamily(&fields.reader)
-        if nested, [.explr, .equivalentExplr, .texp].contains(family) {
+        if nested, family.isWeightDecayConversion {
             throw ConfigError(fields.reader.node("family") ?? node, path: fields.reader.path("family"),
                               "\(family.rawValue) cannot be nested: it converts a whole run and sets the initial "
                                 + "momentum buffer, so it stands at the top (nest other schedules in its `of`)")

@@ -58,10 +58,9 @@ public struct EquivalentExpLR: RecurrentLRSchedule {
         self.momentum = momentum
     }
 
-    init(validating spec: ScheduleSpec, weightDecay: Double, momentum: Double,
-         family: ScheduleFamily = .equivalentExplr) throws(ScheduleError) {
-        let base = try ScheduleSpec.makeBase(spec, for: family)
-        _ = try WeightDecayEquivalence.check(family, lr: base.learningRate(at: 0), weightDecay: weightDecay,
+    init(validating spec: ScheduleSpec, weightDecay: Double, momentum: Double) throws(ScheduleError) {
+        let base = try ScheduleSpec.makeBase(spec)
+        _ = try WeightDecayEquivalence.check(.equivalentExplr, lr: base.learningRate(at: 0), weightDecay: weightDecay,
                                              momentum: momentum, lrName: "of.lr")
         self.init(base: base, weightDecay: weightDecay, momentum: momentum)
     }
@@ -123,7 +122,7 @@ public struct TaperedExpLR: RecurrentLRSchedule, InitialMomentumBuffer {
     }
 
     init(validating spec: ScheduleSpec, weightDecay: Double, momentum: Double) throws(ScheduleError) {
-        let base = try ScheduleSpec.makeBase(spec, for: .texp)
+        let base = try ScheduleSpec.makeBase(spec)
         _ = try WeightDecayEquivalence.check(.texp, lr: base.learningRate(at: 0), weightDecay: weightDecay,
                                              momentum: momentum, lrName: "of.lr")
         self.init(base: base, weightDecay: weightDecay, momentum: momentum)

@@ -115,7 +115,7 @@ extension ScheduleSpec {
     public var isWeightDecayConversion: Bool { family.isWeightDecayConversion }
 
     /// The schedule a conversion converts (`of`), with its errors placed under `of.`.
-    static func makeBase(_ spec: ScheduleSpec, for family: ScheduleFamily) throws(ScheduleError) -> any LRSchedule {
+    static func makeBase(_ spec: ScheduleSpec) throws(ScheduleError) -> any LRSchedule {
         do {
             return try spec.makeSchedule()
         } catch {

@@ -105,27 +105,22 @@ public enum ExpLRCommand {
         }
         let alpha = WeightDecayEquivalence.alpha(lr: lr, weightDecay: lambda, momentum: gamma) ?? .nan
         let growth = 1 / (alpha * alpha)
+        let buffer = ("initial buffer b₀ = c·θ₀, c = −(1−α)/(αη)", formatNumber(-(1 - alpha) / (alpha * lr)))
+        let (schedule, alphaNote, bufferRow): (String, String, (String, String)) = switch spec {
+        case .explr: ("explr: lr(t) = α^(−2t−1)·η, η = \(formatNumber(lr))", "", buffer)
+        case .texp: ("texp of the schedule below (approximate)", " (first phase)", buffer)
+        default: ("equivalent_explr of the schedule below (exact)", " (at η_0)", ("initial buffer", "none (zero buffers)"))
+        }
         var rows: [(String, String)] = [
+            ("schedule", schedule + ", momentum \(formatNumber(gamma))"),
             ("weight decay λ (PyTorch SGD weight_decay)", formatNumber(lambda)),
             ("λ·η = λnew", "\(formatNumber(lambda * lr))   (real α needs ≤ (1 − √γ)² = "
                 + "\(formatNumber(WeightDecayEquivalence.bound(momentum: gamma))))"),
-            ("α, larger root of x² − (1+γ−λη)x + γ", formatNumber(alpha)),
+            ("α, larger root of x² − (1+γ−λη)x + γ" + alphaNote, formatNumber(alpha)),
             ("growth per step α^−2", formatNumber(growth)),
         ]
         if let k = stepsPerEpoch { rows.append(("growth per epoch α^−\(2 * k) (\(k) steps)", formatNumber(pow(growth, Double(k))))) }
-        switch spec {
-        case .explr:
-            rows.insert(("schedule", "explr: lr(t) = α^(−2t−1)·η, η = \(formatNumber(lr)), momentum \(formatNumber(gamma))"), at: 0)
-            rows.append(("initial buffer b₀ = c·θ₀, c = −(1−α)/(αη)", formatNumber(-(1 - alpha) / (alpha * lr))))
-        case .texp:
-            rows.insert(("schedule", "texp of the schedule below (approximate), momentum \(formatNumber(gamma))"), at: 0)
-            rows.append(("initial buffer b₀ = c·θ₀, c = −(1−α)/(αη)", formatNumber(-(1 - alpha) / (alpha * lr))))
-            rows[3].0 += " (first phase)"
-        default:
-            rows.insert(("schedule", "equivalent_explr of the schedule below (exact), momentum \(formatNumber(gamma))"), at: 0)
-            rows.append(("initial buffer", "none (zero buffers)"))
-            rows[3].0 += " (at η_0)"
-        }
+        rows.append(bufferRow)
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
             .joined(separator: "\n") + "\n"

@@ -108,8 +108,8 @@ public enum ExpLRCommand {
         let buffer = ("initial buffer b₀ = c·θ₀, c = −(1−α)/(αη)", formatNumber(-(1 - alpha) / (alpha * lr)))
         let (schedule, alphaNote, bufferRow): (String, String, (String, String)) = switch spec {
         case .explr: ("explr: lr(t) = α^(−2t−1)·η, η = \(formatNumber(lr))", "", buffer)
-        case .texp: ("texp of the schedule below (approximate)", " (first phase)", buffer)
-        default: ("equivalent_explr of the schedule below (exact)", " (at η_0)", ("initial buffer", "none (zero buffers)"))
+        case .texp: ("texp of the --of schedule (approximate)", " (first phase)", buffer)
+        default: ("equivalent_explr of the --of schedule (exact)", " (at η_0)", ("initial buffer", "none (zero buffers)"))
         }
         var rows: [(String, String)] = [
             ("schedule", schedule + ", momentum \(formatNumber(gamma))"),

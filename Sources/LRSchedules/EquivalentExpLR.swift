@@ -59,10 +59,8 @@ public struct EquivalentExpLR: RecurrentLRSchedule {
     }
 
     init(validating spec: ScheduleSpec, weightDecay: Double, momentum: Double) throws(ScheduleError) {
-        let base = try ScheduleSpec.makeBase(spec)
-        _ = try WeightDecayEquivalence.check(.equivalentExplr, lr: base.learningRate(at: 0), weightDecay: weightDecay,
-                                             momentum: momentum, lrName: "of.lr")
-        self.init(base: base, weightDecay: weightDecay, momentum: momentum)
+        self.init(base: try WeightDecayEquivalence.checkedBase(spec, .equivalentExplr, weightDecay, momentum),
+                  weightDecay: weightDecay, momentum: momentum)
     }
 
     public func start() -> (lr: Double, state: RecurrenceState) {
@@ -122,10 +120,8 @@ public struct TaperedExpLR: RecurrentLRSchedule, InitialMomentumBuffer {
     }
 
     init(validating spec: ScheduleSpec, weightDecay: Double, momentum: Double) throws(ScheduleError) {
-        let base = try ScheduleSpec.makeBase(spec)
-        _ = try WeightDecayEquivalence.check(.texp, lr: base.learningRate(at: 0), weightDecay: weightDecay,
-                                             momentum: momentum, lrName: "of.lr")
-        self.init(base: base, weightDecay: weightDecay, momentum: momentum)
+        self.init(base: try WeightDecayEquivalence.checkedBase(spec, .texp, weightDecay, momentum),
+                  weightDecay: weightDecay, momentum: momentum)
     }
 
     private func alphaStar(_ eta: Double) -> Double {

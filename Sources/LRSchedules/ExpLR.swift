@@ -46,6 +46,17 @@ public enum WeightDecayEquivalence {
     }
 }
 
+extension WeightDecayEquivalence {
+    /// The schedule a conversion converts (`of`), checked: its errors under `of.`, and a real α at its
+    /// initial LR.
+    static func checkedBase(_ spec: ScheduleSpec, _ family: ScheduleFamily, _ weightDecay: Double,
+                            _ momentum: Double) throws(ScheduleError) -> any LRSchedule {
+        let base = try ScheduleSpec.makeBase(spec)
+        _ = try check(family, lr: base.learningRate(at: 0), weightDecay: weightDecay, momentum: momentum, lrName: "of.lr")
+        return base
+    }
+}
+
 /// A schedule that also fixes the SGD momentum buffer before the first step: b₀ = c·θ₀ for every
 /// trainable tensor, with c = ``momentumBufferCoefficient``.
 public protocol InitialMomentumBuffer: LRSchedule {

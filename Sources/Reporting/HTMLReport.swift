@@ -28,7 +28,8 @@ public enum HTMLReport {
         let plots = report.plots
         out += section("Learning rate and loss of the top trials", plots.prefix(2).map(\.plot),
                        note: "Colour and marker show the family; the best trial is drawn thicker. "
-                           + "The LR is that of each epoch's first step, as the trial ran.")
+                           + "The LR is drawn per optimizer step for schedules stepped per batch, and per epoch (its first step) "
+                           + "otherwise; the markers are each epoch's first step, as the trial ran.")
         out += section("Search progress and families", plots.dropFirst(2).prefix(2).map(\.plot),
                        note: "Left: each trial's objective in the order trials finished, and the best so far. "
                            + "Right: one point per configuration by family, with the family's median; "

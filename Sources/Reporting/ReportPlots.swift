@@ -24,21 +24,32 @@ extension SearchReport {
         return out
     }
 
-    /// The LR of each epoch's first step for the top trials: as journaled, so plateau schedules
-    /// (whose LR depends on the losses) show what actually ran.
+    /// The LR of the top trials: each epoch's first step as journaled (so plateau schedules, whose LR
+    /// depends on the losses, show what actually ran), and for schedules stepped per batch the LR of
+    /// every step too, drawn as the line with the epochs' LRs as its markers.
     public func lrCurves(top k: Int = 10) -> SVGPlot {
         let entries = top(k)
         var series: [PlotSeries] = [], legend: [LegendEntry] = []
         for e in entries {
             let style = emphasised(e)
             let points = e.representative.epochs.map { PlotPoint(Double($0.epoch), $0.lr) }
-            series.append(PlotSeries(.line, cssClass: "lr trial-\(e.index)", points: points, style: style))
+            if let steps = Self.stepCurve(e.representative) {
+                var line = style
+                line.marker = nil
+                series.append(PlotSeries(.scatter, cssClass: "epoch-lr trial-\(e.index)", points: points, style: style))
+                series.append(PlotSeries(.line, cssClass: "lr trial-\(e.index)", points: steps, style: line))
+            } else {
+                series.append(PlotSeries(.line, cssClass: "lr trial-\(e.index)", points: points, style: style))
+            }
             legend.append(LegendEntry(Self.label(e), style: style))
         }
         let ys = series.flatMap { $0.points.map(\.y) }
         let finite = ys.contains { $0.isFinite }
+        // Per-step curves run to the end of the last epoch, past its first step.
+        let xMax = series.flatMap { $0.points.map(\.x) }.filter(\.isFinite).max() ?? 1
         return SVGPlot(title: "Learning rate of " + Self.topTitle(entries.count), xLabel: "epoch",
-                       yLabel: "learning rate (first step of the epoch)", xScale: epochScale(entries),
+                       yLabel: "learning rate",
+                       xScale: Self.integerTicks(.fitting([1, max(2, xMax)], log: false, padded: xMax != xMax.rounded())),
                        yScale: .fitting(ys, log: PlotScale.prefersLog(ys)), series: series.reversed(), legend: legend,
                        emptyMessage: finite ? nil : Self.noTrials, width: Self.mainWidth)
     }

@@ -55,6 +55,9 @@ public struct TrialRecord: Sendable, Equatable {
     public var derived: [DerivedValue]
     /// The trial's point in unit coordinates, for model-based samplers (TPE) to learn from.
     public var point: UnitPoint?
+    /// Rows in the training split: with the config it gives the steps per epoch, so a report can redraw
+    /// a per-batch schedule step by step (nil in journals written before it was recorded).
+    public var trainRows: Int?
 
     public init(id: TrialID, seed: UInt64, config: JSONValue, state: TrialState, epochs: [EpochRecord], seconds: Double,
                 derived: [DerivedValue] = [], point: UnitPoint? = nil) {
@@ -105,6 +108,7 @@ extension TrialRecord {
             func list(_ xs: [Double]) -> JSONValue { .array(xs.map { JSONNode(.number($0)) }) }
             pairs.append(("point", ["schedule": .number(Double(p.schedule)), "common": list(p.common), "family": list(p.family)]))
         }
+        if let trainRows { pairs.append(("train_rows", .number(Double(trainRows)))) }
         if !derived.isEmpty {
             pairs.append(("derived", .object(derived.map { JSONMember(key: $0.name, value: JSONNode(.number($0.value))) })))
         }
@@ -143,6 +147,7 @@ extension TrialRecord {
         }
         self.init(id: TrialID(index: index, repeat: rep), seed: UInt64(seed), config: config, state: state,
                   epochs: epochs, seconds: seconds, derived: derived)
+        trainRows = try r.int("train_rows")
         if let node = r.node("point") {
             var pr = try ObjectReader(node, path: "point")
             point = UnitPoint(schedule: try pr.int("schedule") ?? 0, common: try pr.doubles("common") ?? [],

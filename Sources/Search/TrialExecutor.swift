@@ -51,10 +51,12 @@ public final class TrialExecutor: Sendable {
             return pruner.shouldPrune(trial: id, epoch: epoch.epoch, value: value) ? .stop : .continue
         }
         if result.status == .ok { pruner?.trialCompleted(trial: id, values: objective.curve(result.epochs)) }
-        return TrialRecord(id: id, seed: seed, config: node.value, state: result.status, epochs: result.epochs,
-                           seconds: result.seconds,
-                           derived: config.schedule.derivedParameters.map { DerivedValue(name: $0.name, value: $0.value) },
-                           point: point)
+        var record = TrialRecord(id: id, seed: seed, config: node.value, state: result.status, epochs: result.epochs,
+                                 seconds: result.seconds,
+                                 derived: config.schedule.derivedParameters.map { DerivedValue(name: $0.name, value: $0.value) },
+                                 point: point)
+        record.trainRows = dataset.train.count
+        return record
     }
 
 }

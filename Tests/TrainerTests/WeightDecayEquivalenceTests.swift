@@ -73,7 +73,7 @@ struct WeightDecayEquivalenceTests {
         mutating func step(metric: Double?) { inner.step(metric: metric) }
     }
 
-    /// Per step, with the trainer's building blocks: outputs agree and every trainable layer's weights
+    /// Per step, with the trainer's building blocks: train-mode losses and outputs agree and every trainable layer's weights
     /// are the same multiple c_t = α^(−t) of the weight-decay run's (θ̃_t = α^(−t)·θ_t).
     @Test func everyLayerScalesByTheSameScalarEachStep() throws {
         var rng = SplitMix64(seed: 3)
@@ -87,17 +87,19 @@ struct WeightDecayEquivalenceTests {
         optB.setMomentumBuffer(b.parameters.indices.map { trainable.contains($0) ? c * b.parameters[$0] : 0 })
         let alpha = ExpLR(lr: 0.1, weightDecay: 5e-4, momentum: 0.9).alpha
         let x = Self.dataset.train.x.map(Double.init), y = Self.dataset.train.y.map(Double.init)
-        var worstOutput = 0.0, worstScale = 0.0
+        var worstOutput = 0.0, worstScale = 0.0, worstLoss = 0.0
         for t in 0..<300 {
             let lo = (t % 8) * 64
+            var losses = [0.0, 0.0]
             for m in [0, 1] {
                 var model = m == 0 ? a : b
                 model.setBatch(x: Array(x[(lo * 20)..<((lo + 64) * 20)]), y: Array(y[lo..<(lo + 64)]))
                 model.forward(rows: 64, training: true)
-                _ = model.loss(.softmaxCrossEntropy, rows: 64, gradient: true)
+                losses[m] = model.loss(.softmaxCrossEntropy, rows: 64, gradient: true).sum
                 model.backward(rows: 64)
                 if m == 0 { a = model } else { b = model }
             }
+            worstLoss = max(worstLoss, abs(losses[0] - losses[1]) / losses[0])
             let outA = a.lastOutputs(rows: 64), outB = b.lastOutputs(rows: 64)
             let scale = outA.map(abs).max() ?? 1
             worstOutput = max(worstOutput, (zip(outA, outB).map { abs($0 - $1) }.max() ?? .infinity) / scale)
@@ -110,6 +112,7 @@ struct WeightDecayEquivalenceTests {
             optB.step(parameters: &b.parameters, gradients: &b.gradients, segments: b.segments, lr: schedule.learningRate)
             schedule.step()
         }
+        #expect(worstLoss < 1e-10)
         #expect(worstOutput < 1e-10)
         #expect(worstScale < 1e-10)
         // The frozen output layer never moved, in either run.

@@ -22,9 +22,7 @@ public enum LRFinder {
         let clock = ContinuousClock()
         let started = clock.now
         var rng = SplitMix64(seed: config.seed)
-        var model = MLP<Float>(inputs: dataset.features, outputs: dataset.outputs, config: config.model,
-                               maxBatch: config.batchSize, using: &rng)
-        var optimizer = Optimizer<Float>(config: config.optimizer, parameterCount: model.parameterCount)
+        var (model, optimizer) = Trainer.freshModel(Float.self, config: config, dataset: dataset, using: &rng)
         let trainX = dataset.train.x, trainY = dataset.train.y
         let n = dataset.train.count, d = dataset.features, w = dataset.targetWidth
         let loss = dataset.task.loss

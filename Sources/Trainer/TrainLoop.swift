@@ -34,9 +34,7 @@ public enum Trainer {
         let clock = ContinuousClock()
         let runStart = clock.now
         var rng = SplitMix64(seed: config.seed)
-        var model = MLP<T>(inputs: dataset.features, outputs: dataset.outputs, config: config.model,
-                           maxBatch: config.batchSize, using: &rng)
-        var optimizer = Optimizer<T>(config: config.optimizer, parameterCount: model.parameterCount)
+        var (model, optimizer) = freshModel(T.self, config: config, dataset: dataset, using: &rng)
         if let c = schedule.initialMomentumBufferCoefficient, config.optimizer.kind == .sgd,
            config.optimizer.momentum != 0 {
             optimizer.setMomentumBuffer(initialBuffer(model, coefficient: T(c)))
@@ -97,6 +95,15 @@ public enum Trainer {
             }
         }
         return TrainingResult(status: status, epochs: history, steps: steps, seconds: seconds(clock.now - runStart))
+    }
+
+    /// The model and optimizer a run starts from: weights drawn from `rng` (the trial RNG, which then
+    /// goes on to shuffle the batches), fresh optimizer state.
+    static func freshModel<T: TrainerScalar>(_ t: T.Type, config: TrainingConfig, dataset: Dataset,
+                                             using rng: inout SplitMix64) -> (MLP<T>, Optimizer<T>) {
+        let model = MLP<T>(inputs: dataset.features, outputs: dataset.outputs, config: config.model,
+                           maxBatch: config.batchSize, using: &rng)
+        return (model, Optimizer<T>(config: config.optimizer, parameterCount: model.parameterCount))
     }
 
     /// One mini-batch step: copy the rows in, forward in training mode, the loss (batch mean),

@@ -45,13 +45,12 @@ enum BenchCommand {
             }
             print("")
         }
-        let raw: LabeledData
+        let dataset: Dataset
         do {
-            raw = try DatasetSpec.builtin("digits").load()
+            dataset = try Dataset(try DatasetSpec.builtin("digits").load(), valFraction: 0.2, splitSeed: 0)
         } catch {
             throw CLIError(error.description, code: .failure)
         }
-        let dataset = Dataset(raw, valFraction: 0.2, splitSeed: 0)
         let config = Benchmark.referenceConfig
         let spec = try ScheduleParser.parse(JSONNode(["family": "cosine", "lr": 0.1]), path: "schedule",
                                             defaults: ScheduleDefaults(totalSteps: config.epochs))

@@ -105,7 +105,8 @@ public final class DataCache: Sendable {
         do {
             let raw = try task.dataset.load(baseDirectory: baseDirectory)
             do {
-                return try Dataset(raw, valFraction: task.valFraction, splitSeed: task.splitSeed)
+                // Handed over, not copied: the split standardises the matrix in place.
+                return try Dataset(consume raw, valFraction: task.valFraction, splitSeed: task.splitSeed)
             } catch {
                 let given = taskNode?.value["val_fraction"]
                 throw ConfigError(given ?? datasetNode, path: "task.val_fraction",

@@ -194,9 +194,7 @@ public enum CSVData {
             var start = 0
             if first, n >= 3, p[0] == 0xEF, p[1] == 0xBB, p[2] == 0xBF { start = 3 }
             first = false
-            var newlines = 0
-            for i in start..<n where p[i] == 0x0A { newlines += 1 }
-            result.lines += newlines
+            result.lines += countNewlines(p + start, n - start)
             last = p[n - 1]
             guard !found else { continue }
             head.append(contentsOf: UnsafeBufferPointer(start: p + start, count: n - start))
@@ -220,6 +218,21 @@ public enum CSVData {
             (result.header, result.headerLine) = (head, headLines + 1)
         }
         return result
+    }
+
+    /// Newlines in `p[0..<n]`, 8 bytes at a time: for x = word ^ 0x0A…0A, ~(((x & 0x7F…) + 0x7F…) | x | 0x7F…)
+    /// has exactly the high bit of each zero byte of x set (no borrow crosses bytes), so its popcount is the count.
+    static func countNewlines(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        let raw = UnsafeRawPointer(p)
+        let newlines: UInt64 = 0x0A0A_0A0A_0A0A_0A0A, low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        var count = 0, i = 0
+        while i + 8 <= n {
+            let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ newlines
+            count += (~(((x & low7) &+ low7) | x | low7)).nonzeroBitCount
+            i += 8
+        }
+        while i < n { if p[i] == 0x0A { count += 1 }; i += 1 }
+        return count
     }
 
     /// Second pass: parses the rows in chunks of complete lines, so memory is the matrix plus one chunk.

@@ -23,6 +23,8 @@ struct CSVTable {
     var labelIDs: [Int32] = []       // the target text per row, interned (−1 past maxLabels)
     var labelIndex: [String: Int32] = [:]
     var labelNames: [String] = []
+    var labelValues: [Double] = []   // each text as a number (NaN if it is not one)
+    var shortLabels: [UInt64: Int32] = [:]
     var labelOrigins: [Origin] = []  // where each text first appears
     var tooManyLabels = false
     var allIntegral = true
@@ -195,6 +197,17 @@ struct CSVTable {
         rowMissing = false
         rowLabel = -1
         while true {
+            if index != targetIndex, index < columns, let (v, next) = Self.fastFloat(p, j) {
+                out[index < targetIndex ? index : index - 1] = v
+                index += 1
+                if p[next] == 0x0A {
+                    guard index == columns else { throw ragged(p, start, end) }
+                    commit()
+                    return next + 1
+                }
+                j = next + 1
+                continue
+            }
             var a = j
             while p[a] == 0x20 || p[a] == 0x09 { a += 1 }
             let value: UnsafePointer<UInt8>, count: Int, next: Int
@@ -228,6 +241,49 @@ struct CSVTable {
         }
     }
 
+    /// The common case in one pass: a plain decimal field with ≤ 19 digits, m ≤ 2²⁴ and |e| ≤ 10 (exact as
+    /// `CSVNumbers.float`'s fast path), blanks around it, then ',' or the newline. Returns the value and
+    /// the terminator's index, or nil to let the general path look at the field again.
+    @inline(__always)
+    static func fastFloat(_ p: UnsafePointer<UInt8>, _ start: Int) -> (Float, Int)? {
+        var i = start
+        while p[i] == 0x20 || p[i] == 0x09 { i += 1 }
+        let negative = p[i] == 0x2D
+        if negative || p[i] == 0x2B { i += 1 }
+        var m: UInt64 = 0, digits = 0, e = 0
+        while true {
+            let d = p[i] &- 0x30
+            if d >= 10 { break }
+            m = m &* 10 &+ UInt64(d); digits += 1; i += 1
+        }
+        if p[i] == 0x2E {
+            i += 1
+            while true {
+                let d = p[i] &- 0x30
+                if d >= 10 { break }
+                m = m &* 10 &+ UInt64(d); digits += 1; e -= 1; i += 1
+            }
+        }
+        guard digits > 0 && digits <= 19 else { return nil }
+        if p[i] | 0x20 == 0x65 {
+            i += 1
+            let expNegative = p[i] == 0x2D
+            if expNegative || p[i] == 0x2B { i += 1 }
+            var x = 0, xd = 0
+            while true {
+                let d = p[i] &- 0x30
+                if d >= 10 { break }
+                x = x &* 10 &+ Int(d); xd += 1; i += 1
+            }
+            guard xd > 0 && xd <= 4 else { return nil }
+            e += expNegative ? -x : x
+        }
+        while p[i] == 0x20 || p[i] == 0x09 || p[i] == 0x0D { i += 1 }
+        guard (p[i] == 0x2C || p[i] == 0x0A) && m <= 1 << 24 && e >= -10 && e <= 10 else { return nil }
+        let v = e >= 0 ? Float(m) * CSVNumbers.floatPowers[e] : Float(m) / CSVNumbers.floatPowers[-e]
+        return (negative ? -v : v, i)
+    }
+
     private mutating func commit() {
         if rowMissing {
             if missing == .drop { droppedRows += 1 }
@@ -250,11 +306,22 @@ struct CSVTable {
 
     private mutating func targetCell(_ v: UnsafePointer<UInt8>, _ count: Int, _ index: Int) throws(DatasetError) {
         guard count > 0 else { markMissing(index); return }
+        rowOrigin = Origin(file: files.count - 1, line: line, field: index)
+        // A label of up to 7 bytes seen before is found by its bytes packed in a UInt64 (no String made).
+        var key: UInt64 = 0
+        if count <= 7 && !tooManyLabels {
+            key = UInt64(count) << 56
+            for k in 0..<count { key |= UInt64(v[k]) << (8 * UInt64(k)) }
+            if let id = shortLabels[key] {
+                rowLabel = id
+                rowValue = labelValues[Int(id)]
+                return
+            }
+        }
         let text = UnsafeBufferPointer(start: v, count: count)
         if let bad = Self.controlCharacter(text) {
             throw error(index, "contains the control character \(bad): \(Self.shown(v, count))")
         }
-        rowOrigin = Origin(file: files.count - 1, line: line, field: index)
         if let d = CSVNumbers.double(v, count, scratch: &cbuf), d.isFinite {
             rowValue = d
             if d.rounded(.towardZero) != d { allIntegral = false }
@@ -271,10 +338,13 @@ struct CSVTable {
             rowLabel = Int32(labelNames.count)
             labelIndex[label] = rowLabel
             labelNames.append(label)
+            labelValues.append(rowValue)
             labelOrigins.append(rowOrigin)
+            if count <= 7 { shortLabels[key] = rowLabel }
         } else {
             tooManyLabels = true
             labelIndex = [:]
+            shortLabels = [:]
         }
     }
 

@@ -265,6 +265,9 @@ public enum CSVData {
             while last >= 0 && buffer[last] != 0x0A { last -= 1 }
             if last < 0 {
                 if filled == capacity {  // one line longer than the buffer
+                    guard capacity < 1 << 28 else {
+                        throw DatasetError(file: file, line: table.line + 1, "the line is longer than 256 MB")
+                    }
                     let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2 + 1)
                     bigger.update(from: buffer, count: filled)
                     buffer.deallocate()

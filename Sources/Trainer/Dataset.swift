@@ -83,7 +83,7 @@ public struct Dataset: Sendable, Equatable {
     public var classCounts: [Int] {
         guard case .classification(let classes) = task else { return [] }
         var counts = [Int](repeating: 0, count: classes.count)
-        for y in train.y + validation.y where Int(y) >= 0 && Int(y) < counts.count { counts[Int(y)] += 1 }
+        for y in train.y + validation.y where y >= 0 && y < Float(counts.count) { counts[Int(y)] += 1 }
         return counts
     }
 
@@ -108,7 +108,7 @@ public struct Dataset: Sendable, Equatable {
             var groups: [[Int]]
             if case .classification(let classes) = data.task {
                 groups = Array(repeating: [], count: classes.count)
-                for i in 0..<n where Int(data.y[i]) >= 0 && Int(data.y[i]) < classes.count { groups[Int(data.y[i])].append(i) }
+                for i in 0..<n where data.y[i] >= 0 && data.y[i] < Double(classes.count) { groups[Int(data.y[i])].append(i) }
             } else {
                 groups = [Array(0..<n)]
             }

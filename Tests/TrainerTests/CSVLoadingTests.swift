@@ -213,6 +213,48 @@ struct CSVLoadingTests {
                 + "the limit of 0.0 GB (half the physical memory); use a sample of the rows")
     }
 
+    /// Seeded mutations of iris.csv (byte flips, insertions of separators, quotes, NUL and control bytes,
+    /// truncations, number extremes): each either loads or is a located DatasetError, never a trap.
+    @Test func mutatedFilesLoadOrFailWithALocatedError() throws {
+        let info = try #require(BuiltinDataset.named("iris"))
+        let dir = try #require(BuiltinDataset.searchDirectories().first {
+            FileManager.default.fileExists(atPath: $0 + "/" + info.file)
+        })
+        let original = Array(try String(contentsOfFile: dir + "/" + info.file, encoding: .utf8).utf8)
+        let inserts: [[UInt8]] = [[0x2C], [0x22], [0x0A], [0x0D], [0], [0xFF], [0x1B], Array("1e39".utf8),
+                                  Array("-0x1p-149".utf8), Array("99999999999999999999999".utf8), Array("NaN".utf8),
+                                  [0x22, 0x22], [0x20], [0xEF, 0xBB, 0xBF]]
+        var rng = SplitMix64(seed: 11)
+        var loaded = 0, refused = 0
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lrsearch-fuzz-\(getpid()).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for _ in 0..<400 {
+            var bytes = original
+            for _ in 0..<(1 + Int(rng.next() % 3)) {
+                let at = Int(rng.next() % UInt64(bytes.count))
+                switch rng.next() % 4 {
+                case 0: bytes[at] = UInt8(truncatingIfNeeded: rng.next())
+                case 1: bytes.insert(contentsOf: inserts[Int(rng.next() % UInt64(inserts.count))], at: at)
+                case 2: bytes.removeSubrange(at..<min(bytes.count, at + Int(rng.next() % 40)))
+                default: bytes = Array(bytes.prefix(at))
+                }
+                if bytes.isEmpty { bytes = [0x0A] }
+            }
+            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            do {
+                let d = try CSVData.load(path: path, target: "species", task: nil)
+                #expect(d.x.count == d.count * d.features && d.y.count == d.count)
+                loaded += 1
+            } catch {
+                #expect(error.file == path)
+                #expect(error.line != nil || error.message == "the file is empty" || error.column == "species"
+                        || error.message == "no data rows after the header", "\(error)")
+                refused += 1
+            }
+        }
+        #expect(loaded > 0 && refused > 0)
+    }
+
     @Test func bytesThatAreNotUTF8AreLocated() throws {
         func load(_ bytes: [UInt8]) -> String {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("lrsearch-utf8-\(getpid()).csv").path

@@ -65,30 +65,37 @@ extension CSVData {
             }
             data.y = table.values
         case .classification:
-            guard !table.tooManyLabels else {
-                throw DatasetError(file: table.files[0], column: target, "has more than \(CSVTable.maxLabels) distinct "
-                                   + "values; classification supports up to \(CSVTable.maxLabels) classes")
-            }
-            var order = Array(table.labelNames.indices)
-            if numeric {
-                let values = table.labelNames.map { Double($0) ?? 0 }
-                order.sort { (values[$0], table.labelNames[$0]) < (values[$1], table.labelNames[$1]) }
-            } else {
-                order.sort { table.labelNames[$0] < table.labelNames[$1] }
-            }
-            guard order.count >= 2 else {
-                throw DatasetError(file: table.files[0], column: target,
-                                   "classification needs at least 2 classes, found \(order.count)")
-            }
-            if separateValidation, let unseen = table.labelOrigins.firstIndex(where: { $0.file > 0 }) {
-                throw at(table.labelOrigins[unseen], "class '\(table.labelNames[unseen])' does not occur in the "
-                         + "training file \(table.files[0])")
-            }
-            var rank = [Double](repeating: 0, count: order.count)
-            for (position, id) in order.enumerated() { rank[id] = Double(position) }
-            data.task = .classification(classes: order.map { table.labelNames[$0] })
-            data.y = table.labelIDs.map { rank[Int($0)] }
+            (data.task, data.y) = try classes(of: table, numeric: numeric, separateValidation: separateValidation)
         }
         return data
+    }
+
+    /// The classes (sorted numerically if all are numbers, else by text) and each row's class index.
+    static func classes(of table: borrowing CSVTable, numeric: Bool, separateValidation: Bool)
+        throws(DatasetError) -> (TaskKind, [Double])
+    {
+        guard !table.tooManyLabels else {
+            throw DatasetError(file: table.files[0], column: table.target, "has more than \(CSVTable.maxLabels) "
+                               + "distinct values; classification supports up to \(CSVTable.maxLabels) classes")
+        }
+        var order = Array(table.labelNames.indices)
+        if numeric {
+            let values = table.labelValues
+            order.sort { (values[$0], table.labelNames[$0]) < (values[$1], table.labelNames[$1]) }
+        } else {
+            order.sort { table.labelNames[$0] < table.labelNames[$1] }
+        }
+        guard order.count >= 2 else {
+            throw DatasetError(file: table.files[0], column: table.target,
+                               "classification needs at least 2 classes, found \(order.count)")
+        }
+        if separateValidation, let unseen = table.labelOrigins.firstIndex(where: { $0.file > 0 }) {
+            let o = table.labelOrigins[unseen]
+            throw DatasetError(file: table.files[o.file], line: o.line, field: o.field + 1, column: table.names[o.field],
+                               "class '\(table.labelNames[unseen])' does not occur in the training file \(table.files[0])")
+        }
+        var rank = [Double](repeating: 0, count: order.count)
+        for (position, id) in order.enumerated() { rank[id] = Double(position) }
+        return (.classification(classes: order.map { table.labelNames[$0] }), table.labelIDs.map { rank[Int($0)] })
     }
 }

@@ -97,31 +97,7 @@ public struct Dataset: Sendable, Equatable {
     /// - Throws: `valFraction` outside [0, 1), or a split without validation or with no training rows.
     public init(_ data: consuming LabeledData, valFraction: Double, splitSeed: UInt64 = 0) throws(DatasetError) {
         let n = data.count
-        var isValidation = [Bool](repeating: false, count: n)
-        if let from = data.validationFrom {
-            for i in max(0, min(from, n))..<n { isValidation[i] = true }
-        } else {
-            guard valFraction >= 0 && valFraction < 1 else {
-                throw DatasetError("val_fraction must be in (0, 1), got \(valFraction)")
-            }
-            var rng = SplitMix64(seed: splitSeed)
-            var groups: [[Int]]
-            if case .classification(let classes) = data.task {
-                groups = Array(repeating: [], count: classes.count)
-                for i in 0..<n where data.y[i] >= 0 && data.y[i] < Double(classes.count) { groups[Int(data.y[i])].append(i) }
-            } else {
-                groups = [Array(0..<n)]
-            }
-            for var group in groups where !group.isEmpty {
-                rng.shuffle(&group)
-                let take = Int((Double(group.count) * valFraction).rounded())
-                for i in group.prefix(min(take, group.count - 1)) { isValidation[i] = true }
-            }
-            if !isValidation.contains(true) {
-                throw DatasetError(Self.noValidationRows(n: n, groups: groups, valFraction: valFraction,
-                                                         classification: data.task.isClassification))
-            }
-        }
+        let isValidation = try Self.validationRows(data, valFraction: valFraction, splitSeed: splitSeed)
         let d = data.features, w = data.task.isClassification ? 1 : data.task.outputs
         let valRows = (0..<n).filter { isValidation[$0] }
         let trainCount = n - valRows.count
@@ -162,6 +138,39 @@ public struct Dataset: Sendable, Equatable {
         notes = data.notes
         train = DataSplit(x: x, y: ty, count: trainCount)
         validation = DataSplit(x: vx, y: vy, count: valRows.count)
+    }
+
+    /// Which rows go to validation: the given ones (`validationFrom`), or a seeded, stratified fraction.
+    static func validationRows(_ data: borrowing LabeledData, valFraction: Double, splitSeed: UInt64)
+        throws(DatasetError) -> [Bool]
+    {
+        let n = data.count
+        var isValidation = [Bool](repeating: false, count: n)
+        if let from = data.validationFrom {
+            for i in max(0, min(from, n))..<n { isValidation[i] = true }
+            return isValidation
+        }
+        guard valFraction >= 0 && valFraction < 1 else {
+            throw DatasetError("val_fraction must be in (0, 1), got \(valFraction)")
+        }
+        var rng = SplitMix64(seed: splitSeed)
+        var groups: [[Int]]
+        if case .classification(let classes) = data.task {
+            groups = Array(repeating: [], count: classes.count)
+            for i in 0..<n where data.y[i] >= 0 && data.y[i] < Double(classes.count) { groups[Int(data.y[i])].append(i) }
+        } else {
+            groups = [Array(0..<n)]
+        }
+        for var group in groups where !group.isEmpty {
+            rng.shuffle(&group)
+            let take = Int((Double(group.count) * valFraction).rounded())
+            for i in group.prefix(min(take, group.count - 1)) { isValidation[i] = true }
+        }
+        guard isValidation.contains(true) else {
+            throw DatasetError(noValidationRows(n: n, groups: groups, valFraction: valFraction,
+                                                classification: data.task.isClassification))
+        }
+        return isValidation
     }
 
     static func noValidationRows(n: Int, groups: [[Int]], valFraction: Double, classification: Bool) -> String {

@@ -129,9 +129,8 @@ enum TableCSV {
     }
 
     static func parse(_ text: String, file: String) throws(TableCSVError) -> [Double] {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.hasSuffix("\r") ? line.dropLast() : line
-        }
+        // "\r\n" is one Character in Swift, so it is a separator of its own.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         while let last = lines.last, last.allSatisfy({ $0 == " " || $0 == "\t" }), lines.count > 1 { lines.removeLast() }
         func fail(_ line: Int, _ column: Int?, _ message: String) -> TableCSVError {
             TableCSVError(file: file, line: line, column: column, message: message)

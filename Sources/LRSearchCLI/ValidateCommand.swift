@@ -76,7 +76,7 @@ enum ValidateCommand {
             }
             let label = "[\(i)] " + (parts.isEmpty ? s.family : TrainCommand.pad(s.family, familyWidth))
             lines.append("  " + label + (parts.isEmpty ? "" : "  " + parts.joined(separator: ", ")))
-            if let note = s.steppingNote { lines.append("      " + String(repeating: " ", count: label.count) + note) }
+            if let note = s.note { lines.append("      " + String(repeating: " ", count: label.count) + note) }
         }
         let units = sampler.count * spec.repeats
         lines += ["", "trials: \(sampler.count)" + (spec.repeats > 1 ? " configurations × \(spec.repeats) seeds = \(units) runs" : "")]

@@ -39,9 +39,9 @@ extension SearchSpec {
 }
 
 extension ScheduleSpace {
-    /// How the trainer steps this entry when that is not the task's plain per-unit stepping: plateau
-    /// once per epoch on its monitored metric; an entry's own `unit`. nil otherwise.
-    public var steppingNote: String? {
+    /// What `validate` says under the entry when it differs from the rest: plateau steps once per
+    /// epoch on its monitored metric; an entry's own `unit`; piecewise and table ignore the spec's `lr`.
+    public var note: String? {
         guard case .object(let members) = template.template.value else { return nil }
         func fixed(_ key: String) -> String? {
             guard let m = members.first(where: { $0.key == key }) else { return nil }
@@ -55,6 +55,7 @@ extension ScheduleSpace {
             return "steps once per epoch on \(monitor == "val_loss" ? "the validation loss (val_loss)" : monitor), "
                 + "whatever the schedule unit"
         }
+        if family == "piecewise" || family == "table" { return "gives its LRs outright (the spec's lr is not used)" }
         if let unit = fixed("unit") { return "stepped per \(unit) (its own unit)" }
         return nil
     }

@@ -116,6 +116,20 @@ import Trainer
         #expect(failure(#"{ family: "plateau", lr: 0.1, monitor: "val_acc" }"#)?.contains("did you mean 'val_accuracy'") == true)
     }
 
+    @Test func valAccuracyOnARegressionTaskIsRefused() throws {
+        let node = try JSON5Parser.parse("""
+            { task: { dataset: { name: "teacher", n: 40 }, epochs: 2 },
+              schedule: { family: "plateau", lr: 0.1, monitor: "val_accuracy" } }
+            """)
+        do {
+            _ = try DataCache().prepare(node)
+            Issue.record("val_accuracy accepted on regression")
+        } catch {
+            #expect(error.description == "2:52: schedule.monitor: is \"val_accuracy\", but the task is regression "
+                        + "(no accuracy); use \"val_loss\" or \"train_loss\"")
+        }
+    }
+
     static let config = """
         { task: { dataset: "digits", epochs: 3, schedule_unit: "epoch" },
           schedule: { family: "onecycle", max_lr: 0.1, unit: "step" } }

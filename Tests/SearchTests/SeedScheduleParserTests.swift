@@ -151,6 +151,34 @@ import Trainer
         }
     }
 
+    @Test func perBatchAndPerEpochEntriesAreSearchedTogether() throws {
+        let spec = try SearchSpec.parse(JSON5Parser.parse("""
+            { task: { dataset: "digits", epochs: 4, batch_size: 64 }, trials: 12, lr: 0.1,
+              schedules: [{ family: "onecycle", unit: "step" }, { family: "cosine" },
+                          { family: "piecewise", boundaries: [1], values: [0.2, { uniform: [0.01, 0.1] }] }] }
+            """), defaultName: "x")
+        let sampler = try StaticSampler(spec: spec)
+        let data = DataCache()
+        var seen = Set<String>()
+        for i in 0..<sampler.count {
+            let (config, dataset) = try data.prepare(spec.trialConfig(sampler.point(i), seed: 0))
+            let perEpoch = config.training.stepsPerEpoch(trainRows: dataset.train.count)
+            switch config.schedule {
+            case .onecycle(let p):
+                #expect(config.training.scheduleUnit == .step && p.totalSteps == 4 * perEpoch)
+            case .cosine(_, let tMax, _):
+                #expect(config.training.scheduleUnit == .epoch && tMax == 4)
+            case .piecewise(let boundaries, let values):
+                // The spec's lr is not put into piecewise: its values are the LRs.
+                #expect(boundaries == [1] && values[0] == 0.2 && (0.01...0.1).contains(values[1]))
+            default:
+                Issue.record("unexpected \(config.schedule)")
+            }
+            seen.insert(config.schedule.family.rawValue)
+        }
+        #expect(seen.count == 3)
+    }
+
     @Test func autoLRTakesASuggestion() throws {
         let spec = try SearchSpec.parse(JSON5Parser.parse("""
             { task: { dataset: "digits" }, lr: { auto: true, suggestion: "steep" }, schedules: [{ family: "cosine" }] }

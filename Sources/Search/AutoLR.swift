@@ -6,8 +6,7 @@ import JSON5
 import Trainer
 
 /// `lr: { auto: true, span: S, suggestion: K }` as written in a spec (span > 1, default 10; K one of
-/// the range test's suggestions, fastai's `valley` (default), `minimum`, `steep`, `slide`, or
-/// torch-lr-finder's `steepest`).
+/// the fastai range test's suggestions: `valley` (default), `minimum`, `steep`, `slide`).
 public struct AutoLRSpec: Sendable, Equatable {
     public var span: Double
     public var suggestion: LRSuggestion.Kind = .valley
@@ -33,6 +32,12 @@ public struct AutoLRSpec: Sendable, Equatable {
             throw ConfigError(r.node("span"), path: "lr.span", "must be a number > 1, got \(JSONWriter.number(span))")
         }
         let suggestion = try r.choice("suggestion", as: LRSuggestion.Kind.self) ?? .valley
+        // The search runs the fastai method, which gives these four (steepest is torch-lr-finder's).
+        guard suggestion != .steepest else {
+            throw ConfigError(r.node("suggestion"), path: "lr.suggestion",
+                              "expected one of valley, minimum, steep, slide (fastai's suggestions, which the search's "
+                                + "range test gives), got \"steepest\"")
+        }
         try r.finish(allowed: keys)
         return AutoLRSpec(span: span, suggestion: suggestion, location: node.location)
     }

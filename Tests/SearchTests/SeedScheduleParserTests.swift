@@ -197,5 +197,13 @@ import Trainer
             #expect(e.errors.map(\.path) == ["lr.suggestion"])
             #expect(e.errors.first?.message.contains("did you mean 'valley'") == true)
         }
+        do {
+            _ = try SearchSpec.parse(JSON5Parser.parse("""
+                { task: { dataset: "digits" }, lr: { auto: true, suggestion: "steepest" }, schedules: [{ family: "cosine" }] }
+                """), defaultName: "x")
+            Issue.record("steepest accepted")
+        } catch let e as SpecErrors {
+            #expect(e.errors.map(\.path) == ["lr.suggestion"])
+        }
     }
 }

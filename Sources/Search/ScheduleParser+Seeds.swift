@@ -114,8 +114,14 @@ enum TableCSV {
     static let maxBytes = 64 << 20
 
     static func read(_ path: String) throws(TableCSVError) -> [Double] {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        // attributesOfItem does not follow symbolic links; the file they point to is what is read.
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let attributes = try? FileManager.default.attributesOfItem(atPath: target)
         guard let attributes else { throw TableCSVError(file: path, message: "no such file") }
+        // A FIFO or device could block or never end; only a regular file is read.
+        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+            throw TableCSVError(file: path, message: "not a regular file")
+        }
         if let size = attributes[.size] as? NSNumber, size.intValue > maxBytes {
             throw TableCSVError(file: path, message: "the file has \(size.intValue) bytes; a table may have at most \(maxBytes)")
         }
@@ -159,7 +165,9 @@ enum TableCSV {
             }
             let lrColumn = fields[0].count + 2
             let lrText = fields[1].trimmingCharacters(in: .whitespaces)
-            guard let lr = Double(lrText), lr.isFinite else {
+            // Only a decimal number: Double(_:) would also take hex, "inf", and stop at a NUL byte.
+            guard lrText.unicodeScalars.allSatisfy({ "0123456789.eE+-".unicodeScalars.contains($0) }),
+                  let lr = Double(lrText), lr.isFinite else {
                 throw fail(number, lrColumn, "expected a finite number for lr, got '\(lrText.prefix(24))'")
             }
             guard lr >= 0 else { throw fail(number, lrColumn, "lr must be >= 0, got \(lrText)") }

@@ -92,6 +92,8 @@ import Trainer
             ("step,lr\n", "1: the table has no rows after its header"),
             ("step,lr\n0,nan\n", "2:3: expected a finite number for lr, got 'nan'"),
             ("step,lr\n0,-0.5\n", "2:3: lr must be >= 0, got -0.5"),
+            ("step,lr\n0,0.1\u{0}\n", "2:3: expected a finite number for lr, got '0.1\u{0}'"),
+            ("step,lr\n0,0x1p-3\n", "2:3: expected a finite number for lr, got '0x1p-3'"),
             ("step,lr\n0,0.1\n\n1,0.1\n", "3:1: expected 2 fields (step,lr), got 1"),
         ]
         for (text, message) in cases {
@@ -100,6 +102,7 @@ import Trainer
             #expect(error == "2:8: csv: \(path):\(message)", "\(text)")
         }
         #expect(failure(#"{ family: "table", csv: "/nonexistent/x.csv" }"#) == "1:25: csv: /nonexistent/x.csv: no such file")
+        #expect(failure(#"{ family: "table", csv: "/dev/zero" }"#) == "1:25: csv: /dev/zero: not a regular file")
     }
 
     @Test func plateauModeFollowsTheMonitor() throws {

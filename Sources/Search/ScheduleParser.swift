@@ -8,7 +8,8 @@ public struct ScheduleDefaults: Sendable {
     /// Fills `lr` (cyclic: `base_lr`; onecycle: `max_lr`) when the object has none.
     public var lr: Double?
     /// Fills the run-length parameters when absent: cosine and log_annealing `t_max`, polynomial
-    /// `total_iters`, onecycle `total_steps`, bounded step `total_steps`, wsd `total_steps`.
+    /// `total_iters`, onecycle `total_steps`, bounded step `total_steps`, wsd `total_steps`,
+    /// exponential-with-final_lr `total_steps`.
     public var totalSteps: Int?
     /// Fill `weight_decay` and `momentum` of the weight-decay conversions (explr, equivalent_explr,
     /// texp): the optimizer's coupled λ (or its λnew, as `lambda_new`) and momentum.

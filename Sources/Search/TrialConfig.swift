@@ -16,7 +16,8 @@ import Trainer
 ///     epochs: 20, batch_size: 64, val_fraction: 0.2, schedule_unit: "epoch", split_seed: 0,
 ///   },
 ///   optimizer: { kind: "sgd", momentum: 0.9, weight_decay: { mode: "coupled", lambda: 5e-4 } },
-///   schedule: { family: "cosine", lr: 0.1 },   // t_max etc. default to the run length
+///   schedule: { family: "cosine", lr: 0.1 },   // t_max etc. default to the run length;
+///                                              // `unit: "step"` here overrides task.schedule_unit
 /// }
 /// ```
 /// Defaults — task: `model` {hidden [128], relu, no BatchNorm}, `epochs` 20, `batch_size` 64,

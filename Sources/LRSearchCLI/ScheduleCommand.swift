@@ -18,7 +18,9 @@ public enum ScheduleCommand {
             SCHEDULE is one schedule object in JSON5, given inline or as @FILE, for example
               lrsearch schedule '{ family: "cosine", lr: 0.1 }' --steps 100
             Row k is the LR after k scheduler steps; row 0 is the initial LR. Run-length parameters that \
-            are left out (t_max, total_steps, total_iters of polynomial) default to N.
+            are left out (t_max, total_steps, total_iters of polynomial) default to N. A table's relative \
+            csv path is read from the @file's folder (inline: the working directory); the output is itself \
+            a valid table csv.
             plateau reads its metric from --metrics FILE: the number on line k is passed to step k.
             """,
         positionals: [PositionalSpec("SCHEDULE", help: "A schedule object in JSON5, inline or as @file.json5.")],
@@ -76,8 +78,12 @@ public enum ScheduleCommand {
         } catch {
             throw CLIError("\(source):\(error.location): \(error.message)")
         }
+        // A relative table csv is read from the schedule file's folder (or the working directory).
+        let folder = source == "SCHEDULE" ? nil : (source as NSString).deletingLastPathComponent
         do {
-            return try ScheduleParser.parse(node, path: "", defaults: ScheduleDefaults(totalSteps: steps))
+            // A spec entry's `unit` says how a trainer steps it; here every row is one step either way.
+            let schedule = try ScheduleParser.splitUnit(node, path: "").schedule
+            return try ScheduleParser.parse(schedule, path: "", defaults: ScheduleDefaults(totalSteps: steps, baseDirectory: folder))
         } catch {
             throw CLIError(error.rendered(file: source))
         }

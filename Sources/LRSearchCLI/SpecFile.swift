@@ -24,7 +24,8 @@ enum SpecFile {
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         do {
             let spec = try SearchSpec.parse(root, defaultName: name)
-            return spec.resolvingPaths(relativeTo: (path as NSString).deletingLastPathComponent)
+            let folder = (path as NSString).deletingLastPathComponent
+            return spec.resolvingPaths(relativeTo: folder).resolvingSchedulePaths(relativeTo: folder)
         } catch {
             throw CLIError.input(problems(error.errors, file: path))
         }

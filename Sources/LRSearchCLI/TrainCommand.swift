@@ -59,7 +59,8 @@ enum TrainCommand {
             let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
             let raw = try task.dataset.load(baseDirectory: base)
             let dataset = Dataset(raw, valFraction: task.valFraction, splitSeed: task.splitSeed)
-            let config = try TrialConfig.parse(node, trainRows: dataset.train.count)
+            let config = try TrialConfig.parse(node, trainRows: dataset.train.count, baseDirectory: base)
+            try config.checkMonitor(dataset, node: node)
             guard dataset.train.count >= 2 else { throw CLIError("\(path): task.dataset: fewer than 2 training rows") }
             return (config, dataset)
         } catch let e as JSON5SyntaxError {

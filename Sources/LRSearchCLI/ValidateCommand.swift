@@ -58,7 +58,8 @@ enum ValidateCommand {
                 var text = p.distribution.summary
                 if p.name == "lr", let auto = spec.lrAuto {
                     let span = JSONWriter.number(auto.span)
-                    text = "auto: LR range test before the search, then loguniform(valley/√\(span), valley·√\(span))"
+                    let k = auto.suggestion.rawValue
+                    text = "auto: LR range test before the search, then loguniform(\(k)/√\(span), \(k)·√\(span))"
                 }
                 lines.append("  " + TrainCommand.pad(p.name, width + 2) + text)
             }
@@ -75,6 +76,7 @@ enum ValidateCommand {
             }
             let label = "[\(i)] " + (parts.isEmpty ? s.family : TrainCommand.pad(s.family, familyWidth))
             lines.append("  " + label + (parts.isEmpty ? "" : "  " + parts.joined(separator: ", ")))
+            if let note = s.note { lines.append("      " + String(repeating: " ", count: label.count) + note) }
         }
         let units = sampler.count * spec.repeats
         lines += ["", "trials: \(sampler.count)" + (spec.repeats > 1 ? " configurations × \(spec.repeats) seeds = \(units) runs" : "")]

@@ -103,6 +103,9 @@ public struct RankedTable: Sendable {
         switch v {
         case .number(let x): return formatNumber(x)
         case .string(let s): return s
+        case .array(let items) where items.count > 8:  // a long table's lrs: ends and the count
+            let shown = items.prefix(3).map { compact($0.value) } + ["…"] + items.suffix(1).map { compact($0.value) }
+            return "[" + shown.joined(separator: ",") + "](\(items.count))"
         case .array(let items): return "[" + items.map { compact($0.value) }.joined(separator: ",") + "]"
         default: return v.jsonText
         }

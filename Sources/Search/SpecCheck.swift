@@ -80,7 +80,8 @@ extension SearchSpec {
         } else if !error.path.hasPrefix("optimizer") {
             optimizer = try? TrialConfig.parseOptimizer(config.value["optimizer"], path: "optimizer")
         }
-        guard let schedule = config.value["schedule"] else { return }
+        guard let entry = config.value["schedule"] else { return }
+        let schedule = (try? ScheduleParser.splitUnit(entry, path: "schedule"))?.schedule ?? entry
         var defaults = ScheduleDefaults(totalSteps: 20, weightDecay: 0, momentum: optimizer?.momentum ?? 0)
         if case .number(let e)? = config.value["task"]?.value["epochs"]?.value, e >= 1, e < 1e9 { defaults.totalSteps = Int(e) }
         if case .coupled(let lambda)? = optimizer?.weightDecay { defaults.weightDecay = lambda }

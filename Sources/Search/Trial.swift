@@ -175,7 +175,8 @@ extension SearchSpec {
         if case .object(var members) = schedule.value {
             let lrKey = Self.baseLRKey(family: space.family)
             let at = members.firstIndex { $0.key == "family" }.map { $0 + 1 } ?? 0
-            if !members.contains(where: { $0.key == lrKey }) {
+            // piecewise and table give their LRs outright; the spec's base lr does not apply to them.
+            if !members.contains(where: { $0.key == lrKey }), space.family != "piecewise", space.family != "table" {
                 members.insert(JSONMember(key: lrKey, value: lrNode), at: at)
             }
             // Smith (2015): base_lr between max_lr/4 and max_lr/3; a cyclic entry without one gets max_lr/4.

@@ -85,7 +85,7 @@ public enum Trainer {
                 break
             }
             if schedule.needsMetric {
-                schedule.step(metric: valLoss)
+                schedule.step(metric: schedule.monitoredMetric(metrics))
             } else if config.scheduleUnit == .epoch {
                 schedule.step(metric: nil)
             }

@@ -85,6 +85,15 @@ func entryRecords() -> [TrialRecord] {
                                             derived: [DerivedValue(name: "initial_lr", value: 0.04)]) == "→ initial_lr=0.04")
     }
 
+    @Test func aLongTableShowsItsEndsAndItsLength() {
+        let lrs = JSONValue.array((0..<100).map { JSONNode(.number(0.1 / Double($0 + 1))) })
+        #expect(RankedTable.scheduleSummary(["schedule": ["family": "table", "lrs": lrs]])
+                == "lrs=[0.1,0.05,0.03333,…,0.001](100)")
+        #expect(RankedTable.scheduleSummary(["schedule": ["family": "piecewise", "boundaries": [3, 8],
+                                                          "values": [0.1, 0.01, 0.001]]])
+                == "boundaries=[3,8] values=[0.1,0.01,0.001]")
+    }
+
     @Test func numbersAreShortAndReadable() {
         #expect(formatNumber(0.123456) == "0.1235")
         #expect(formatNumber(1.5e-5) == "1.5e-05")

@@ -25,10 +25,15 @@ enum ResultsWriter {
         }
         let info = (try? Journal.replay(path: session.journalPath))?.flatMap(\.info)
             ?? SearchInfo(name: spec.name, objective: spec.objective, sampler: spec.sampler, parameters: spec.plottedParameters)
-        try ReportCommand.writeHTML(SearchReport(info: info, records: session.records, objective: spec.objective), to: outDir)
+        let report = SearchReport(info: info, records: session.records, objective: spec.objective)
+        try ReportCommand.writeHTML(report, to: outDir)
         guard !ranked.isEmpty else {
             if !quiet { writeStderr("No trial finished; nothing to rank.\n") }
             return
+        }
+        if let reason = report.noValueReason {
+            throw CLIError("no trial has a finite \(spec.objective.rawValue), so there is nothing to rank: \(reason). "
+                           + "The trials are in \(session.journalPath).", code: .failure)
         }
         if let range = spec.lrRange { print(range.summary) }
         print(RankedTable(ranked, objective: spec.objective, top: top).terminal())
@@ -40,6 +45,8 @@ enum ResultsWriter {
             print("results: \(outDir)/ (report.html, ranked.md, ranked.csv, best.json, trials.jsonl)")
             print("rerun the best: lrsearch train \(outDir)/best.json")
         }
+        let warnings = report.fewTrialWarnings(families: spec.schedules.map(\.family)) + report.edgeWarnings()
+        for w in warnings { writeStderr("warning: \(w)\n") }
     }
 
     static func summary(_ ranked: [RankedEntry]) -> String {

@@ -3,6 +3,7 @@
 import Foundation
 import JSON5
 import Search
+import Trainer
 
 enum SpecFile {
     /// Reads, parses and checks the spec at `path` (paths in it resolved against its folder).
@@ -32,7 +33,7 @@ enum SpecFile {
 
     /// Checks every family's configurations against the trainer's config rules and loads the data.
     static func check(_ spec: SearchSpec, file: String, data: DataCache) throws(CLIError) {
-        let problems = spec.checkConfigurations { node throws(ConfigError) in _ = try data.prepare(node) }
+        let problems = spec.checkConfigurations { node throws(ConfigError) -> TaskKind? in try data.prepare(node).1.task }
         if !problems.isEmpty { throw CLIError.input(self.problems(problems, file: file)) }
     }
 

@@ -67,8 +67,14 @@ public enum HTMLReport {
         if let best = r.ranked.first, best.mean.isFinite {
             out += "<p class=\"best\">Best: trial \(best.index) (\(escapeXML(best.representative.family))), "
             out += "\(r.objective.rawValue) \(formatNumber(best.mean)).</p>\n"
+        } else if let reason = r.noValueReason {
+            out += "<p class=\"best\">No trial has a finite \(r.objective.rawValue), so there is nothing to rank: \(escapeXML(reason)).</p>\n"
         } else {
-            out += "<p class=\"best\">No finished trials: every trial diverged or none ran, so there is nothing to rank.</p>\n"
+            out += "<p class=\"best\">No finished trials: none ran, so there is nothing to rank.</p>\n"
+        }
+        let warnings = r.fewTrialWarnings() + r.edgeWarnings()
+        if !warnings.isEmpty {
+            out += "<ul class=\"warnings\">\n" + warnings.map { "<li>Warning: \(escapeXML($0))</li>\n" }.joined() + "</ul>\n"
         }
         return out
     }
@@ -111,6 +117,7 @@ public enum HTMLReport {
         table.summary th { text-align: left; padding: 2px 16px 2px 0; color: #555; font-weight: normal; }
         table.summary td { padding: 2px 0; }
         .best { font-weight: bold; }
+        ul.warnings { color: #8a4b00; font-size: 13px; }
         .plots { display: flex; flex-wrap: wrap; gap: 12px; }
         figure { margin: 0; border: 1px solid #eee; }
         figure svg { display: block; }

@@ -15,6 +15,20 @@ public enum Objective: String, Sendable, CaseIterable, Codable {
     case finalValAccuracy = "final_val_accuracy"
 
     public var maximizes: Bool { self == .finalValAccuracy }
+
+    /// The tasks whose trials compute this objective; on any other task every trial's value would be
+    /// NaN, so the spec check refuses the pair. Each objective declares its own (no default case).
+    public var tasks: Set<ObjectiveTask> {
+        switch self {
+        case .finalValAccuracy: return [.classification]
+        case .finalValLoss, .finalTrainLoss, .bestValLoss: return [.classification, .regression]
+        }
+    }
+}
+
+/// The kind of task, as far as objectives are concerned.
+public enum ObjectiveTask: String, Sendable, Hashable, CaseIterable {
+    case classification, regression
 }
 
 /// Early stopping of trials, as written in the spec's `pruner`.

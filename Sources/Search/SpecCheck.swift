@@ -29,6 +29,12 @@ extension SearchSpec {
     /// would (`prepare`, which also loads the data). Returns every distinct problem, with the
     /// spec's field path (`schedules[2].gamma`, `lr`) and the place it was written.
     public func checkConfigurations(prepare: (JSONNode) throws(ConfigError) -> Void) -> [ConfigError] {
+        checkConfigurations { node throws(ConfigError) -> TaskKind? in try prepare(node); return nil }
+    }
+
+    /// As above, with `prepare` returning the task the data set defines (nil when unknown), so that an
+    /// objective the task cannot compute (`final_val_accuracy` on regression) is one of the problems.
+    public func checkConfigurations(prepare: (JSONNode) throws(ConfigError) -> TaskKind?) -> [ConfigError] {
         var problems: [ConfigError] = []
         var seen = Set<String>()
         let common = commonParameters
@@ -54,7 +60,7 @@ extension SearchSpec {
                 }
                 let config = trialConfig(point, seed: 0)
                 do {
-                    try prepare(config)
+                    if let task = try prepare(config), let problem = objectiveProblem(task, config: config) { note(problem) }
                 } catch {
                     note(error)
                     checkSectionsAlone(config, after: error, note: note)
@@ -62,6 +68,18 @@ extension SearchSpec {
             }
         }
         return problems
+    }
+
+    /// The problem with ranking this task's trials by `objective`, if it does not compute there.
+    func objectiveProblem(_ task: TaskKind, config: JSONNode) -> ConfigError? {
+        let kind: ObjectiveTask = task.isClassification ? .classification : .regression
+        guard !objective.tasks.contains(kind) else { return nil }
+        let fitting = Objective.allCases.filter { $0.tasks.contains(kind) }.map(\.rawValue)
+        let dataset = config.value["task"]?.value["dataset"].map { JSONWriter.compact($0.value) } ?? "?"
+        let target = kind == .regression ? "a numeric target" : "class labels"
+        return ConfigError(source.value["objective"], path: "objective",
+                           "\(objective.rawValue) is not computed for a \(kind.rawValue) task (task.dataset \(dataset) "
+                           + "has \(target)); use one of \(fitting.joined(separator: ", "))")
     }
 
     /// A trial config stops at its first problem. When that was in the task, the optimizer is checked

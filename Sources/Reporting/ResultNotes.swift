@@ -21,10 +21,10 @@ extension SearchReport {
 
     /// One line per family that finished fewer than `minimum` complete trials:
     /// `equivalent_explr: 1 trial; its rank says little`. `families` lists the search's families
-    /// (so one with no trial at all is named); the families of the records are added to it.
+    /// (so one with no trial at all is named); the families of the records are added to it. In
+    /// alphabetical order, so that `run` and `report` print the same lines.
     public func fewTrialWarnings(families: [String] = [], minimum: Int = 3) -> [String] {
-        var names: [String] = []
-        for f in families + ranked.map(\.representative.family) where !names.contains(f) { names.append(f) }
+        let names = Set(families + ranked.map(\.representative.family)).sorted()
         guard names.count > 1 else { return [] }  // one family: nothing to compare it with
         return names.compactMap { f in
             let entries = ranked.filter { $0.representative.family == f }

@@ -44,4 +44,37 @@ import Testing
         let html = try String(contentsOf: dir.appendingPathComponent("results/div/report.html"), encoding: .utf8)
         #expect(html.contains("all 3 trials diverged"))
     }
+
+    /// A grid's best LR is the top of its range: `run` and `report` both say to widen it.
+    @Test func aBestValueAtTheEdgeOfItsRangeIsWarnedAbout() throws {
+        let spec = """
+            { name: "edge", sampler: "grid", grid_points: 3,
+              task: { dataset: "iris", model: { hidden: [8] }, epochs: 3, batch_size: 16 },
+              optimizer: { kind: "sgd", momentum: 0.9 },
+              lr: { loguniform: [0.0001, 0.3] }, schedules: [{ family: "constant" }] }
+            """
+        let dir = try scratch(["edge.json5": spec])
+        let warning = "warning: lr = 0.3 is in the top 5% of its range loguniform[0.0001, 0.3]; "
+            + "the best value may lie beyond it: widen the range\n"
+        let r = try runLRSearch(["run", "edge.json5", "--quiet"], in: dir)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("best: trial 2 (constant)"))  // lr 0.3, the last grid point
+        #expect(r.stderr == warning)
+        let report = try runLRSearch(["report", "results/edge"], in: dir)
+        #expect(report.status == 0)
+        #expect(report.stderr == warning)
+    }
+
+    /// Four trials over two families: two each (stratified), too few to trust either family's rank.
+    @Test func familiesWithFewerThanThreeTrialsAreWarnedAbout() throws {
+        let dir = try scratch(["tiny.json5": tinySpec])
+        let r = try runLRSearch(["run", "tiny.json5", "--quiet", "--trials", "4"], in: dir)
+        #expect(r.status == 0)
+        #expect(r.stderr.hasPrefix("""
+            warning: cosine: 2 trials; its rank says little
+            warning: step: 2 trials; its rank says little
+
+            """), "\(r.stderr)")
+        #expect(try runLRSearch(["report", "results/tiny"], in: dir).stderr.hasPrefix("warning: cosine: 2 trials;"))
+    }
 }

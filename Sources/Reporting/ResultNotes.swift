@@ -30,13 +30,12 @@ extension SearchReport {
             let entries = ranked.filter { $0.representative.family == f }
             let complete = entries.filter { $0.state == .ok }.count
             guard complete < minimum else { return nil }
-            var text = "\(f): \(complete) trial\(complete == 1 ? "" : "s")"
             let others = [TrialState.pruned, .diverged].compactMap { s -> String? in
                 let k = entries.filter { $0.state == s }.count
                 return k == 0 ? nil : "\(k) \(s.rawValue)"
             }
-            if !others.isEmpty { text += " complete (" + others.joined(separator: ", ") + ")" }
-            return text + "; its rank says little"
+            let trials = "\(complete)" + (others.isEmpty ? "" : " complete") + " trial\(complete == 1 ? "" : "s")"
+            return "\(f): \(trials)" + (others.isEmpty ? "" : " (" + others.joined(separator: ", ") + ")") + "; its rank says little"
         }
     }
 

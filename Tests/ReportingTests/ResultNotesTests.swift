@@ -22,7 +22,7 @@ import Testing
         records.append(curveRecord(6, family: "step", val: [0.7], lrs: [0.05], state: .pruned, extra: [("gamma", 0.4)]))
         #expect(report(records).fewTrialWarnings(families: ["cosine", "equivalent_explr", "step", "wsd"]) == [
             "equivalent_explr: 1 trial; its rank says little",
-            "step: 1 trial complete (1 pruned); its rank says little",
+            "step: 1 complete trial (1 pruned); its rank says little",
             "wsd: 0 trials; its rank says little",
         ])
         // One family alone is not compared with anything.

@@ -23,12 +23,15 @@ enum SpecFile {
             throw CLIError.input("\(path):\(error.location): \(error.message)")
         }
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        do {
-            let spec = try SearchSpec.parse(root, defaultName: name)
-            return spec.resolvingPaths(relativeTo: (path as NSString).deletingLastPathComponent)
-        } catch {
-            throw CLIError.input(problems(error.errors, file: path))
+        let (parsed, errors) = SearchSpec.parseAll(root, defaultName: name)
+        let spec = parsed?.resolvingPaths(relativeTo: (path as NSString).deletingLastPathComponent)
+        guard let spec, errors.isEmpty else {
+            // Every problem at once: the trial-level check runs on what did parse.
+            let data = DataCache()
+            let more = spec.map { s in s.checkConfigurations { node throws(ConfigError) -> TaskKind? in try data.prepare(node).1.task } }
+            throw CLIError.input(problems(errors + SpecErrors.under(errors, dropping: more ?? []), file: path))
         }
+        return spec
     }
 
     /// Checks every family's configurations against the trainer's config rules and loads the data.

@@ -39,4 +39,41 @@ import Testing
         }
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("results").path))
     }
+
+    /// A section stopped at its first problem: the task's and the optimizer's later ones were hidden (2 of 7 shown).
+    @Test func everyProblemInsideTheTaskAndTheOptimizerIsReported() throws {
+        let spec = """
+            {
+              task: { dataset: "iris", epochs: -1, batch_size: 0, epoch: 3, model: { activation: "relux" } },
+              optimizer: { kind: "sgd", momentum: -1, nesterov: "yes", grad_clip: 0 },
+              schedules: [{ family: "cosine" }],
+            }
+            """
+        let dir = try scratch(["sec.json5": spec])
+        let r = try runLRSearch(["validate", "sec.json5"], in: dir)
+        #expect(r.status == 64)
+        #expect(r.stderr == """
+            Error: 7 problems in the spec:
+            sec.json5:2:36: task.epochs: must be >= 1, got -1
+            sec.json5:2:52: task.batch_size: must be >= 1, got 0
+            sec.json5:2:55: task: unknown key 'epoch' (did you mean 'epochs'?)
+            sec.json5:2:86: task.model.activation: expected one of relu, tanh, gelu, got "relux" (did you mean 'relu'?)
+            sec.json5:3:39: optimizer.momentum: must be a finite number >= 0, got -1
+            sec.json5:3:53: optimizer.nesterov: expected true or false, got "yes"
+            sec.json5:3:71: optimizer.grad_clip: must be > 0, got 0
+
+            """)
+    }
+
+    /// A bad dataset is replaced by a stand-in, not reported again as missing, and the task's other problems follow.
+    @Test func aBadDatasetDoesNotHideTheTasksOtherProblems() throws {
+        let dir = try scratch(["d.json5": "{ task: { dataset: 'irs', epochs: 0 }, schedules: [{ family: 'cosine' }] }"])
+        let r = try runLRSearch(["validate", "d.json5"], in: dir)
+        #expect(r.status == 64)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(r.stderr)")
+        #expect(lines.first == "Error: 2 problems in the spec:")
+        #expect(lines.dropFirst().first?.hasPrefix("d.json5:1:20: task.dataset: unknown dataset \"irs\"") == true)
+        #expect(lines.last == "d.json5:1:35: task.epochs: must be >= 1, got 0")
+    }
 }

@@ -77,4 +77,13 @@ import Testing
             """), "\(r.stderr)")
         #expect(try runLRSearch(["report", "results/tiny"], in: dir).stderr.hasPrefix("warning: cosine: 2 trials;"))
     }
+
+    @Test func validateSaysWhenTheBudgetLeavesFamiliesFewerThanThreeTrials() throws {
+        let dir = try scratch(["tiny.json5": tinySpec])
+        let few = try runLRSearch(["validate", "tiny.json5", "--trials", "5"], in: dir)
+        #expect(few.status == 0)
+        #expect(few.stdout.hasSuffix("trials: 5\nnote: 5 trials over 2 families give each 2 or 3; a family's rank says little below 3 trials\n"))
+        let enough = try runLRSearch(["validate", "tiny.json5"], in: dir)  // 6 trials: 3 each
+        #expect(enough.stdout.hasSuffix("trials: 6\n"))
+    }
 }

@@ -20,13 +20,15 @@ extension SearchReport {
     }
 
     /// One line per family that finished fewer than `minimum` complete trials:
-    /// `equivalent_explr: 1 trial; its rank says little`. `families` lists the search's families
-    /// (so one with no trial at all is named); the families of the records are added to it. In
-    /// alphabetical order, so that `run` and `report` print the same lines.
-    public func fewTrialWarnings(families: [String] = [], minimum: Int = 3) -> [String] {
+    /// `equivalent_explr: 1 trial; its rank says little`; when more than `maxLines` families are short,
+    /// one line naming them all (`9 of 14 families finished fewer than 3 complete trials: constant 0,
+    /// cosine 1, …; their ranks say little`). `families` lists the search's families (so one with no
+    /// trial at all is named); the families of the records are added to it. In alphabetical order, so
+    /// that `run` and `report` print the same lines.
+    public func fewTrialWarnings(families: [String] = [], minimum: Int = 3, maxLines: Int = 3) -> [String] {
         let names = Set(families + ranked.map(\.representative.family)).sorted()
         guard names.count > 1 else { return [] }  // one family: nothing to compare it with
-        return names.compactMap { f in
+        let short = names.compactMap { f -> (family: String, complete: Int, others: [String])? in
             let entries = ranked.filter { $0.representative.family == f }
             let complete = entries.filter { $0.state == .ok }.count
             guard complete < minimum else { return nil }
@@ -34,8 +36,17 @@ extension SearchReport {
                 let k = entries.filter { $0.state == s }.count
                 return k == 0 ? nil : "\(k) \(s.rawValue)"
             }
-            let trials = "\(complete)" + (others.isEmpty ? "" : " complete") + " trial\(complete == 1 ? "" : "s")"
-            return "\(f): \(trials)" + (others.isEmpty ? "" : " (" + others.joined(separator: ", ") + ")") + "; its rank says little"
+            return (f, complete, others)
+        }
+        guard short.count <= maxLines else {
+            let list = short.map { "\($0.family) \($0.complete)" }.joined(separator: ", ")
+            return ["\(short.count) of \(names.count) families finished fewer than \(minimum) complete trials: \(list); "
+                    + "their ranks say little"]
+        }
+        return short.map { s in
+            let trials = "\(s.complete)" + (s.others.isEmpty ? "" : " complete") + " trial\(s.complete == 1 ? "" : "s")"
+            return "\(s.family): \(trials)" + (s.others.isEmpty ? "" : " (" + s.others.joined(separator: ", ") + ")")
+                + "; its rank says little"
         }
     }
 

@@ -25,6 +25,11 @@ import Testing
             "step: 1 complete trial (1 pruned); its rank says little",
             "wsd: 0 trials; its rank says little",
         ])
+        // More than three short families: one line naming them all.
+        #expect(report(records).fewTrialWarnings(families: ["cosine", "equivalent_explr", "step", "wsd", "sgdr"]) == [
+            "4 of 5 families finished fewer than 3 complete trials: equivalent_explr 1, sgdr 0, step 1, wsd 0; "
+                + "their ranks say little",
+        ])
         // One family alone is not compared with anything.
         #expect(report(Array(records.prefix(1))).fewTrialWarnings().isEmpty)
     }

@@ -6,8 +6,10 @@ import Reporting
 import Search
 
 enum ResultsWriter {
-    /// Ranks the session's finished trials, writes the files, and prints the top `top` rows.
-    static func write(session: SearchSession, outDir: String, top: Int, data: DataCache, quiet: Bool) throws(CLIError) {
+    /// Ranks the session's finished trials, writes the files, and prints the top `top` rows. When no
+    /// trial has a finite objective it prints no ranking and returns why (the run then fails with it).
+    @discardableResult
+    static func write(session: SearchSession, outDir: String, top: Int, data: DataCache, quiet: Bool) throws(CLIError) -> String? {
         let spec = session.spec
         let ranked = rank(session.records, objective: spec.objective)
         let table = RankedTable(ranked, objective: spec.objective)
@@ -29,11 +31,11 @@ enum ResultsWriter {
         try ReportCommand.writeHTML(report, to: outDir)
         guard !ranked.isEmpty else {
             if !quiet { writeStderr("No trial finished; nothing to rank.\n") }
-            return
+            return nil
         }
         if let reason = report.noValueReason {
-            throw CLIError("no trial has a finite \(spec.objective.rawValue), so there is nothing to rank: \(reason). "
-                           + "The trials are in \(session.journalPath).", code: .failure)
+            return "no trial has a finite \(spec.objective.rawValue), so there is nothing to rank: \(reason). "
+                + "The trials are in \(session.journalPath)."
         }
         if let range = spec.lrRange { print(range.summary) }
         print(RankedTable(ranked, objective: spec.objective, top: top).terminal())
@@ -47,6 +49,7 @@ enum ResultsWriter {
         }
         let warnings = report.fewTrialWarnings(families: spec.schedules.map(\.family)) + report.edgeWarnings()
         for w in warnings { writeStderr("warning: \(w)\n") }
+        return nil
     }
 
     static func summary(_ ranked: [RankedEntry]) -> String {

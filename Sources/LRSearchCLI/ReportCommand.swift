@@ -52,6 +52,10 @@ enum ReportCommand {
         }
         if let top { entries = Array(entries.prefix(top)) }
         FileHandle.standardOutput.write(Data(render(entries, format: format, report: report).utf8))
+        if let reason = report.noValueReason {
+            writeStderr("warning: no trial has a finite \(report.objective.rawValue), so there is nothing to rank: \(reason)\n")
+        }
+        for w in report.fewTrialWarnings() + report.edgeWarnings() { writeStderr("warning: \(w)\n") }
         if args.flag("--html") {
             let written = try writeHTML(report, to: dir)
             writeStderr("wrote \((dir as NSString).appendingPathComponent("report.html")) and \(written - 1) SVG files\n")

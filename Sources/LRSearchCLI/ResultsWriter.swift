@@ -6,8 +6,10 @@ import Reporting
 import Search
 
 enum ResultsWriter {
-    /// Ranks the session's finished trials, writes the files, and prints the top `top` rows.
-    static func write(session: SearchSession, outDir: String, top: Int, data: DataCache, quiet: Bool) throws(CLIError) {
+    /// Ranks the session's finished trials, writes the files, and prints the top `top` rows. When no
+    /// trial has a finite objective it prints no ranking and returns why (the run then fails with it).
+    @discardableResult
+    static func write(session: SearchSession, outDir: String, top: Int, data: DataCache, quiet: Bool) throws(CLIError) -> String? {
         let spec = session.spec
         let ranked = rank(session.records, objective: spec.objective)
         let table = RankedTable(ranked, objective: spec.objective)
@@ -25,10 +27,15 @@ enum ResultsWriter {
         }
         let info = (try? Journal.replay(path: session.journalPath))?.flatMap(\.info)
             ?? SearchInfo(name: spec.name, objective: spec.objective, sampler: spec.sampler, parameters: spec.plottedParameters)
-        try ReportCommand.writeHTML(SearchReport(info: info, records: session.records, objective: spec.objective), to: outDir)
+        let report = SearchReport(info: info, records: session.records, objective: spec.objective)
+        try ReportCommand.writeHTML(report, to: outDir)
         guard !ranked.isEmpty else {
             if !quiet { writeStderr("No trial finished; nothing to rank.\n") }
-            return
+            return nil
+        }
+        if let reason = report.noValueReason {
+            return "no trial has a finite \(spec.objective.rawValue), so there is nothing to rank: \(reason). "
+                + "The trials are in \(session.journalPath)."
         }
         if let range = spec.lrRange { print(range.summary) }
         print(RankedTable(ranked, objective: spec.objective, top: top).terminal())
@@ -40,6 +47,9 @@ enum ResultsWriter {
             print("results: \(outDir)/ (report.html, ranked.md, ranked.csv, best.json, trials.jsonl)")
             print("rerun the best: lrsearch train \(outDir)/best.json")
         }
+        let warnings = report.fewTrialWarnings(families: spec.schedules.map(\.family)) + report.edgeWarnings()
+        for w in warnings { writeStderr("warning: \(w)\n") }
+        return nil
     }
 
     static func summary(_ ranked: [RankedEntry]) -> String {

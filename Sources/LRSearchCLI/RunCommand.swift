@@ -104,9 +104,13 @@ enum RunCommand {
         } catch {
             failure = failure ?? error
         }
-        try ResultsWriter.write(session: session, outDir: options.outDir, top: top, data: data, quiet: quiet)
+        let nothingRanked = try ResultsWriter.write(session: session, outDir: options.outDir, top: top, data: data, quiet: quiet)
         if let failure {
             throw CLIError("the search stopped: \(failure)", code: .failure)
+        }
+        if let nothingRanked {  // interrupted, the reason is said and 130 stands
+            guard ending != .completed else { throw CLIError(nothingRanked, code: .failure) }
+            writeStderr(nothingRanked + "\n")
         }
         if ending != .completed {
             let done = session.records.count, total = session.units.count

@@ -3,6 +3,7 @@
 import Foundation
 import JSON5
 import Search
+import Trainer
 
 enum SpecFile {
     /// Reads, parses and checks the spec at `path` (paths in it resolved against its folder).
@@ -22,18 +23,21 @@ enum SpecFile {
             throw CLIError.input("\(path):\(error.location): \(error.message)")
         }
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        do {
-            let spec = try SearchSpec.parse(root, defaultName: name)
-            let folder = (path as NSString).deletingLastPathComponent
-            return spec.resolvingPaths(relativeTo: folder).resolvingSchedulePaths(relativeTo: folder)
-        } catch {
-            throw CLIError.input(problems(error.errors, file: path))
+        let (parsed, errors) = SearchSpec.parseAll(root, defaultName: name)
+        let folder = (path as NSString).deletingLastPathComponent
+        let spec = parsed?.resolvingPaths(relativeTo: folder).resolvingSchedulePaths(relativeTo: folder)
+        guard let spec, errors.isEmpty else {
+            // Every problem at once: the trial-level check runs on what did parse.
+            let data = DataCache()
+            let more = spec.map { s in s.checkConfigurations { node throws(ConfigError) -> TaskKind? in try data.prepare(node).1.task } }
+            throw CLIError.input(problems(errors + SpecErrors.under(errors, dropping: more ?? []), file: path))
         }
+        return spec
     }
 
     /// Checks every family's configurations against the trainer's config rules and loads the data.
     static func check(_ spec: SearchSpec, file: String, data: DataCache) throws(CLIError) {
-        let problems = spec.checkConfigurations { node throws(ConfigError) in _ = try data.prepare(node) }
+        let problems = spec.checkConfigurations { node throws(ConfigError) -> TaskKind? in try data.prepare(node).1.task }
         if !problems.isEmpty { throw CLIError.input(self.problems(problems, file: file)) }
     }
 

@@ -80,6 +80,13 @@ enum ValidateCommand {
         }
         let units = sampler.count * spec.repeats
         lines += ["", "trials: \(sampler.count)" + (spec.repeats > 1 ? " configurations × \(spec.repeats) seeds = \(units) runs" : "")]
+        let f = spec.schedules.count
+        if f > 1, spec.sampler == .random || spec.sampler == .sobol, sampler.count < 3 * f {
+            // Stratified: every family gets ⌊n/F⌋ or ⌈n/F⌉ trials.
+            let low = sampler.count / f, high = (sampler.count + f - 1) / f
+            lines.append("note: \(sampler.count) trials over \(f) families give each \(low == high ? "\(low)" : "\(low) or \(high)"); "
+                         + "a family's rank says little below 3 trials")
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -24,6 +24,19 @@ public enum Distribution: Sendable, Equatable {
         return keywords.contains(members[0].key)
     }
 
+    /// The problem with an object that looks like a distribution with a misspelled keyword
+    /// (`{ log_uniform: [a, b] }`: one key, close to a keyword, holding an array), or nil.
+    static func misspelled(_ node: JSONNode, path: String) -> ConfigError? {
+        guard case .object(let members) = node.value, members.count == 1, case .array = members[0].value.value,
+              !keywords.contains(members[0].key) else { return nil }
+        let key = members[0].key
+        let squeezed = key.lowercased().filter { $0 != "_" && $0 != "-" && $0 != " " }
+        guard let near = keywords.first(where: { $0 == squeezed }) ?? closestMatch(to: key, in: keywords) else { return nil }
+        return ConfigError(path: path, location: members[0].keyLocation ?? node.location,
+                           message: "unknown distribution '\(key)' (did you mean '\(near)'?); distributions: "
+                               + keywords.joined(separator: ", "))
+    }
+
     /// Reads a distribution (or a fixed value) at `path`, checking its bounds.
     public static func parse(_ node: JSONNode, path: String) throws(ConfigError) -> Distribution {
         guard isDistribution(node), case .object(let members) = node.value else { return .fixed(node.value) }

@@ -78,9 +78,11 @@ public struct StaticSampler: Sendable {
         }
     }
 
-    /// Draws the family from the first unit value, then each parameter from the next ones.
+    /// Takes the family from the stratified order, then draws each parameter from the unit values after
+    /// the first (which is left unused, so that the parameters keep their dimensions).
     private func point(_ index: Int, next: () -> Double) -> TrialPoint {
-        let s = min(spec.schedules.count - 1, Int((next() * Double(spec.schedules.count)).rounded(.down)))
+        _ = next()
+        let s = spec.stratifiedFamily(index)
         let common = spec.commonParameters.map { $0.distribution.value(at: next()) }
         let family = spec.schedules[s].template.parameters.map { $0.distribution.value(at: next()) }
         return TrialPoint(index: index, schedule: s, common: common, family: family)
@@ -108,3 +110,25 @@ public struct StaticSampler: Sendable {
 
 /// A uniform double in [0, 1) from 53 random bits.
 @inline(__always) func unit(_ bits: UInt64) -> Double { Double(bits >> 11) * 0x1p-53 }
+
+extension SearchSpec {
+    /// The schedule entry of trial `index` for random and Sobol sampling and TPE's startup: trials come
+    /// in blocks of one trial per entry, each block in its own seeded order, so n trials over F entries
+    /// give every entry ⌊n/F⌋ or ⌈n/F⌉ of them (stratified sampling; an independent uniform draw per
+    /// trial leaves some family of 7 with fewer than 4 of 30 trials 99.7% of the time, by simulation).
+    /// A pure function of (seed, number of entries, index).
+    ///
+    /// - Complexity: O(F) for F entries.
+    public func stratifiedFamily(_ index: Int) -> Int {
+        let f = schedules.count
+        guard f > 1, index >= 0 else { return 0 }
+        let block = index / f, position = index % f
+        var rng = SplitMix64(seed: deriveSeed(deriveSeed(seed, 0xFA_0B10C5), UInt64(block)))
+        var order = Array(0..<f)
+        for i in stride(from: f - 1, to: 0, by: -1) {  // Fisher–Yates
+            let j = min(i, Int(unit(rng.next()) * Double(i + 1)))
+            order.swapAt(i, j)
+        }
+        return order[position]
+    }
+}

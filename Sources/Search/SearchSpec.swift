@@ -15,6 +15,20 @@ public enum Objective: String, Sendable, CaseIterable, Codable {
     case finalValAccuracy = "final_val_accuracy"
 
     public var maximizes: Bool { self == .finalValAccuracy }
+
+    /// The tasks whose trials compute this objective; on any other task every trial's value would be
+    /// NaN, so the spec check refuses the pair. Each objective declares its own (no default case).
+    public var tasks: Set<ObjectiveTask> {
+        switch self {
+        case .finalValAccuracy: return [.classification]
+        case .finalValLoss, .finalTrainLoss, .bestValLoss: return [.classification, .regression]
+        }
+    }
+}
+
+/// The kind of task, as far as objectives are concerned.
+public enum ObjectiveTask: String, Sendable, Hashable, CaseIterable {
+    case classification, regression
 }
 
 /// Early stopping of trials, as written in the spec's `pruner`.
@@ -77,12 +91,23 @@ public struct SearchSpec: Sendable, Equatable {
     /// Parses a spec document, collecting every problem it finds rather than stopping at the first.
     /// `defaultName` names the search when the spec has no `name` (the file's base name).
     public static func parse(_ root: JSONNode, defaultName: String) throws(SpecErrors) -> SearchSpec {
+        let (spec, errors) = parseAll(root, defaultName: defaultName)
+        guard errors.isEmpty, let spec else { throw SpecErrors(errors) }
+        return spec
+    }
+
+    /// Every problem of the document, and a spec as complete as the problems allow (nil when the root
+    /// is not an object): a bad value is replaced by its default, a bad distribution stays as a plain
+    /// value, a bad schedule entry is left out. So the trial-level check (`checkConfigurations`) can
+    /// still run on the rest and report its problems beside these; `SpecErrors.under` drops the ones
+    /// at a path already reported.
+    public static func parseAll(_ root: JSONNode, defaultName: String) -> (spec: SearchSpec?, errors: [ConfigError]) {
         var errors: [ConfigError] = []
         func attempt<T>(_ fallback: T, _ body: () throws(ConfigError) -> T) -> T {
             do { return try body() } catch { errors.append(error); return fallback }
         }
         guard var r = attempt(nil as ObjectReader?, { () throws(ConfigError) in try ObjectReader(root, path: "") })
-        else { throw SpecErrors(errors) }
+        else { return (nil, errors) }
 
         let name = attempt(defaultName) { () throws(ConfigError) in try r.string("name") ?? defaultName }
         if name.isEmpty || name.contains("/") || name.hasPrefix(".") {
@@ -98,17 +123,15 @@ public struct SearchSpec: Sendable, Equatable {
             try r.choice("objective", as: Objective.self) ?? .finalValLoss
         }
         let repeats = attempt(1) { () throws(ConfigError) in try positive(&r, "repeats", default: 1) }
-        let task = attempt(ParamTemplate(fixed: [:])) { () throws(ConfigError) in
-            try ParamTemplate(try r.required("task"), path: "task")
-        }
-        let optimizer = attempt(ParamTemplate(fixed: ["kind": "sgd"])) { () throws(ConfigError) in
-            try ParamTemplate(r.node("optimizer") ?? JSONNode(["kind": "sgd"]), path: "optimizer")
-        }
+        let taskNode = attempt(JSONNode([:])) { () throws(ConfigError) in try r.required("task") }
+        let task = ParamTemplate(taskNode, path: "task", problems: &errors)
+        let optimizer = ParamTemplate(r.node("optimizer") ?? JSONNode(["kind": "sgd"]), path: "optimizer", problems: &errors)
         let lrNode = r.node("lr") ?? JSONNode(0.1)
         let lrAuto = AutoLRSpec.isAuto(lrNode) ? attempt(nil) { () throws(ConfigError) in try AutoLRSpec.parse(lrNode) } : nil
-        let lr = lrAuto?.placeholder ?? attempt(ParamTemplate(fixed: 0.1)) { () throws(ConfigError) in
-            try ParamTemplate(lrNode, path: "lr")
-        }
+        var lrProblems: [ConfigError] = []
+        var lr = lrAuto?.placeholder ?? ParamTemplate(lrNode, path: "lr", problems: &lrProblems)
+        if !lrProblems.isEmpty { lr = ParamTemplate(fixed: 0.1) }  // a bad lr would fail every family's check again
+        errors += lrProblems
         let pruner = attempt(.none) { () throws(ConfigError) in try parsePruner(r.node("pruner")) }
         let sharedSeeds = attempt(false) { () throws(ConfigError) in
             try r.choice("trial_seeds", as: TrialSeeds.self) == .shared
@@ -119,13 +142,12 @@ public struct SearchSpec: Sendable, Equatable {
             errors.append(ConfigError(r.members.first { $0.key == "grid_points" }?.value, path: "grid_points",
                                       "only applies to sampler \"grid\", but the sampler is \"\(sampler.rawValue)\""))
         }
-        guard errors.isEmpty else { throw SpecErrors(errors) }
         var spec = SearchSpec(name: name, description: description, seed: UInt64(seed), trials: trials, sampler: sampler,
                               gridPoints: gridPoints, objective: objective, repeats: repeats, task: task,
                               optimizer: optimizer, lr: lr, lrAuto: lrAuto, schedules: schedules, pruner: pruner,
                               source: root)
         spec.sharedSeeds = sharedSeeds
-        return spec
+        return (spec, errors)
     }
 
     private static func parseSchedules(_ node: JSONNode?, in r: ObjectReader, errors: inout [ConfigError]) -> [ScheduleSpace] {
@@ -149,7 +171,7 @@ public struct SearchSpec: Sendable, Equatable {
                     throw ConfigError(familyNode, path: joinPath(path, "family"),
                                       "expected a family name, got \(ObjectReader.describe(familyNode.value))")
                 }
-                spaces.append(ScheduleSpace(family: family, template: try ParamTemplate(entry, path: path), path: path))
+                spaces.append(ScheduleSpace(family: family, template: ParamTemplate(entry, path: path, problems: &errors), path: path))
             } catch {
                 errors.append(error)
             }
@@ -240,6 +262,16 @@ public struct SpecErrors: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
     public var description: String { rendered(file: nil) }
+
+    /// `more` without the problems at or under a path one of `errors` already names (a bad
+    /// distribution left as a plain value fails the trial-level check again, at the same field).
+    public static func under(_ errors: [ConfigError], dropping more: [ConfigError]) -> [ConfigError] {
+        let paths = errors.map(\.path).filter { !$0.isEmpty }
+        return more.filter { e in
+            !paths.contains { p in e.path == p || e.path.hasPrefix(p + ".") || e.path.hasPrefix(p + "[") }
+                && !errors.contains(e)
+        }
+    }
 
     /// One line per problem, each `file:line:column: path: message`.
     public func rendered(file: String?) -> String {

@@ -151,7 +151,13 @@ func rankingWithoutSeconds(_ dir: URL) throws -> [String] {
             let r = try runLRSearch([command, "bad.json5"], in: dir)
             #expect(r.status == 64)
             #expect(r.stdout == "")
-            #expect(r.stderr == "Error: bad.json5:2:37: unknown key 'samplr' (did you mean 'sampler'?)\n", "\(command)")
+            // Both at once: a top-level problem no longer hides the trial-level one.
+            #expect(r.stderr == """
+                Error: 2 problems in the spec:
+                bad.json5:2:37: unknown key 'samplr' (did you mean 'sampler'?)
+                bad.json5:6:67: schedules[1].step_size: must be a positive integer, got -1
+
+                """, "\(command)")
         }
         let fixed = tinySpec.replacingOccurrences(of: "step_size: 1", with: "step_size: -1")
         try fixed.write(to: dir.appendingPathComponent("bad.json5"), atomically: true, encoding: .utf8)

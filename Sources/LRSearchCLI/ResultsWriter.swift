@@ -6,7 +6,8 @@ import Reporting
 import Search
 
 enum ResultsWriter {
-    /// Ranks the session's finished trials, writes the files, and prints the top `top` rows.
+    /// Ranks the session's finished trials — every trial in the journal, the same records
+    /// `lrsearch report` ranks — writes the files, and prints the top `top` rows.
     static func write(session: SearchSession, outDir: String, top: Int, data: DataCache, quiet: Bool) throws(CLIError) {
         let spec = session.spec
         let ranked = rank(session.records, objective: spec.objective)
@@ -32,13 +33,14 @@ enum ResultsWriter {
         }
         if let range = spec.lrRange { print(range.summary) }
         print(RankedTable(ranked, objective: spec.objective, top: top).terminal())
-        if ranked.count > top { print("… \(ranked.count - top) more in \(outDir)/ranked.md") }
+        let shownDir = escapingControlCharacters(outDir)
+        if ranked.count > top { print("… \(ranked.count - top) more in \(shownDir)/ranked.md") }
         print("\n" + Sparkline.valLoss(ranked))
         if let best = ranked.first, best.mean.isFinite {
             print("\nbest: trial \(best.index) (\(best.representative.family)), \(spec.objective.rawValue) "
                   + formatNumber(best.mean) + (best.records.count > 1 ? " ± " + formatNumber(best.std) : ""))
-            print("results: \(outDir)/ (report.html, ranked.md, ranked.csv, best.json, trials.jsonl)")
-            print("rerun the best: lrsearch train \(outDir)/best.json")
+            print("results: \(shownDir)/ (report.html, ranked.md, ranked.csv, best.json, trials.jsonl)")
+            print("rerun the best: lrsearch train \(shownDir)/best.json")
         }
     }
 
@@ -53,7 +55,7 @@ enum ResultsWriter {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            throw CLIError("cannot write \(path): \(error.localizedDescription)", code: .failure)
+            throw CLIError("cannot write \(path): \(RunLock.reason(error))", code: .failure)
         }
     }
 }

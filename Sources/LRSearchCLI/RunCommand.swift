@@ -80,12 +80,6 @@ enum RunCommand {
         let executor = TrialExecutor(session: session, data: data)
         let runner = Runner(units: session.pending, jobs: options.jobs, execute: { id in try executor.run(id) },
                             finished: { record in try session.record(record) })
-        if session.alreadyComplete {
-            writeStderr("\(escapingControlCharacters(options.outDir))/ already holds this search, finished; showing its ranking "
-                        + "(--overwrite runs it again).\n")
-        } else if !quiet {
-            writeStderr(banner(session, options: options))
-        }
         let progress = quiet ? nil : ProgressDisplay { progressLine(session, runner.progress) }
         // Installed before the first trial starts and never removed: from here on no SIGINT or
         // SIGTERM, at any moment, ends the process before the ranking is written.
@@ -103,6 +97,12 @@ enum RunCommand {
             },
             later: { writeStderr("Still writing the results; the process exits as soon as they are written.\n") })
 
+        if session.alreadyComplete {
+            writeStderr("\(escapingControlCharacters(options.outDir))/ already holds this search, finished; showing its ranking "
+                        + "(--overwrite runs it again).\n")
+        } else if !quiet {
+            writeStderr(banner(session, options: options))
+        }
         var failure: (any Error)?
         var ending = Runner.Ending.completed
         let started = Date()

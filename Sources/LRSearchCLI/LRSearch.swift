@@ -87,7 +87,7 @@ public enum LRSearch {
         // User text (paths, spec values, flag values) reaches the terminal only through here, escaped.
         var text = "Error: " + escapingControlCharacters("\(error)", keepingNewlines: true) + "\n"
         if let usage { text += "Usage: \(usage)\n  See 'lrsearch help' for more.\n" }
-        FileHandle.standardError.write(Data(text.utf8))
+        writeStderr(text)
         if let e = error as? CLIError { return e.code.rawValue }
         return ExitCode.failure.rawValue
     }

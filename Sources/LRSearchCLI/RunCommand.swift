@@ -220,6 +220,9 @@ final class InterruptHandler: @unchecked Sendable {  // `count` and `first` are 
 
     init(first: @escaping @Sendable (String) -> Void, second: @escaping @Sendable () -> Void,
          later: @escaping @Sendable () -> Void) {
+        // A closed stderr or stdout (`lrsearch run … 2>&1 | head -1`) must not end the run by SIGPIPE
+        // either: writes to it fail quietly instead, and the results folder is still written.
+        signal(SIGPIPE, SIG_IGN)
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)  // the dispatch source still sees it; the default action never runs
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)

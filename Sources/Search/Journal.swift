@@ -134,7 +134,9 @@ public final class Journal: Sendable {
 
     /// Reads every record of the journal at `path` (nil contents when there is no file).
     public static func replay(path: String) throws(JournalError) -> Replay? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return nil }
+        guard !isDir.boolValue else { throw .io(file: path, reason: "is a folder, not a journal file") }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .io(file: path, reason: "cannot read the journal")
         }

@@ -55,6 +55,10 @@ public final class RunLock: Sendable {
         if FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), !isDir.boolValue {
             throw .io(file: folder, reason: "is a file, not a folder; --out expects a results folder")
         }
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: dir),
+           !FileManager.default.fileExists(atPath: dir) {
+            throw .io(file: folder, reason: "is a symbolic link to \(target), which does not exist")
+        }
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         } catch {

@@ -165,8 +165,9 @@ public final class SearchSession: Sendable {
     /// edited or relabelled with another index is refused, with its line, instead of being ranked.
     /// With `force` (a changed spec resumed on purpose) only what replay itself relies on is checked.
     static func check(_ replay: Journal.Replay, spec: SearchSpec, hash: String, file: String, force: Bool) throws(SessionError) {
-        if let h = replay.specHash, h != hash, !force {
-            throw .journal(.specChanged(file: file, journal: h, spec: hash))
+        if replay.specHash != hash, !force {
+            // A start record without a hash gives nothing to compare: treat it as another spec's.
+            throw .journal(.specChanged(file: file, journal: replay.specHash ?? "none recorded", spec: hash))
         }
         let checkConfigs = replay.specHash == hash && !force
         // The grid's full size bounds the indices that exist; random and Sobol points exist for any index.

@@ -299,3 +299,47 @@ func expectConsistent(_ out: URL, in dir: URL, sourceLocation: SourceLocation = 
         try expectConsistent(out, in: dir)
     }
 }
+
+@Suite struct MoreOfTheClassTests {
+    @Test func aClosedOutputPipeDoesNotLoseTheResults() throws {
+        // `lrsearch run … 2>&1 | head -1`: the reader is gone before the run ends.
+        let dir = try scratch(["tiny.json5": tinySpec])
+        let process = Process()
+        process.executableURL = lrsearchBinary()
+        process.arguments = ["run", "tiny.json5"]
+        process.currentDirectoryURL = dir
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try pipe.fileHandleForReading.close()
+        try process.run()
+        try pipe.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        try expectConsistent(dir.appendingPathComponent("results/tiny"), in: dir)
+    }
+
+    @Test func aJournalThatIsAFolderOrALinkToNowhereIsNamed() throws {
+        let dir = try scratch(["tiny.json5": tinySpec])
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("x/trials.jsonl"), withIntermediateDirectories: true)
+        let folder = try runLRSearch(["run", "tiny.json5", "--out", "x"], in: dir)
+        #expect(folder.status == 1)
+        #expect(folder.stderr == "Error: x/trials.jsonl: is a folder, not a journal file\n")
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("gone").path, withDestinationPath: "/nonexistent/lrsearch")
+        let link = try runLRSearch(["run", "tiny.json5", "--out", "gone"], in: dir)
+        #expect(link.status == 1)
+        #expect(link.stderr == "Error: gone: is a symbolic link to /nonexistent/lrsearch, which does not exist\n")
+    }
+
+    @Test func aStartRecordWithoutASpecHashIsNotResumedBlindly() throws {
+        let dir = try scratch(["tiny.json5": tinySpec])
+        #expect(try runLRSearch(["run", "tiny.json5", "--quiet", "--trials", "2"], in: dir).status == 0)
+        let journal = dir.appendingPathComponent("results/tiny/trials.jsonl")
+        var text = try lines(journal)
+        text[0] = text[0].replacingOccurrences(of: #"("spec_hash":"[0-9a-f]+",)"#, with: "", options: .regularExpression)
+        try (text.joined(separator: "\n") + "\n").write(to: journal, atomically: true, encoding: .utf8)
+        let r = try runLRSearch(["run", "tiny.json5", "--quiet", "--resume"], in: dir)
+        #expect(r.status == 64)
+        #expect(r.stderr.hasPrefix("Error: results/tiny/trials.jsonl was written by a different spec (hash none recorded, this spec is "))
+    }
+}

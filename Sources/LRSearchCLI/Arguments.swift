@@ -3,11 +3,12 @@
 import JSON5
 
 /// Process exit codes (sysexits.h's EX_USAGE for usage and spec errors, 128 + the signal after
-/// SIGINT or SIGTERM).
+/// SIGHUP, SIGINT or SIGTERM stopped a run).
 public enum ExitCode: Int32, Sendable {
     case success = 0
     case failure = 1
     case usage = 64
+    case hangup = 129
     case interrupted = 130
     case terminated = 143
 }

@@ -21,7 +21,8 @@ extension LRSearch {
             loses no finished trial and --resume runs only what is missing. Ctrl-C (or SIGTERM) stops \
             handing out trials and waits for the running ones; a second one abandons them; later ones \
             are ignored until the results are written. Either way the ranking of what finished is \
-            written, and the exit code is 130 after SIGINT, 143 after SIGTERM (128 + the first signal).
+            written, and the exit code is 130 after SIGINT, 143 after SIGTERM (128 + the first signal; \
+            SIGHUP, a closed terminal, likewise gives 129).
 
             The ranking and every file in the folder cover every trial in its journal: --trials N \
             chooses which trials run (0 to N-1), not which are ranked, so --resume --trials 3 on a \
@@ -130,7 +131,7 @@ enum RunCommand {
                     + "`lrsearch run \(path) --resume\(out)` runs the other \(total - done)", keepingNewlines: false) + "\n")
         }
         // A signal that came only while the results were being written still says so in the exit code.
-        if let signal { return signal == SIGTERM ? .terminated : .interrupted }
+        if let signal { return signal == SIGTERM ? .terminated : signal == SIGHUP ? .hangup : .interrupted }
         return ending == .completed ? .success : .interrupted
     }
 
@@ -207,7 +208,7 @@ enum RunCommand {
     }
 }
 
-/// SIGINT and SIGTERM handling for a run: the first calls `first` (with the signal's name), the
+/// SIGINT, SIGTERM and SIGHUP handling for a run: the first calls `first` (with the signal's name), the
 /// second `second`, every later one `later`. Both signals stay ignored by default action from `init`
 /// until the process exits — the handler is never removed, so a signal at any moment (between
 /// two trials, right after the first, while the ranking is written) cannot end the process before
@@ -223,8 +224,11 @@ final class InterruptHandler: @unchecked Sendable {  // `count` and `first` are 
         // A closed stderr or stdout (`lrsearch run … 2>&1 | head -1`) must not end the run by SIGPIPE
         // either: writes to it fail quietly instead, and the results folder is still written.
         signal(SIGPIPE, SIG_IGN)
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)  // the dispatch source still sees it; the default action never runs
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            // The dispatch source still sees an ignored signal; the default action never runs. A
+            // SIGHUP already ignored (`nohup lrsearch run …`) stays ignored.
+            let previous = signal(sig, SIG_IGN)
+            if sig == SIGHUP, unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
             // Strong on purpose: the handler lives until the process exits, whatever the caller keeps.
             source.setEventHandler { [self] in
@@ -233,7 +237,7 @@ final class InterruptHandler: @unchecked Sendable {  // `count` and `first` are 
                     count += 1
                     if received == nil { received = sig }
                     switch count {
-                    case 1: first(sig == SIGTERM ? "SIGTERM" : "Ctrl-C")
+                    case 1: first(sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP, the terminal closed" : "Ctrl-C")
                     case 2: second()
                     default: if count == 3 { later() }
                     }

@@ -155,6 +155,13 @@ func expectConsistent(_ out: URL, in dir: URL, sourceLocation: SourceLocation = 
         try expectConsistent(out2, in: dir2)
     }
 
+    @Test func aClosedTerminalsSighupStopsItLikeCtrlCAndExits129() throws {
+        let (code, dir, out, stderr) = try interrupt(after: 1, with: [SIGHUP])
+        #expect(code == 129, "\(stderr)")
+        #expect(stderr.contains("Stopping (SIGHUP, the terminal closed): waiting for "))
+        try expectConsistent(out, in: dir)
+    }
+
     @Test func signalsWhileTheResultsAreWrittenNeverKillIt() throws {
         // A finished search run again only writes its results: signal it throughout that.
         let dir = try scratch(["tiny.json5": tinySpec])

@@ -54,7 +54,10 @@ enum ReportCommand {
             }
         }
         if let top { entries = Array(entries.prefix(top)) }
-        FileHandle.standardOutput.write(Data(render(entries, format: format, report: report).utf8))
+        var output = render(entries, format: format, report: report)
+        // The table is for a terminal: text from the journal is shown escaped there.
+        if format == .table { output = escapingControlCharacters(output, keepingNewlines: true) }
+        FileHandle.standardOutput.write(Data(output.utf8))
         if args.flag("--html") {
             // report.html is also what a run writes at its end: not while one is writing this folder.
             let lock: RunLock

@@ -32,7 +32,8 @@ enum ResultsWriter {
             return
         }
         if let range = spec.lrRange { print(range.summary) }
-        print(RankedTable(ranked, objective: spec.objective, top: top).terminal())
+        // Journaled text (a config's strings) reaches the terminal escaped, like every message.
+        print(escapingControlCharacters(RankedTable(ranked, objective: spec.objective, top: top).terminal(), keepingNewlines: true))
         let shownDir = escapingControlCharacters(outDir)
         if ranked.count > top { print("… \(ranked.count - top) more in \(shownDir)/ranked.md") }
         print("\n" + Sparkline.valLoss(ranked))

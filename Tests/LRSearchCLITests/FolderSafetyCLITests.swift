@@ -349,4 +349,18 @@ func expectConsistent(_ out: URL, in dir: URL, sourceLocation: SourceLocation = 
         #expect(r.status == 64)
         #expect(r.stderr.hasPrefix("Error: results/tiny/trials.jsonl was written by a different spec (hash none recorded, this spec is "))
     }
+
+    @Test func escapeSequencesInAJournalAreShownEscapedByReport() throws {
+        let dir = try scratch(["tiny.json5": tinySpec])
+        #expect(try runLRSearch(["run", "tiny.json5", "--quiet", "--trials", "2"], in: dir).status == 0)
+        let journal = dir.appendingPathComponent("results/tiny/trials.jsonl")
+        let text = try String(contentsOf: journal, encoding: .utf8)
+            .replacingOccurrences(of: "\"family\":\"cosine\"", with: "\"family\":\"co\\u001b[2Jsine\"")
+            .replacingOccurrences(of: "\"family\":\"step\"", with: "\"family\":\"st\\u001b[2Jep\"")
+        try text.write(to: journal, atomically: true, encoding: .utf8)
+        let r = try runLRSearch(["report", "results/tiny"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stdout.unicodeScalars.contains("\u{1B}"))
+        #expect(r.stdout.contains("\\u{1B}[2J"))
+    }
 }

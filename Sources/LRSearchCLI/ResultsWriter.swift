@@ -23,6 +23,9 @@ enum ResultsWriter {
             let node = JSONNode(best.representative.config)
             let full = (try? data.prepare(node).0.json) ?? best.representative.config
             try save(JSONWriter.pretty(full) + "\n", to: outDir, "best.json")
+        } else {
+            // No trial finished ok: a best.json left from an earlier search would name the wrong winner.
+            try? FileManager.default.removeItem(atPath: (outDir as NSString).appendingPathComponent("best.json"))
         }
         let info = (try? Journal.replay(path: session.journalPath))?.flatMap(\.info)
             ?? SearchInfo(name: spec.name, objective: spec.objective, sampler: spec.sampler, parameters: spec.plottedParameters)
@@ -42,6 +45,18 @@ enum ResultsWriter {
                   + formatNumber(best.mean) + (best.records.count > 1 ? " ± " + formatNumber(best.std) : ""))
             print("results: \(shownDir)/ (report.html, ranked.md, ranked.csv, best.json, trials.jsonl)")
             print("rerun the best: lrsearch train \(shownDir)/best.json")
+        }
+    }
+
+    /// Removes what an earlier search wrote into `dir` (the ranking, best.json, report.html and its
+    /// SVG plots), so that `run --overwrite` never leaves one search's files beside another's journal.
+    /// Only names lrsearch writes are touched; anything else in the folder stays.
+    static func removeOutputs(in dir: String) {
+        let fixed: Set<String> = ["ranked.md", "ranked.csv", "best.json", "report.html", "lr-curves.svg",
+                                  "loss-curves.svg", "progress.svg", "families.svg"]
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        for name in names where fixed.contains(name) || (name.hasPrefix("param-") && name.hasSuffix(".svg")) {
+            try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(name))
         }
     }
 

@@ -78,6 +78,7 @@ enum RunCommand {
             default: throw CLIError.input(error.description)
             }
         }
+        if options.overwrite { ResultsWriter.removeOutputs(in: options.outDir) }  // under the session's lock
         let executor = TrialExecutor(session: session, data: data)
         let runner = Runner(units: session.pending, jobs: options.jobs, execute: { id in try executor.run(id) },
                             finished: { record in try session.record(record) })

@@ -363,4 +363,29 @@ func expectConsistent(_ out: URL, in dir: URL, sourceLocation: SourceLocation = 
         #expect(!r.stdout.unicodeScalars.contains("\u{1B}"))
         #expect(r.stdout.contains("\\u{1B}[2J"))
     }
+
+    @Test func overwriteLeavesNoFileOfTheEarlierSearch() throws {
+        let dir = try scratch(["tiny.json5": tinySpec])
+        let out = dir.appendingPathComponent("results/tiny")
+        #expect(try runLRSearch(["run", "tiny.json5", "--quiet"], in: dir).status == 0)
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("param-2-gamma-step.svg").path))
+        try "keep".write(to: out.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        // Same name, one family, an LR that diverges every trial: no winner, no gamma.
+        let other = tinySpec.replacingOccurrences(of: "[0.01, 0.3]", with: "[1e4, 1e5]")
+            .replacingOccurrences(of: #", { family: "step", step_size: 1, gamma: { uniform: [0.3, 0.9] } }"#, with: "")
+        try other.write(to: dir.appendingPathComponent("tiny.json5"), atomically: true, encoding: .utf8)
+        let r = try runLRSearch(["run", "tiny.json5", "--quiet", "--overwrite"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(trialLines(out).allSatisfy { $0.contains("\"status\":\"diverged\"") })
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("best.json").path))
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("param-2-gamma-step.svg").path))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("notes.txt").path))
+        try expectConsistent(out, in: dir)
+    }
+
+    @Test func helpStatesTheExitCodesOfSignals() throws {
+        let r = try runLRSearch(["help", "run"])
+        #expect(r.stdout.contains("the exit code is 130 after SIGINT, 143 after SIGTERM (128 + the first signal;"))
+        #expect(r.stdout.contains("is refused (exit 1) with the holder's pid and start time"))
+    }
 }

@@ -176,13 +176,15 @@ public final class SearchSession: Sendable {
             func refuse(_ reason: String) -> SessionError {
                 .journal(.corrupt(file: file, line: line, reason: "trial \(record.id.index) repeat \(record.id.repeat): " + reason))
             }
+            // Refusals that --force may override (a journal of an older lrsearch whose configs differ, say).
+            func mismatch(_ reason: String) -> SessionError { refuse(reason + "; --resume --force trusts the journal anyway") }
             if spec.sampler == .tpe, let p = record.point, let problem = spec.unitPointProblem(p) { throw refuse(problem) }
             guard checkConfigs else { continue }
             guard record.id.repeat < spec.repeats else {
                 throw refuse("the spec has repeats \(spec.repeats), so repeat \(record.id.repeat) cannot be one of its trials")
             }
             guard record.seed == spec.trialSeed(record.id) else {
-                throw refuse("seed \(record.seed) is not the seed this spec gives that trial (\(spec.trialSeed(record.id))); "
+                throw mismatch("seed \(record.seed) is not the seed this spec gives that trial (\(spec.trialSeed(record.id))); "
                              + "the record was edited or belongs to another search")
             }
             let expected: JSONNode
@@ -196,7 +198,7 @@ public final class SearchSession: Sendable {
                 expected = spec.trialConfig(checker.point(record.id.index), seed: record.seed)
             }
             guard JSONWriter.compact(expected.value) == JSONWriter.compact(record.config) else {
-                throw refuse("its config is not the one this spec gives trial \(record.id.index); "
+                throw mismatch("its config is not the one this spec gives trial \(record.id.index); "
                              + "the record was edited or relabelled with another index")
             }
         }

@@ -88,13 +88,13 @@ private func editJournal(_ dir: String, _ edit: (inout [String]) -> Void) throws
         #expect(throws: SessionError.journal(.corrupt(
             file: dir + "/trials.jsonl", line: 3,
             reason: "trial 2 repeat 0: seed \(seed1) is not the seed this spec gives that trial (\(seed2)); "
-                + "the record was edited or belongs to another search"))) { try resume(spec, dir: dir) }
+                + "the record was edited or belongs to another search; --resume --force trusts the journal anyway"))) { try resume(spec, dir: dir) }
         // Seeds relabelled too: the configuration gives it away.
         try editJournal(dir) { $0[2] = $0[2].replacingOccurrences(of: "\(seed1)", with: "\(seed2)") }
         #expect(throws: SessionError.journal(.corrupt(
             file: dir + "/trials.jsonl", line: 3,
             reason: "trial 2 repeat 0: its config is not the one this spec gives trial 2; "
-                + "the record was edited or relabelled with another index"))) { try resume(spec, dir: dir) }
+                + "the record was edited or relabelled with another index; --resume --force trusts the journal anyway"))) { try resume(spec, dir: dir) }
         // --force (a changed spec resumed on purpose) trusts the records.
         #expect(try resume(spec, dir: dir, force: true).records.map(\.id.index) == [0, 2])
     }

@@ -126,6 +126,15 @@ private func editJournal(_ dir: String, _ edit: (inout [String]) -> Void) throws
         }
     }
 
+    @Test func resumingAnEmptyJournalWritesItsStartRecordFirst() throws {
+        // A run killed after creating trials.jsonl and before its first write leaves it empty.
+        let dir = temporaryDirectory()
+        FileManager.default.createFile(atPath: dir + "/trials.jsonl", contents: Data())
+        let session = try resume(try parseSpec(smallSpec), dir: dir)
+        let first = try String(contentsOfFile: session.journalPath, encoding: .utf8).split(separator: "\n").first ?? ""
+        #expect(first.hasPrefix("{\"op\":\"start\",\"version\":3,\"name\":\"safe\""))
+    }
+
     @Test func theVersion2FixtureWithBareNonFiniteTokensStillReplays() throws {
         let url = try #require(Bundle.module.url(forResource: "Fixtures/journal-v2", withExtension: "jsonl"))
         let replay = try #require(try Journal.replay(path: url.path))

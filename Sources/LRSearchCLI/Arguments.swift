@@ -2,12 +2,15 @@
 
 import JSON5
 
-/// Process exit codes (sysexits.h's EX_USAGE for usage and spec errors, 128+SIGINT after Ctrl-C).
+/// Process exit codes (sysexits.h's EX_USAGE for usage and spec errors, 128 + the signal after
+/// SIGHUP, SIGINT or SIGTERM stopped a run).
 public enum ExitCode: Int32, Sendable {
     case success = 0
     case failure = 1
     case usage = 64
+    case hangup = 129
     case interrupted = 130
+    case terminated = 143
 }
 
 /// An error that ends a command: printed as `Error: message`, with the usage line for usage errors.

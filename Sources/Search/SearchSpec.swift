@@ -110,9 +110,8 @@ public struct SearchSpec: Sendable, Equatable {
         else { return (nil, errors) }
 
         let name = attempt(defaultName) { () throws(ConfigError) in try r.string("name") ?? defaultName }
-        if name.isEmpty || name.contains("/") || name.hasPrefix(".") {
-            errors.append(ConfigError(r.members.first { $0.key == "name" }?.value, path: "name",
-                                      "must be a non-empty name without '/' that does not start with '.', got \(JSONWriter.string(name))"))
+        if let problem = nameProblem(name) {
+            errors.append(ConfigError(r.members.first { $0.key == "name" }?.value, path: "name", problem))
         }
         let description = attempt(nil) { () throws(ConfigError) in try r.string("description") }
         let seed = attempt(0) { () throws(ConfigError) in try nonNegative(&r, "seed", default: 0) }
@@ -277,4 +276,21 @@ public struct SpecErrors: Error, Equatable, Sendable, CustomStringConvertible {
     public func rendered(file: String?) -> String {
         errors.map { $0.rendered(file: file) }.joined(separator: "\n")
     }
+}
+
+/// Why `name` cannot be the folder `results/<name>` (nil when it can): it must be one path component
+/// of at most 255 bytes (NAME_MAX) that is not empty, holds no '/', does not start with '.' (so
+/// neither "." nor ".."), and holds no control character (NUL, newline, ESC, …), which would
+/// otherwise reach the filesystem and the terminal raw.
+func nameProblem(_ name: String) -> String? {
+    let shown = name.unicodeScalars.count > 60 ? JSONWriter.string(String(name.unicodeScalars.prefix(60))) + "…"
+                                               : JSONWriter.string(name)
+    let rule = "must be usable as a folder name: non-empty, at most 255 bytes, no '/', no leading '.', "
+        + "no control characters"
+    if name.isEmpty || name.contains("/") || name.hasPrefix(".") { return rule + ", got \(shown)" }
+    if name.utf8.count > 255 { return rule + ", got \(name.utf8.count) bytes: \(shown)" }
+    if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        return rule + ", got \(shown)"
+    }
+    return nil
 }

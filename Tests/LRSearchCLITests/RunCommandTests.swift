@@ -44,7 +44,7 @@ func rankingWithoutSeconds(_ dir: URL) throws -> [String] {
         let out = dir.appendingPathComponent("results/tiny")
         let journal = try lines(out.appendingPathComponent("trials.jsonl"))
         #expect(journal.count == 8)  // the start record, six trials and the end record
-        #expect(journal[0].hasPrefix("{\"op\":\"start\",\"version\":2,\"name\":\"tiny\""))
+        #expect(journal[0].hasPrefix("{\"op\":\"start\",\"version\":3,\"name\":\"tiny\""))
         #expect(journal[0].contains("\"objective\":\"final_val_loss\",\"sampler\":\"random\",\"jobs\":"))
         #expect(journal[7].hasPrefix("{\"op\":\"end\",\"seconds\":"))
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.html").path))

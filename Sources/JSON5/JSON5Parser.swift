@@ -53,7 +53,9 @@ public struct JSON5Parser {
         case "{": return JSONNode(try parseObject(), at: start)
         case "[": return JSONNode(try parseArray(), at: start)
         case "\"", "'": return JSONNode(.string(try parseString()), at: start)
-        case "-", "+", ".", "0"..."9": return JSONNode(.number(try parseNumber()), at: start)
+        case "-", "+", ".", "0"..."9":
+            let (x, integer) = try parseNumber()
+            return JSONNode(.number(x), at: start, integer: integer)
         default:
             if isIdentifierStart(c) {
                 let word = parseIdentifierName()
@@ -223,30 +225,41 @@ public struct JSON5Parser {
 
     // MARK: - Numbers
 
-    private mutating func parseNumber() throws(JSON5SyntaxError) -> Double {
+    /// The number, and for an integer literal (decimal digits or hex, no fraction or exponent) its
+    /// exact value, which the Double rounds beyond 2^53.
+    private mutating func parseNumber() throws(JSON5SyntaxError) -> (Double, IntegerLiteral?) {
         let start = location
         var sign = 1.0
+        var signText = ""
         if peek() == "+" || peek() == "-" {
-            if peek() == "-" { sign = -1 }
+            if peek() == "-" { sign = -1; signText = "-" }
             advance()
         }
         if let c = peek(), isIdentifierStart(c) {
             let word = parseIdentifierName()
-            if word == "Infinity" { return sign * .infinity }
-            if word == "NaN" { return .nan }
+            if word == "Infinity" { return (sign * .infinity, nil) }
+            if word == "NaN" { return (.nan, nil) }
             throw JSON5SyntaxError("expected a number, found '\(word)'", at: start)
         }
         if peek() == "0", let x = peekAt(1), x == "x" || x == "X" {
             advance(); advance()
             var v = 0.0
+            var exact: Int? = 0
+            var text = signText + "0x"
             var digits = 0
             while let c = peek(), let d = hexValue(c) {
                 v = v * 16 + Double(d)
+                exact = exact.flatMap { e in
+                    let (m, o1) = e.multipliedReportingOverflow(by: 16)
+                    let (a, o2) = m.addingReportingOverflow(sign < 0 ? -Int(d) : Int(d))
+                    return o1 || o2 ? nil : a
+                }
+                text.unicodeScalars.append(c)
                 digits += 1
                 advance()
             }
             guard digits > 0 else { throw JSON5SyntaxError("expected hex digits after '0x'", at: start) }
-            return sign * v
+            return (sign * v, exact.map { .exact($0) } ?? .outOfRange(text))
         }
         var text = ""
         var sawDigit = false
@@ -277,7 +290,9 @@ public struct JSON5Parser {
             throw error("unexpected \(describeCurrent()) after the number")
         }
         guard let v = Double(text) else { throw JSON5SyntaxError("invalid number '\(text)'", at: start) }
-        return sign * v
+        guard text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber) else { return (sign * v, nil) }
+        let literal = signText + text
+        return (sign * v, Int(literal).map { .exact($0) } ?? .outOfRange(literal))
     }
 
     // MARK: - Identifiers, whitespace, comments

@@ -25,7 +25,8 @@ enum ValidateCommand {
         var spec = try SpecFile.load(path)
         if let e = try args.int("--epochs", min: 1) { spec = spec.overriding(epochs: e) }
         let data = DataCache()
-        try SpecFile.check(spec, file: path, data: data)
+        let estimate = try SpecFile.check(spec, file: path, data: data)
+        try SpecFile.checkMemory(estimate, jobs: 1, file: path)
         let trials = try args.int("--trials", min: 1)
         let sampler: StaticSampler
         do throws(ConfigError) {
@@ -34,7 +35,15 @@ enum ValidateCommand {
             throw CLIError.input(error.rendered(file: path))
         }
         print(describe(spec, sampler: sampler, data: data))
+        if let estimate { print(memoryLine(estimate)) }
         return .success
+    }
+
+    /// The largest probe's memory estimate and what the default `--jobs` (one per core) needs.
+    static func memoryLine(_ e: MemoryEstimate) -> String {
+        let jobs = ProcessInfo.processInfo.activeProcessorCount
+        return "memory: about \(e.summary);\n        \(jobs) job\(jobs == 1 ? "" : "s") (one per core) need about "
+            + "\(MemoryEstimate.format(e.total(jobs: jobs))) of \(MemoryEstimate.format(MemoryPlan.physicalMemory)) physical"
     }
 
     static func describe(_ spec: SearchSpec, sampler: StaticSampler, data: DataCache) -> String {
@@ -76,8 +85,9 @@ enum ValidateCommand {
             let label = "[\(i)] " + (parts.isEmpty ? s.family : TrainCommand.pad(s.family, familyWidth))
             lines.append("  " + label + (parts.isEmpty ? "" : "  " + parts.joined(separator: ", ")))
         }
-        let units = sampler.count * spec.repeats
-        lines += ["", "trials: \(sampler.count)" + (spec.repeats > 1 ? " configurations × \(spec.repeats) seeds = \(units) runs" : "")]
+        let (units, overflow) = sampler.count.multipliedReportingOverflow(by: spec.repeats)
+        let runs = overflow ? "more than 2^63 runs" : "\(units) runs"
+        lines += ["", "trials: \(sampler.count)" + (spec.repeats > 1 ? " configurations × \(spec.repeats) seeds = \(runs)" : "")]
         return lines.joined(separator: "\n")
     }
 }

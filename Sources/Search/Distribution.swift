@@ -96,8 +96,8 @@ public enum Distribution: Sendable, Equatable {
             return values.map { .number($0) }
         case .int(let a, let b):
             if b - a + 1 <= k { return (a...b).map { .number(Double($0)) } }
-            var seen: [Int] = []
-            for x in spaced(Double(a), Double(b)) where !seen.contains(Int(x.rounded())) { seen.append(Int(x.rounded())) }
+            var seen: [Int] = []  // the rounded points are non-decreasing: comparing with the last is enough
+            for x in spaced(Double(a), Double(b)) where seen.last != Int(x.rounded()) { seen.append(Int(x.rounded())) }
             return seen.map { .number(Double($0)) }
         }
     }

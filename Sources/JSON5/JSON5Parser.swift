@@ -290,9 +290,29 @@ public struct JSON5Parser {
             throw error("unexpected \(describeCurrent()) after the number")
         }
         guard let v = Double(text) else { throw JSON5SyntaxError("invalid number '\(text)'", at: start) }
-        guard text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber) else { return (sign * v, nil) }
-        let literal = signText + text
-        return (sign * v, Int(literal).map { .exact($0) } ?? .outOfRange(literal))
+        return (sign * v, Self.integerValue(of: text, sign: signText))
+    }
+
+    /// The exact integer a decimal literal (`digits[.digits][e±digits]`, as parseNumber builds it)
+    /// denotes, computed from its digits rather than through Double: `1e18` and `9007199254740993.0`
+    /// are exact integers, `1e300` is out of Int's range, `1.5` and `5e-324` are not integers (nil).
+    static func integerValue(of text: String, sign: String) -> IntegerLiteral? {
+        let parts = text.split(separator: "e", maxSplits: 1, omittingEmptySubsequences: false)
+        let mantissa = parts[0].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let fraction = mantissa.count > 1 ? mantissa[1] : ""
+        var digits = Substring(String(mantissa[0] + fraction).drop { $0 == "0" })
+        if digits.isEmpty { return .exact(0) }
+        let written = parts.count > 1 ? String(parts[1]) : "0"
+        guard let e = Int(written), e > Int.min / 2, e < Int.max / 2 else {
+            // An exponent beyond Int: a huge number, or a tiny one that is not an integer.
+            return written.hasPrefix("-") ? nil : .outOfRange(sign + text)
+        }
+        var exponent = e - fraction.count
+        while exponent < 0, digits.last == "0" { digits.removeLast(); exponent += 1 }
+        guard exponent >= 0 else { return nil }
+        guard digits.count + exponent <= 19 else { return .outOfRange(sign + text) }  // ≥ 10^19 > Int.max
+        let full = sign + digits + String(repeating: "0", count: exponent)
+        return Int(full).map { .exact($0) } ?? .outOfRange(sign + text)
     }
 
     // MARK: - Identifiers, whitespace, comments

@@ -18,8 +18,8 @@ public struct SourceLocation: Sendable, Equatable, Hashable, CustomStringConvert
 public struct JSONNode: Sendable, Equatable {
     public var value: JSONValue
     public var location: SourceLocation?
-    /// For a number parsed from an integer literal (digits, no fraction or exponent): its exact
-    /// value, which `value`'s Double rounds beyond 2^53. Nil for other numbers and built values.
+    /// For a number whose literal denotes an integer (`12`, `0x1F`, `1e18`, `3.0`): its exact value,
+    /// which `value`'s Double rounds beyond 2^53. Nil for other numbers and for built values.
     public var integer: IntegerLiteral?
 
     public init(_ value: JSONValue, at location: SourceLocation? = nil, integer: IntegerLiteral? = nil) {

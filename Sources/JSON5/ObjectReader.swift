@@ -164,9 +164,9 @@ public struct ObjectReader {
         }
     }
 
-    /// An integer value: an integer literal is exact in all of Int's range [-2^63, 2^63); a number
-    /// written with a fraction or exponent (`1e6`) must be whole and, to be exact, below 2^53 in
-    /// magnitude. A whole number out of range is a range error, not a type error.
+    /// An integer value, exact in all of Int's range [-2^63, 2^63) however it is written (`12`,
+    /// `1e6`, `9007199254740993.0`: the parser computes it from the literal's digits). A whole number
+    /// out of range is a range error, not a type error. Values built in code are exact below 2^53.
     public static func int(_ n: JSONNode, path: String) throws(ConfigError) -> Int {
         guard case .number(let x) = n.value else {
             throw ConfigError(n, path: path, "expected an integer, got \(describe(n.value))")

@@ -64,7 +64,9 @@ public struct CosineDecay: LRSchedule, Equatable {
     public func nextLearningRate(after previous: Double, at step: Int) -> Double {
         let t = Double(tMax)
         if (step - 1 - tMax) % (2 * tMax) == 0 {
-            return previous + (lr - etaMin) * (1 - cos(Double.pi / t)) / 2
+            let rise = (1 - cos(Double.pi / t)) / 2  // rounds to 0 once T is about 1e8: use sin²(π/2T)
+            let half = sin(Double.pi / (2 * t))
+            return previous + (lr - etaMin) * (rise >= Self.wellConditioned ? rise : half * half)
         }
         let denominator = 1 + cos(Double.pi * Double(step - 1) / t)
         if denominator >= Self.wellConditioned {

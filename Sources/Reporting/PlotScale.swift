@@ -57,7 +57,8 @@ public struct PlotScale: Sendable, Equatable {
     }
 
     static func linearScale(_ lo: Double, _ hi: Double) -> PlotScale {
-        var lo = lo, hi = hi
+        // hi − lo must stay finite, or the step is 1 and the ticks run from −1e308 to 1e308.
+        var lo = max(lo, -1e307), hi = min(hi, 1e307)
         if lo == hi {
             let pad = lo == 0 ? 1 : abs(lo) * 0.1
             lo -= pad

@@ -159,8 +159,8 @@ public final class Journal: Sendable {
             }
             switch op {
             case "start":
-                if case .number(let v)? = node.value["version"]?.value, Int(v) > version {
-                    throw .corrupt(file: file, line: i + 1, reason: "journal version \(Int(v)) is newer than this lrsearch (\(version))")
+                if case .number(let v)? = node.value["version"]?.value, v > Double(version) {  // no Int(v): v may be 1e300
+                    throw .corrupt(file: file, line: i + 1, reason: "journal version \(JSONWriter.number(v)) is newer than this lrsearch (\(version))")
                 }
                 if case .string(let h)? = node.value["spec_hash"]?.value, replay.specHash == nil { replay.specHash = h }
                 if replay.lrRange == nil, let range = node.value["lr_auto"].flatMap({ AutoLRRange(json: $0.value) }) {

@@ -136,3 +136,8 @@ import Testing
         #expect(r.stderr.hasPrefix("Error: e.json5:1:36: task.epochs: must be at most 1000000, got 1000000000000000000\n"))
     }
 }
+
+extension Array where Element == String {
+    /// The two parts of a split in two, or nil.
+    var pairs: (String, String)? { count == 2 ? (self[0], self[1]) : nil }
+}

@@ -108,7 +108,7 @@ public enum ScheduleCommand {
 
 }
 
-/// Standard output in 64 KiB writes.
+/// Standard output in 64 KiB writes, after anything `print` buffered.
 struct CSVStream {
     private var buffer = ""
 
@@ -118,6 +118,7 @@ struct CSVStream {
     }
 
     mutating func flush() {
+        fflush(nil)  // whatever print() buffered goes first
         FileHandle.standardOutput.write(Data(buffer.utf8))
         buffer = ""
     }

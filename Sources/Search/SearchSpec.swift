@@ -186,9 +186,12 @@ public struct SearchSpec: Sendable, Equatable {
             if let m = maxEpochs, m <= minEpochs {
                 throw ConfigError(r.node("max_epochs"), path: "pruner.max_epochs", "must be > min_epochs (\(minEpochs)), got \(m)")
             }
+            if let m = maxEpochs, m > maxTrialEpochs {
+                throw ConfigError(r.node("max_epochs"), path: "pruner.max_epochs", "must be at most \(maxTrialEpochs), got \(m)")
+            }
             if isHyperband {
                 spec = .hyperband(minEpochs: minEpochs, reductionFactor: factor, maxEpochs: maxEpochs,
-                                  brackets: try positive(&r, "brackets", default: 3))
+                                  brackets: try Self.brackets(&r))
             } else {
                 spec = .asha(minEpochs: minEpochs, reductionFactor: factor, maxEpochs: maxEpochs)
             }
@@ -204,6 +207,13 @@ public struct SearchSpec: Sendable, Equatable {
         guard let v = try r.int(key) else { return value }
         guard v > 0 else { throw ConfigError(r.node(key), path: r.path(key), "must be a positive integer, got \(v)") }
         return v
+    }
+
+    /// Hyperband's `brackets`: 1 … 64 (bracket b starts at min_epochs·η^b, so a few are all that differ).
+    private static func brackets(_ r: inout ObjectReader) throws(ConfigError) -> Int {
+        let b = try positive(&r, "brackets", default: 3)
+        guard b <= 64 else { throw ConfigError(r.node("brackets"), path: "pruner.brackets", "must be at most 64, got \(b)") }
+        return b
     }
 
     /// `seed`: an integer in [0, 2^63), kept exact (an integer literal is not rounded through Double).

@@ -129,7 +129,7 @@ enum RunCommand {
         if options.force && !options.resume { throw CLIError("--force only applies with --resume") }
         if options.overwrite && options.resume { throw CLIError("--overwrite and --resume contradict each other") }
         options.trials = try args.int("--trials", min: 1)
-        options.epochs = try args.int("--epochs", min: 1)
+        options.epochs = try args.int("--epochs", min: 1, max: maxTrialEpochs)
         if let s = try args.int("--seed", min: 0, max: Int.max) { options.seed = UInt64(s) }
         if let text = args.string("--shard") {
             let parts = text.split(separator: "/").map { Int($0) }

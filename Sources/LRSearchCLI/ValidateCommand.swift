@@ -23,7 +23,7 @@ enum ValidateCommand {
     static func run(_ args: ParsedArguments) throws -> ExitCode {
         let path = args.positionals[0]
         var spec = try SpecFile.load(path)
-        if let e = try args.int("--epochs", min: 1) { spec = spec.overriding(epochs: e) }
+        if let e = try args.int("--epochs", min: 1, max: maxTrialEpochs) { spec = spec.overriding(epochs: e) }
         let data = DataCache()
         let estimate = try SpecFile.check(spec, file: path, data: data)
         try SpecFile.checkMemory(estimate, jobs: 1, file: path)

@@ -127,6 +127,14 @@ import Testing
         #expect(r.stderr.hasPrefix("Error: \(message)\n"))
     }
 
+    @Test(arguments: ["run", "validate"])
+    func epochsOverrideStatesItsRange(command: String) throws {
+        let dir = try scratch(["s.json5": Self.spec])
+        let r = try runLRSearch([command, "s.json5", "--epochs", "1e18"], in: dir)
+        #expect(r.status == 64)
+        #expect(r.stderr.hasPrefix("Error: --epochs must be an integer in [1, 1000000], got 1e18\n"))
+    }
+
     @Test func epochsAndStepProductsAreChecked() throws {
         let dir = try scratch([
             "e.json5": #"{ task: { dataset: "iris", epochs: 1e18 }, schedule: { family: "constant", lr: 0.1 } }"#,

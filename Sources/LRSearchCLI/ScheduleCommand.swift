@@ -46,7 +46,7 @@ public enum ScheduleCommand {
         var csv = CSVStream()
         if !plot { csv.append("step,lr\n") }
         for k in 0..<steps {
-            if k > 0 { scheduler.step(metric: metrics.isEmpty ? nil : metrics[k - 1]) }
+            if k > 0 { scheduler.step(metric: try metrics?.next()) }
             if plot { samples.observe(step: k, scheduler.learningRate) } else { csv.append("\(k),\(scheduler.learningRate)\n") }
         }
         if plot { print(ASCIIPlot.render(samples)) } else { csv.flush() }
@@ -82,30 +82,56 @@ public enum ScheduleCommand {
         }
     }
 
-    /// The metrics for steps 1…N−1 (line k feeds step k), or [] for schedules that take none.
-    static func readMetrics(_ path: String?, needed: Bool, steps: Int) throws(CLIError) -> [Double] {
+    /// The metrics for steps 1…N−1 (line k feeds step k), or nil for schedules that take none. The
+    /// file is read twice, a line at a time (constant memory in N): once here to check that it has
+    /// N−1 numbers, then while the schedule runs.
+    static func readMetrics(_ path: String?, needed: Bool, steps: Int) throws(CLIError) -> MetricLines? {
         guard let path else {
             if needed { throw CLIError("plateau needs --metrics FILE (one metric value per line)") }
-            return []
+            return nil
         }
         guard needed else { throw CLIError("--metrics is only used by the plateau family") }
-        var lines = try readFile(path, what: "metrics file").split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last?.isEmpty ?? false { lines.removeLast() }
-        guard lines.count >= steps - 1 else {
-            throw CLIError("\(path) has \(lines.count) metric values, but --steps \(steps) needs \(steps - 1) "
+        guard FileManager.default.fileExists(atPath: path) else { throw CLIError("metrics file '\(path)' does not exist") }
+        let check = try MetricLines(path)
+        var count = 0
+        while count < steps - 1, try check.next() != nil { count += 1 }
+        if count < steps - 1 {
+            throw CLIError("\(path) has \(count) metric values, but --steps \(steps) needs \(steps - 1) "
                            + "(one per step after row 0)")
         }
-        var metrics: [Double] = []
-        for (i, line) in lines.prefix(steps - 1).enumerated() {
-            let word = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let x = Double(word) else {
-                throw CLIError("\(path):\(i + 1): expected a number, got '\(word)'")
-            }
-            metrics.append(x)
-        }
-        return metrics
+        return try MetricLines(path)
+    }
+}
+
+/// A file of one number per line, read a line at a time; errors name the file and the line.
+final class MetricLines {
+    let path: String
+    private let file: UnsafeMutablePointer<FILE>
+    private var buffer: UnsafeMutablePointer<CChar>?
+    private var capacity = 0
+    private var line = 0
+
+    init(_ path: String) throws(CLIError) {
+        guard let file = fopen(path, "r") else { throw CLIError("cannot read metrics file '\(path)'") }
+        self.path = path
+        self.file = file
     }
 
+    deinit {
+        free(buffer)
+        fclose(file)
+    }
+
+    /// The next line's number, or nil at the end of the file.
+    func next() throws(CLIError) -> Double? {
+        let n = getline(&buffer, &capacity, file)
+        guard n >= 0, let buffer else { return nil }
+        line += 1
+        let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: n)
+        let word = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let x = Double(word) else { throw CLIError("\(path):\(line): expected a number, got '\(word)'") }
+        return x
+    }
 }
 
 /// Standard output in 64 KiB writes, after anything `print` buffered.

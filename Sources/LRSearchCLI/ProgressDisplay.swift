@@ -88,7 +88,7 @@ func writeStderr(_ text: String) {
 
 /// `1m05s`, `42s`, `1h02m`.
 func formatDuration(_ seconds: Double) -> String {
-    guard seconds.isFinite, seconds >= 0 else { return "?" }
+    guard seconds.isFinite, seconds >= 0, seconds < 1e12 else { return "?" }  // Int(_:) needs a bounded value
     let s = Int(seconds.rounded())
     if s < 60 { return "\(s)s" }
     if s < 3600 { return String(format: "%dm%02ds", s / 60, s % 60) }

@@ -5,6 +5,7 @@ import Foundation
 import JSON5
 import Reporting
 import Search
+import Trainer
 
 #if canImport(Glibc)
 import Glibc
@@ -57,14 +58,16 @@ enum RunCommand {
         let top = try args.int("--top", min: 1) ?? 20
         let quiet = args.flag("--quiet")
         let data = DataCache()
+        var estimate: MemoryEstimate?
         do throws(CLIError) {
-            try SpecFile.check(options.epochs.map { spec.overriding(epochs: $0) } ?? spec, file: path, data: data)
+            estimate = try SpecFile.check(options.epochs.map { spec.overriding(epochs: $0) } ?? spec, file: path, data: data)
         } catch {
             // The spec's ranges were written for its own run length; say that the override changed it.
             guard let epochs = options.epochs else { throw error }
             throw CLIError.input(error.message + "\n(--epochs \(epochs) changed the run length these values are "
                                     + "checked against; without it the spec's own epochs apply)")
         }
+        try SpecFile.checkMemory(estimate, jobs: options.jobs, file: path)
 
         let session: SearchSession
         do {
@@ -151,8 +154,8 @@ enum RunCommand {
         if options.force && !options.resume { throw CLIError("--force only applies with --resume") }
         if options.overwrite && options.resume { throw CLIError("--overwrite and --resume contradict each other") }
         options.trials = try args.int("--trials", min: 1)
-        options.epochs = try args.int("--epochs", min: 1)
-        if let s = try args.int("--seed", min: 0) { options.seed = UInt64(s) }
+        options.epochs = try args.int("--epochs", min: 1, max: maxTrialEpochs)
+        if let s = try args.int("--seed", min: 0, max: Int.max) { options.seed = UInt64(s) }
         if let text = args.string("--shard") {
             let parts = text.split(separator: "/").map { Int($0) }
             guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, (0..<n).contains(i) else {

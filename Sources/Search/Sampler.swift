@@ -51,13 +51,32 @@ public struct StaticSampler: Sendable {
         case .grid:
             sobol = nil
             let commonAxes = spec.commonParameters.map { $0.distribution.gridValues(points: spec.gridPoints) }
-            grid = spec.schedules.enumerated().map { i, s in
+            var blocks: [GridBlock] = []
+            var total = 0
+            for (i, s) in spec.schedules.enumerated() {
                 let axes = commonAxes + s.template.parameters.map { $0.distribution.gridValues(points: spec.gridPoints) }
-                return GridBlock(schedule: i, axes: axes, size: axes.reduce(1) { $0 * $1.count })
+                var size = 1
+                for axis in axes { size = try Self.gridSize(size.multipliedReportingOverflow(by: axis.count), schedule: i) }
+                total = try Self.gridSize(total.addingReportingOverflow(size), schedule: i)
+                blocks.append(GridBlock(schedule: i, axes: axes, size: size))
             }
-            let total = grid.reduce(0) { $0 + $1.size }
+            grid = blocks
             count = min(total, trials ?? total)
         }
+    }
+
+    /// The most points a grid may have: 2^53, so that every trial index is exact wherever it is stored.
+    public static let maxGridSize = 1 << 53
+
+    /// A product or sum on the way to a grid's size (of user-chosen axis lengths), checked against
+    /// ``maxGridSize``, or an error that states the bound.
+    static func gridSize(_ r: (partialValue: Int, overflow: Bool), schedule: Int) throws(ConfigError) -> Int {
+        guard !r.overflow, r.partialValue <= maxGridSize else {
+            throw ConfigError(path: "schedules[\(schedule)]", location: nil,
+                              message: "the grid has more than 2^53 (9007199254740992) points; "
+                                + "lower grid_points or the number of choices, or use sampler \"random\"")
+        }
+        return r.partialValue
     }
 
     /// The configuration of trial `index` (0 ≤ index < count).

@@ -114,10 +114,16 @@ public struct SearchSpec: Sendable, Equatable {
             errors.append(ConfigError(r.members.first { $0.key == "name" }?.value, path: "name", problem))
         }
         let description = attempt(nil) { () throws(ConfigError) in try r.string("description") }
-        let seed = attempt(0) { () throws(ConfigError) in try nonNegative(&r, "seed", default: 0) }
+        let seed = attempt(0) { () throws(ConfigError) in try seedValue(&r) }
         let trials = attempt(20) { () throws(ConfigError) in try positive(&r, "trials", default: 20) }
         let sampler = attempt(.random) { () throws(ConfigError) in try r.choice("sampler", as: SamplerKind.self) ?? .random }
-        let gridPoints = attempt(3) { () throws(ConfigError) in try positive(&r, "grid_points", default: 3) }
+        let gridPoints = attempt(3) { () throws(ConfigError) in
+            let k = try positive(&r, "grid_points", default: 3)
+            guard k <= 10_000 else {  // points per axis; the grid itself is never materialised
+                throw ConfigError(r.node("grid_points"), path: "grid_points", "must be at most 10000 (values per parameter), got \(k)")
+            }
+            return k
+        }
         let objective = attempt(.finalValLoss) { () throws(ConfigError) in
             try r.choice("objective", as: Objective.self) ?? .finalValLoss
         }
@@ -201,9 +207,12 @@ public struct SearchSpec: Sendable, Equatable {
             if let m = maxEpochs, m <= minEpochs {
                 throw ConfigError(r.node("max_epochs"), path: "pruner.max_epochs", "must be > min_epochs (\(minEpochs)), got \(m)")
             }
+            if let m = maxEpochs, m > maxTrialEpochs {
+                throw ConfigError(r.node("max_epochs"), path: "pruner.max_epochs", "must be at most \(maxTrialEpochs), got \(m)")
+            }
             if isHyperband {
                 spec = .hyperband(minEpochs: minEpochs, reductionFactor: factor, maxEpochs: maxEpochs,
-                                  brackets: try positive(&r, "brackets", default: 3))
+                                  brackets: try Self.brackets(&r))
             } else {
                 spec = .asha(minEpochs: minEpochs, reductionFactor: factor, maxEpochs: maxEpochs)
             }
@@ -218,6 +227,23 @@ public struct SearchSpec: Sendable, Equatable {
     private static func positive(_ r: inout ObjectReader, _ key: String, default value: Int) throws(ConfigError) -> Int {
         guard let v = try r.int(key) else { return value }
         guard v > 0 else { throw ConfigError(r.node(key), path: r.path(key), "must be a positive integer, got \(v)") }
+        return v
+    }
+
+    /// Hyperband's `brackets`: 1 … 64 (bracket b starts at min_epochs·η^b, so a few are all that differ).
+    private static func brackets(_ r: inout ObjectReader) throws(ConfigError) -> Int {
+        let b = try positive(&r, "brackets", default: 3)
+        guard b <= 64 else { throw ConfigError(r.node("brackets"), path: "pruner.brackets", "must be at most 64, got \(b)") }
+        return b
+    }
+
+    /// `seed`: an integer in [0, 2^63), kept exact (an integer literal is not rounded through Double).
+    private static func seedValue(_ r: inout ObjectReader) throws(ConfigError) -> Int {
+        let rule = "must be an integer in [0, 2^63)"
+        guard let n = r.node("seed") else { return 0 }
+        if case .outOfRange(let text)? = n.integer { throw ConfigError(n, path: "seed", "\(rule), got \(text)") }
+        let v = try ObjectReader.int(n, path: "seed")
+        guard v >= 0 else { throw ConfigError(n, path: "seed", "\(rule), got \(v)") }
         return v
     }
 

@@ -26,6 +26,9 @@ import Trainer
 /// `freeze_output` false. optimizer: `kind` sgd, `momentum` 0, `dampening` 0, `nesterov` false,
 /// `betas` [0.9, 0.999], `eps` 1e-8, `weight_decay` none (adamw: decoupled 0.01), `grad_clip` none.
 /// `weight_decay` may be a number: coupled for sgd/adam, decoupled for adamw.
+/// The most epochs a trial may train for (`task.epochs`).
+public let maxTrialEpochs = 1_000_000
+
 public struct TrialConfig: Sendable, Equatable {
     public var dataset: DatasetSpec
     public var valFraction: Double
@@ -76,6 +79,9 @@ public struct TrialConfig: Sendable, Equatable {
         _ = t.node("dataset"); _ = t.node("val_fraction"); _ = t.node("split_seed")
         let model = try parseModel(t.node("model"), path: "task.model")
         let epochs = try positive(&t, "epochs", default: 20)
+        guard epochs <= maxTrialEpochs else {
+            throw ConfigError(t.node("epochs"), path: "task.epochs", "must be at most 1000000, got \(epochs)")
+        }
         let batchSize = try positive(&t, "batch_size", default: 64)
         if model.batchNorm && batchSize < 2 {
             throw ConfigError(t.node("batch_size"), path: "task.batch_size", "must be >= 2 with batch_norm, got 1")
@@ -87,7 +93,20 @@ public struct TrialConfig: Sendable, Equatable {
         let optimizer = try parseOptimizer(root.node("optimizer"), path: "optimizer")
         var training = TrainingConfig(model: model, optimizer: optimizer, epochs: epochs, batchSize: batchSize,
                                       scheduleUnit: unit, seed: trialSeed)
-        let total = unit == .epoch ? epochs : trainRows.map { epochs * training.stepsPerEpoch(trainRows: $0) }
+        var total: Int? = epochs
+        if unit == .step {
+            total = nil
+            if let rows = trainRows {
+                let perEpoch = training.stepsPerEpoch(trainRows: rows)
+                let (product, overflow) = epochs.multipliedReportingOverflow(by: perEpoch)
+                guard !overflow, product <= maxScheduleSteps else {
+                    throw ConfigError(t.node("epochs"), path: "task.epochs",
+                                      "epochs × steps per epoch (\(epochs) × \(perEpoch)) must be at most 2^53 "
+                                        + "optimizer steps for a step-unit schedule")
+                }
+                total = product
+            }
+        }
         var defaults = ScheduleDefaults(lr: nil, totalSteps: total, momentum: optimizer.momentum,
                                         baseDirectory: baseDirectory)
         switch optimizer.weightDecay {

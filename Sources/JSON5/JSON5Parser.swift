@@ -53,7 +53,9 @@ public struct JSON5Parser {
         case "{": return JSONNode(try parseObject(), at: start)
         case "[": return JSONNode(try parseArray(), at: start)
         case "\"", "'": return JSONNode(.string(try parseString()), at: start)
-        case "-", "+", ".", "0"..."9": return JSONNode(.number(try parseNumber()), at: start)
+        case "-", "+", ".", "0"..."9":
+            let (x, integer) = try parseNumber()
+            return JSONNode(.number(x), at: start, integer: integer)
         default:
             if isIdentifierStart(c) {
                 let word = parseIdentifierName()
@@ -223,30 +225,41 @@ public struct JSON5Parser {
 
     // MARK: - Numbers
 
-    private mutating func parseNumber() throws(JSON5SyntaxError) -> Double {
+    /// The number, and for an integer literal (decimal digits or hex, no fraction or exponent) its
+    /// exact value, which the Double rounds beyond 2^53.
+    private mutating func parseNumber() throws(JSON5SyntaxError) -> (Double, IntegerLiteral?) {
         let start = location
         var sign = 1.0
+        var signText = ""
         if peek() == "+" || peek() == "-" {
-            if peek() == "-" { sign = -1 }
+            if peek() == "-" { sign = -1; signText = "-" }
             advance()
         }
         if let c = peek(), isIdentifierStart(c) {
             let word = parseIdentifierName()
-            if word == "Infinity" { return sign * .infinity }
-            if word == "NaN" { return .nan }
+            if word == "Infinity" { return (sign * .infinity, nil) }
+            if word == "NaN" { return (.nan, nil) }
             throw JSON5SyntaxError("expected a number, found '\(word)'", at: start)
         }
         if peek() == "0", let x = peekAt(1), x == "x" || x == "X" {
             advance(); advance()
             var v = 0.0
+            var exact: Int? = 0
+            var text = signText + "0x"
             var digits = 0
             while let c = peek(), let d = hexValue(c) {
                 v = v * 16 + Double(d)
+                exact = exact.flatMap { e in
+                    let (m, o1) = e.multipliedReportingOverflow(by: 16)
+                    let (a, o2) = m.addingReportingOverflow(sign < 0 ? -Int(d) : Int(d))
+                    return o1 || o2 ? nil : a
+                }
+                text.unicodeScalars.append(c)
                 digits += 1
                 advance()
             }
             guard digits > 0 else { throw JSON5SyntaxError("expected hex digits after '0x'", at: start) }
-            return sign * v
+            return (sign * v, exact.map { .exact($0) } ?? .outOfRange(text))
         }
         var text = ""
         var sawDigit = false
@@ -277,7 +290,29 @@ public struct JSON5Parser {
             throw error("unexpected \(describeCurrent()) after the number")
         }
         guard let v = Double(text) else { throw JSON5SyntaxError("invalid number '\(text)'", at: start) }
-        return sign * v
+        return (sign * v, Self.integerValue(of: text, sign: signText))
+    }
+
+    /// The exact integer a decimal literal (`digits[.digits][e±digits]`, as parseNumber builds it)
+    /// denotes, computed from its digits rather than through Double: `1e18` and `9007199254740993.0`
+    /// are exact integers, `1e300` is out of Int's range, `1.5` and `5e-324` are not integers (nil).
+    static func integerValue(of text: String, sign: String) -> IntegerLiteral? {
+        let parts = text.split(separator: "e", maxSplits: 1, omittingEmptySubsequences: false)
+        let mantissa = parts[0].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let fraction = mantissa.count > 1 ? mantissa[1] : ""
+        var digits = Substring(String(mantissa[0] + fraction).drop { $0 == "0" })
+        if digits.isEmpty { return .exact(0) }
+        let written = parts.count > 1 ? String(parts[1]) : "0"
+        guard let e = Int(written), e > Int.min / 2, e < Int.max / 2 else {
+            // An exponent beyond Int: a huge number, or a tiny one that is not an integer.
+            return written.hasPrefix("-") ? nil : .outOfRange(sign + text)
+        }
+        var exponent = e - fraction.count
+        while exponent < 0, digits.last == "0" { digits.removeLast(); exponent += 1 }
+        guard exponent >= 0 else { return nil }
+        guard digits.count + exponent <= 19 else { return .outOfRange(sign + text) }  // ≥ 10^19 > Int.max
+        let full = sign + digits + String(repeating: "0", count: exponent)
+        return Int(full).map { .exact($0) } ?? .outOfRange(sign + text)
     }
 
     // MARK: - Identifiers, whitespace, comments

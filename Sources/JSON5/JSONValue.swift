@@ -18,14 +18,24 @@ public struct SourceLocation: Sendable, Equatable, Hashable, CustomStringConvert
 public struct JSONNode: Sendable, Equatable {
     public var value: JSONValue
     public var location: SourceLocation?
+    /// For a number whose literal denotes an integer (`12`, `0x1F`, `1e18`, `3.0`): its exact value,
+    /// which `value`'s Double rounds beyond 2^53. Nil for other numbers and for built values.
+    public var integer: IntegerLiteral?
 
-    public init(_ value: JSONValue, at location: SourceLocation? = nil) {
+    public init(_ value: JSONValue, at location: SourceLocation? = nil, integer: IntegerLiteral? = nil) {
         self.value = value
         self.location = location
+        self.integer = integer
     }
 
     /// Equality of values: where a value was written does not change what it is.
     public static func == (a: JSONNode, b: JSONNode) -> Bool { a.value == b.value }
+}
+
+/// The exact value of an integer literal, or its text when it lies outside Int's range.
+public enum IntegerLiteral: Sendable, Hashable {
+    case exact(Int)
+    case outOfRange(String)
 }
 
 /// One member of a JSON object, in source order.

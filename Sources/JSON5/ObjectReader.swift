@@ -164,10 +164,25 @@ public struct ObjectReader {
         }
     }
 
-    /// An integer value (a number with no fraction, within Int's range).
+    /// An integer value, exact in all of Int's range [-2^63, 2^63) however it is written (`12`,
+    /// `1e6`, `9007199254740993.0`: the parser computes it from the literal's digits). A whole number
+    /// out of range is a range error, not a type error. Values built in code are exact below 2^53.
     public static func int(_ n: JSONNode, path: String) throws(ConfigError) -> Int {
-        guard case .number(let x) = n.value, x.isFinite, x == x.rounded(), abs(x) <= 9_007_199_254_740_992 else {
+        guard case .number(let x) = n.value else {
             throw ConfigError(n, path: path, "expected an integer, got \(describe(n.value))")
+        }
+        switch n.integer {
+        case .exact(let v)?: return v
+        case .outOfRange(let text)?: throw ConfigError(n, path: path, "must be an integer in [-2^63, 2^63), got \(text)")
+        case nil: break
+        }
+        guard x.isFinite, x == x.rounded() else {
+            throw ConfigError(n, path: path, "expected an integer, got \(describe(n.value))")
+        }
+        guard abs(x) <= 0x1p53 else {
+            throw ConfigError(n, path: path, abs(x) >= 0x1p63
+                ? "must be an integer in [-2^63, 2^63), got \(describe(n.value))"
+                : "must be written in plain digits to be exact beyond 2^53, got \(describe(n.value))")
         }
         return Int(x)
     }

@@ -17,7 +17,8 @@ import Foundation
 /// this type reproduces bit for bit. At every trough k = T·(2j+1) the factor `1 + cos(πk/T)` rounds
 /// to exactly 0, so η(k) = η_min exactly and the recursion restarts there from a known value:
 /// ``learningRate(at:)`` iterates from the last trough, O(min(k, 2T)); ``nextLearningRate(after:at:)``
-/// is one recursion step, O(1).
+/// is one recursion step, O(1). Within about 1e-6 of a trough (only for t_max > 2000) the ratio
+/// is evaluated in a half-angle form instead, which stays finite and accurate for any t_max.
 ///
 /// - Parameters:
 ///   - lr: initial LR, > 0.
@@ -63,9 +64,29 @@ public struct CosineDecay: LRSchedule, Equatable {
     public func nextLearningRate(after previous: Double, at step: Int) -> Double {
         let t = Double(tMax)
         if (step - 1 - tMax) % (2 * tMax) == 0 {
-            return previous + (lr - etaMin) * (1 - cos(Double.pi / t)) / 2
+            let rise = (1 - cos(Double.pi / t)) / 2  // rounds to 0 once T is about 1e8: use sin²(π/2T)
+            let half = sin(Double.pi / (2 * t))
+            return previous + (lr - etaMin) * (rise >= Self.wellConditioned ? rise : half * half)
         }
-        return (1 + cos(Double.pi * Double(step) / t)) / (1 + cos(Double.pi * Double(step - 1) / t))
-            * (previous - etaMin) + etaMin
+        let denominator = 1 + cos(Double.pi * Double(step - 1) / t)
+        if denominator >= Self.wellConditioned {
+            return (1 + cos(Double.pi * Double(step) / t)) / denominator * (previous - etaMin) + etaMin
+        }
+        // Near a trough 1 + cos x cancels (it rounds to 0 one step before the trough once T is
+        // about 1e8, giving 0/0): use 1 + cos x = 2 cos²(x/2) with cos(πk/2T) = sin(π(T − r)/2T),
+        // r = k mod 2T, an exact integer reduction, so the argument of sin is small and exact.
+        let ratio = halfAngleCos(step) / halfAngleCos(step - 1)
+        return ratio * ratio * (previous - etaMin) + etaMin
+    }
+
+    /// PyTorch's ratio is used while its denominator is at least this (its rounding then stays
+    /// below ~1e-10 relative per step): always for t_max ≤ 2000, and away from troughs beyond.
+    static let wellConditioned = 1e-6
+
+    /// cos(πk/2T), computed as sin(π(T − (k mod 2T))/2T) without cancellation.
+    private func halfAngleCos(_ k: Int) -> Double {
+        let period = 2 * tMax
+        let r = ((k % period) + period) % period
+        return sin(Double.pi * Double(tMax - r) / Double(period))
     }
 }

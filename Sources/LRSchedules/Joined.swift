@@ -35,6 +35,7 @@ public struct Joined: LRSchedule {
                 throw check.fail("milestones[\(i)]", String(m),
                                  i == 0 ? "a positive integer" : "> milestones[\(i - 1)] (\(milestones[i - 1]))")
             }
+            try check.atMostMaxSteps("milestones[\(i)]", m)
         }
         var built: [any LRSchedule] = []
         for (i, spec) in specs.enumerated() {

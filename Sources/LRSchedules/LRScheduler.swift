@@ -42,6 +42,12 @@ public struct LRScheduler: Sendable {
         return false
     }
 
+    /// For `plateau`, the metric it observes (its `monitor`); nil for every other schedule.
+    public var monitor: ReduceOnPlateau.Monitor? {
+        if case .plateau(let c) = kind { return c.parameters.monitor }
+        return nil
+    }
+
     /// For the weight-decay conversions that need it (``ExpLR``, ``TaperedExpLR``): c in the SGD
     /// momentum buffer b₀ = c·θ₀ to set before the first step; nil for every other schedule.
     public var initialMomentumBufferCoefficient: Double? {

@@ -42,9 +42,7 @@ public struct MultiStepDecay: LRSchedule, Equatable {
     init(validatingLR lr: Double, milestones: [Int], gamma: Double) throws(ScheduleError) {
         let check = ParameterCheck(family: .multistep)
         try check.positive("lr", lr)
-        for (i, m) in milestones.enumerated() where m < 0 {
-            throw check.fail("milestones[\(i)]", String(m), "an integer >= 0")
-        }
+        for (i, m) in milestones.enumerated() { try check.nonNegative("milestones[\(i)]", m) }
         try check.positive("gamma", gamma)
         self.init(lr: lr, milestones: milestones, gamma: gamma)
     }

@@ -18,6 +18,17 @@ public struct ReduceOnPlateau: LRController, Equatable {
     public enum Mode: String, CaseIterable, Sendable { case min, max }
     public enum ThresholdMode: String, CaseIterable, Sendable { case rel, abs }
 
+    /// The metric a trainer feeds it once per epoch (Keras' `monitor`). Losses improve downwards
+    /// (mode min), accuracy upwards (mode max).
+    public enum Monitor: String, CaseIterable, Sendable {
+        case valLoss = "val_loss"
+        case trainLoss = "train_loss"
+        case valAccuracy = "val_accuracy"
+
+        /// The mode in which this metric improves: max for accuracy, min for losses.
+        public var naturalMode: Mode { self == .valAccuracy ? .max : .min }
+    }
+
     /// ReduceLROnPlateau's constructor arguments (PyTorch defaults), plus the initial LR.
     public struct Parameters: Sendable, Equatable {
         /// Initial LR, > 0.
@@ -36,10 +47,12 @@ public struct ReduceOnPlateau: LRController, Equatable {
         public var minLR: Double
         /// Reductions smaller than this are skipped, ≥ 0.
         public var eps: Double
+        /// The metric observed (the spec's `monitor`); the controller itself only sees numbers.
+        public var monitor: Monitor
 
         public init(lr: Double, mode: Mode = .min, factor: Double = 0.1, patience: Int = 10,
                     threshold: Double = 1e-4, thresholdMode: ThresholdMode = .rel, cooldown: Int = 0,
-                    minLR: Double = 0, eps: Double = 1e-8) {
+                    minLR: Double = 0, eps: Double = 1e-8, monitor: Monitor = .valLoss) {
             self.lr = lr
             self.mode = mode
             self.factor = factor
@@ -49,6 +62,7 @@ public struct ReduceOnPlateau: LRController, Equatable {
             self.cooldown = cooldown
             self.minLR = minLR
             self.eps = eps
+            self.monitor = monitor
         }
     }
 

@@ -35,6 +35,9 @@ public func formatNumber(_ x: Double) -> String {
     return "\(x)"
 }
 
+/// The largest integer a schedule parameter (a step count, milestone or cycle length) may take: 2^53.
+public let maxScheduleSteps = 1 << 53
+
 /// Range checks for one family's parameters; each throws a ``ScheduleError`` naming the rule.
 struct ParameterCheck {
     let family: ScheduleFamily
@@ -67,10 +70,18 @@ struct ParameterCheck {
 
     func positive(_ name: String, _ n: Int) throws(ScheduleError) {
         guard n > 0 else { throw fail(name, String(n), "a positive integer") }
+        try atMostMaxSteps(name, n)
     }
 
     func nonNegative(_ name: String, _ n: Int) throws(ScheduleError) {
         guard n >= 0 else { throw fail(name, String(n), "an integer >= 0") }
+        try atMostMaxSteps(name, n)
+    }
+
+    /// Every integer parameter counts steps (or cycles), and the formulas add and double them:
+    /// bounding each by 2^53 keeps all of that far from Int overflow and exact in Double.
+    func atMostMaxSteps(_ name: String, _ n: Int) throws(ScheduleError) {
+        guard n <= maxScheduleSteps else { throw fail(name, String(n), "at most 2^53 (9007199254740992)") }
     }
 
     /// `lo < x <= hi` (or `lo <= x` when `closedLow`), with the interval written in the rule.

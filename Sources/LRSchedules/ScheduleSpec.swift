@@ -1,5 +1,7 @@
 // A schedule as data: the family and its typed parameters, validated into a concrete schedule by make().
 
+import Foundation
+
 /// The schedule families, by the name a spec uses for them (`family: "cosine"`).
 public enum ScheduleFamily: String, CaseIterable, Sendable {
     case constant, step, multistep, exponential, polynomial, linear, cosine, sgdr, cyclic, onecycle
@@ -10,6 +12,8 @@ public enum ScheduleFamily: String, CaseIterable, Sendable {
     case explr
     case equivalentExplr = "equivalent_explr"
     case texp
+    case inverseTime = "inverse_time"
+    case piecewise, table
 
     /// explr, equivalent_explr and texp: they turn the optimizer's weight decay into the LR, set the
     /// initial momentum buffer and count every optimizer step, so they only stand at the top of a schedule.
@@ -64,13 +68,25 @@ public indirect enum ScheduleSpec: Sendable, Equatable {
     case equivalentExplr(of: ScheduleSpec, weightDecay: Double, momentum: Double)
     /// ``TaperedExpLR``: `of` (piecewise constant) with weight decay λ, converted approximately (TEXP).
     case texp(of: ScheduleSpec, weightDecay: Double, momentum: Double)
+    /// ``ExponentialRateDecay`` (TensorFlow ExponentialDecay): family `exponential` given `decay_rate`.
+    case exponentialRate(lr: Double, decayRate: Double, decaySteps: Int, staircase: Bool)
+    /// ``ExponentialRateDecay`` reaching `finalLR` after `totalSteps`: family `exponential` given `final_lr`.
+    case exponentialToFinal(lr: Double, finalLR: Double, totalSteps: Int)
+    /// ``InverseTimeDecay`` (TensorFlow InverseTimeDecay; Keras' classic `decay`).
+    case inverseTime(lr: Double, decayRate: Double, decaySteps: Int, staircase: Bool)
+    /// ``StepDrop``: family `step` given `drop` and `epochs_drop` (Keras-style step decay).
+    case stepDrop(lr: Double, drop: Double, epochsDrop: Int)
+    /// ``PiecewiseConstant`` (TensorFlow PiecewiseConstantDecay).
+    case piecewise(boundaries: [Int], values: [Double])
+    /// ``TableSchedule``; `csv` is the file the rows were read from (nil when given inline).
+    case table(lrs: [Double], csv: String?)
 
     public var family: ScheduleFamily {
         switch self {
         case .constant: return .constant
-        case .step, .boundedStep: return .step
+        case .step, .boundedStep, .stepDrop: return .step
         case .multistep: return .multistep
-        case .exponential: return .exponential
+        case .exponential, .exponentialRate, .exponentialToFinal: return .exponential
         case .polynomial: return .polynomial
         case .linear: return .linear
         case .cosine: return .cosine
@@ -86,6 +102,9 @@ public indirect enum ScheduleSpec: Sendable, Equatable {
         case .explr: return .explr
         case .equivalentExplr: return .equivalentExplr
         case .texp: return .texp
+        case .inverseTime: return .inverseTime
+        case .piecewise: return .piecewise
+        case .table: return .table
         }
     }
 }
@@ -159,6 +178,20 @@ extension ScheduleSpec {
         case .wsd(let p): return try WarmupStableDecay(validating: p)
         case let .logAnnealing(lr, tMax, etaMin):
             return try LogAnnealing(validatingLR: lr, tMax: tMax, etaMin: etaMin)
+        case let .exponentialRate(lr, decayRate, decaySteps, staircase):
+            return try ExponentialRateDecay(validatingLR: lr, decayRate: decayRate, decaySteps: decaySteps,
+                                            staircase: staircase)
+        case let .exponentialToFinal(lr, finalLR, totalSteps):
+            return try ExponentialRateDecay(validatingLR: lr, finalLR: finalLR, totalSteps: totalSteps)
+        case let .inverseTime(lr, decayRate, decaySteps, staircase):
+            return try InverseTimeDecay(validatingLR: lr, decayRate: decayRate, decaySteps: decaySteps,
+                                        staircase: staircase)
+        case let .stepDrop(lr, drop, epochsDrop):
+            return try StepDrop(validatingLR: lr, drop: drop, epochsDrop: epochsDrop)
+        case let .piecewise(boundaries, values):
+            return try PiecewiseConstant(boundaries: boundaries, values: values)
+        case let .table(lrs, _):
+            return try TableSchedule(lrs: lrs)
         case .explr, .equivalentExplr, .texp:
             throw ScheduleError(family, "family", "\"\(family.rawValue)\"",
                                 "a schedule that can be nested (\(family.rawValue) converts a whole run and sets the "
@@ -174,6 +207,8 @@ extension ScheduleSpec {
         case let .boundedStep(lr, finalLR, updates, totalSteps):
             let d = BoundedStepDecay.derive(lr: lr, finalLR: finalLR, updates: updates, totalSteps: totalSteps)
             return [("gamma", d.gamma), ("step_size", Double(d.stepSize))]
+        case let .exponentialToFinal(lr, finalLR, totalSteps):
+            return [("gamma", pow(finalLR / lr, 1 / Double(totalSteps)))]
         case .onecycle(let p):
             let initial = p.maxLR / p.divFactor
             return [("initial_lr", initial), ("min_lr", initial / p.finalDivFactor)]

@@ -36,6 +36,7 @@ public struct WarmRestarts: LRSchedule, Equatable {
         try check.positive("lr", lr)
         try check.positive("t_0", t0)
         guard tMult >= 1 else { throw check.fail("t_mult", String(tMult), "an integer >= 1") }
+        try check.atMostMaxSteps("t_mult", tMult)
         try check.nonNegative("eta_min", etaMin)
         guard etaMin <= lr else { throw check.fail("eta_min", formatNumber(etaMin), "<= lr (\(formatNumber(lr)))") }
         self.init(lr: lr, t0: t0, tMult: tMult, etaMin: etaMin)

@@ -2,12 +2,15 @@
 
 import JSON5
 
-/// Process exit codes (sysexits.h's EX_USAGE for usage and spec errors, 128+SIGINT after Ctrl-C).
+/// Process exit codes (sysexits.h's EX_USAGE for usage and spec errors, 128 + the signal after
+/// SIGHUP, SIGINT or SIGTERM stopped a run).
 public enum ExitCode: Int32, Sendable {
     case success = 0
     case failure = 1
     case usage = 64
+    case hangup = 129
     case interrupted = 130
+    case terminated = 143
 }
 
 /// An error that ends a command: printed as `Error: message`, with the usage line for usage errors.
@@ -173,11 +176,28 @@ public struct ParsedArguments: Sendable {
 
     public func string(_ name: String) -> String? { values[name] }
 
-    public func int(_ name: String, min: Int? = nil) throws(CLIError) -> Int? {
+    /// An integer flag: plain digits (exact up to 2^63 − 1) or an integral number such as `1e6`
+    /// (exact below 2^53). A whole number outside [min, max] is a range error that states the bounds,
+    /// not a type error.
+    public func int(_ name: String, min: Int? = nil, max: Int? = nil) throws(CLIError) -> Int? {
         guard let text = values[name] else { return nil }
-        guard let v = Int(text) else { throw CLIError("\(name) expects an integer, got '\(text)'") }
-        if let min, v < min { throw CLIError("\(name) must be >= \(min), got \(v)") }
+        let lo = min ?? Int.min, hi = max ?? Int.max
+        let range = "[\(lo == Int.min ? "-2^63" : String(lo)), " + (hi == Int.max ? "2^63)" : "\(hi)]")
+        guard let v = Int(text) ?? Self.integral(text) else {
+            if let x = Double(text), x == x.rounded() {  // a whole number beyond Int, or not exact
+                throw CLIError("\(name) must be an integer in \(range), got \(text)")
+            }
+            throw CLIError("\(name) expects an integer, got '\(text)'")
+        }
+        if v < lo { throw CLIError(max == nil ? "\(name) must be >= \(lo), got \(v)" : "\(name) must be an integer in \(range), got \(v)") }
+        if v > hi { throw CLIError("\(name) must be an integer in \(range), got \(text)") }
         return v
+    }
+
+    /// `1e6`, `100.0`: a whole number written with a fraction or exponent, if exact (below 2^53).
+    private static func integral(_ text: String) -> Int? {
+        guard let x = Double(text), x.isFinite, x == x.rounded(), abs(x) < 0x1p53 else { return nil }
+        return Int(x)
     }
 
     public func double(_ name: String) throws(CLIError) -> Double? {

@@ -37,7 +37,7 @@ public enum ExpLRCommand {
         run: run)
 
     static func run(_ args: ParsedArguments) throws -> ExitCode {
-        let steps = try args.int("--steps", min: 0) ?? 10
+        let steps = try args.int("--steps", min: 0, max: maxScheduleSteps) ?? 10
         let momentum = try args.double("--momentum") ?? 0
         let spec: ScheduleSpec
         if let of = args.string("--of") {
@@ -61,17 +61,18 @@ public enum ExpLRCommand {
         } catch {
             throw CLIError(flagged(error))
         }
-        print(summary(spec, stepsPerEpoch: try args.int("--steps-per-epoch", min: 1)))
+        print(summary(spec, stepsPerEpoch: try args.int("--steps-per-epoch", min: 1, max: maxScheduleSteps)))
         guard steps > 0 else { return .success }
         var base = try? LRScheduler(spec.convertedSchedule ?? spec)
-        var out = spec.convertedSchedule == nil ? "step,lr\n" : "step,lr,of_lr\n"
+        var out = CSVStream()  // constant memory in N
+        out.append(spec.convertedSchedule == nil ? "step,lr\n" : "step,lr,of_lr\n")
         for k in 0..<steps {
             if k > 0 { scheduler.step(); base?.step() }
-            out += "\(k),\(scheduler.learningRate)"
-            if spec.convertedSchedule != nil, let b = base { out += ",\(b.learningRate)" }
-            out += "\n"
+            out.append("\(k),\(scheduler.learningRate)")
+            if spec.convertedSchedule != nil, let b = base { out.append(",\(b.learningRate)") }
+            out.append("\n")
         }
-        print(out, terminator: "")
+        out.flush()
         return .success
     }
 

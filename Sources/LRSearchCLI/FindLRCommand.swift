@@ -22,7 +22,7 @@ extension LRSearch {
         options: [
             OptionSpec("--start", "LR", help: "First LR (default 1e-7)."),
             OptionSpec("--end", "LR", help: "Last LR of the ramp (default 10)."),
-            OptionSpec("--iters", "N", help: "Mini-batches to run at most (default 100, N >= 2)."),
+            OptionSpec("--iters", "N", help: "Mini-batches to run at most (default 100, 2 <= N <= 1000000)."),
             OptionSpec("--mode", "MODE", help: "Ramp: exp or linear (linear needs --method smith)."),
             OptionSpec("--method", "METHOD", help: "fastai (default) or smith (torch-lr-finder)."),
             OptionSpec("--csv", "FILE", help: "Also write iteration,lr,loss,smoothed_loss rows to FILE."),
@@ -35,6 +35,7 @@ enum FindLRCommand {
         let test = try rangeTest(args)
         let path = args.positionals[0]
         let (config, dataset, source) = try load(path)
+        try SpecFile.checkMemory(MemoryEstimate(config: config.training, dataset: dataset), jobs: 1, file: path)
         let result = LRFinder.run(config: config.training, dataset: dataset, test: test)
         if let csv = args.string("--csv") { try write(csv: result.curve, to: csv) }
         print(report(result, dataset: dataset, config: config, source: source))
@@ -53,7 +54,7 @@ enum FindLRCommand {
             throw CLIError("--end must be greater than --start (\(JSONWriter.number(test.start))), "
                            + "got \(JSONWriter.number(test.end))")
         }
-        test.iterations = try args.int("--iters", min: 2) ?? 100
+        test.iterations = try args.int("--iters", min: 2, max: 1_000_000) ?? 100  // the suggestions are O(n log n)
         test.method = try choice(args, "--method", default: .fastai)
         test.mode = try choice(args, "--mode", default: .exp)
         if test.method == .fastai && test.mode == .linear {

@@ -35,7 +35,7 @@ enum LRCurvePlot {
         }
         func row(_ y: Double) -> Int? {
             guard y.isFinite else { return nil }
-            let v = hi > lo ? (y - lo) / (hi - lo) : 0.5
+            let v = hi > lo ? (y / 2 - lo / 2) / (hi / 2 - lo / 2) : 0.5  // halves: hi − lo may overflow
             let r = height - 1 - Int((v * Double(height - 1)).rounded())
             return (0..<height).contains(r) ? r : nil
         }

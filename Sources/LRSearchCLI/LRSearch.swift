@@ -2,6 +2,7 @@
 
 import Foundation
 import JSON5
+import Search
 
 public enum LRSearch {
     public static let version = "0.1.0"
@@ -83,9 +84,10 @@ public enum LRSearch {
 
     /// Prints `Error: …` (and the usage line) to stderr and returns the exit code for `error`.
     static func report(_ error: any Error, usage: String?) -> Int32 {
-        var text = "Error: \(error)\n"
+        // User text (paths, spec values, flag values) reaches the terminal only through here, escaped.
+        var text = "Error: " + escapingControlCharacters("\(error)", keepingNewlines: true) + "\n"
         if let usage { text += "Usage: \(usage)\n  See 'lrsearch help' for more.\n" }
-        FileHandle.standardError.write(Data(text.utf8))
+        writeStderr(text)
         if let e = error as? CLIError { return e.code.rawValue }
         return ExitCode.failure.rawValue
     }

@@ -73,13 +73,22 @@ final class ProgressDisplay: @unchecked Sendable {  // all mutable state is touc
     }
 }
 
+/// Writes `text` to stderr. A failed write (stderr closed, EPIPE) is ignored: progress and
+/// messages are never worth losing a run for (`FileHandle.write` would trap on it).
 func writeStderr(_ text: String) {
-    FileHandle.standardError.write(Data(text.utf8))
+    let bytes = Array(text.utf8)
+    var done = 0
+    while done < bytes.count {
+        let n = bytes[done...].withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { return }
+        done += n
+    }
 }
 
 /// `1m05s`, `42s`, `1h02m`.
 func formatDuration(_ seconds: Double) -> String {
-    guard seconds.isFinite, seconds >= 0 else { return "?" }
+    guard seconds.isFinite, seconds >= 0, seconds < 1e12 else { return "?" }  // Int(_:) needs a bounded value
     let s = Int(seconds.rounded())
     if s < 60 { return "\(s)s" }
     if s < 3600 { return String(format: "%dm%02ds", s / 60, s % 60) }

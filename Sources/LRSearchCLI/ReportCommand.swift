@@ -9,10 +9,13 @@ extension LRSearch {
     static let report = CommandSpec(
         name: "report", abstract: "Re-rank a search's results without re-running it; rewrite its HTML report.",
         discussion: """
-            Reads DIR/trials.jsonl (the journal 'lrsearch run' writes) and prints the ranking, \
+            Reads DIR/trials.jsonl (the journal 'lrsearch run' writes) and prints the ranking of \
+            every trial in it (the same trials 'lrsearch run' ranks in DIR), \
             optionally filtered, re-sorted and in another format. Nothing in DIR changes unless --html \
             is given; then report.html and its SVG plots are rewritten from the journal (always for the \
-            whole search, whatever --filter says). 'lrsearch run' writes them itself at the end of a run.
+            whole search, whatever --filter says). 'lrsearch run' writes them itself at the end of a run; \
+            --html is refused (exit 1) while a run holds DIR's lock. Reading a folder a run is \
+            writing is fine: a half-written last line is left out.
             """,
         positionals: [PositionalSpec("DIR", help: "A results folder (holding trials.jsonl).")],
         options: [
@@ -51,9 +54,24 @@ enum ReportCommand {
             }
         }
         if let top { entries = Array(entries.prefix(top)) }
-        FileHandle.standardOutput.write(Data(render(entries, format: format, report: report).utf8))
+        var output = render(entries, format: format, report: report)
+        // The table is for a terminal: text from the journal is shown escaped there.
+        if format == .table { output = escapingControlCharacters(output, keepingNewlines: true) }
+        FileHandle.standardOutput.write(Data(output.utf8))
+        if let reason = report.noValueReason {
+            writeStderr("warning: no trial has a finite \(report.objective.rawValue), so there is nothing to rank: \(reason)\n")
+        }
+        for w in report.fewTrialWarnings() + report.edgeWarnings() { writeStderr("warning: \(w)\n") }
         if args.flag("--html") {
+            // report.html is also what a run writes at its end: not while one is writing this folder.
+            let lock: RunLock
+            do {
+                lock = try RunLock(folder: dir)
+            } catch {
+                throw CLIError(error.description, code: .failure)
+            }
             let written = try writeHTML(report, to: dir)
+            withExtendedLifetime(lock) {}
             writeStderr("wrote \((dir as NSString).appendingPathComponent("report.html")) and \(written - 1) SVG files\n")
         }
         return .success
@@ -98,9 +116,9 @@ enum ReportCommand {
         case .csv: return CSVExport.csv(entries)
         case .json: return JSONExport.json(entries)
         case .table:
-            guard !report.ranked.isEmpty else { return "\(report.info.name): no finished trials; nothing to rank.\n" }
+            guard !report.ranked.isEmpty else { return "\(escapingControlCharacters(report.info.name)): no finished trials; nothing to rank.\n" }
             let counts = report.counts.filter { $0.count > 0 }.map { "\($0.count) \($0.state.rawValue)" }.joined(separator: ", ")
-            var text = "\(report.info.name): \(report.ranked.count) configuration\(report.ranked.count == 1 ? "" : "s") (\(counts)), "
+            var text = "\(escapingControlCharacters(report.info.name)): \(report.ranked.count) configuration\(report.ranked.count == 1 ? "" : "s") (\(counts)), "
             text += "ranked by \(report.objective.rawValue)" + (report.objective.maximizes ? " (higher is better)\n\n" : " (lower is better)\n\n")
             text += RankedTable(entries, objective: report.objective).terminal() + "\n"
             let spark = Sparkline.valLoss(entries)

@@ -5,6 +5,7 @@ import Foundation
 import JSON5
 import Reporting
 import Search
+import Trainer
 
 #if canImport(Glibc)
 import Glibc
@@ -18,9 +19,19 @@ extension LRSearch {
         discussion: """
             Trials run concurrently, one per worker; each finished trial is appended to \
             <out>/trials.jsonl and fsynced before the next is reported, so an interrupted search \
-            loses no finished trial and --resume runs only what is missing. Ctrl-C stops handing \
-            out trials and waits for the running ones; a second Ctrl-C abandons them. Either way the \
-            ranking of what finished is written, and the exit code is 130.
+            loses no finished trial and --resume runs only what is missing. Ctrl-C (or SIGTERM) stops \
+            handing out trials and waits for the running ones; a second one abandons them; later ones \
+            are ignored until the results are written. Either way the ranking of what finished is \
+            written, and the exit code is 130 after SIGINT, 143 after SIGTERM (128 + the first signal; \
+            SIGHUP, a closed terminal, likewise gives 129).
+
+            The ranking and every file in the folder cover every trial in its journal: --trials N \
+            chooses which trials run (0 to N-1), not which are ranked, so --resume --trials 3 on a \
+            folder of 8 finished trials runs nothing and still ranks all 8, as 'lrsearch report' does.
+
+            A run holds a lock on its results folder (<out>/.lrsearch-run.lock) until it exits; a \
+            second run, --resume or --overwrite on the same folder is refused (exit 1) with the \
+            holder's pid and start time. The lock goes with the process, even after kill -9.
             """,
         positionals: [PositionalSpec("SPEC", help: "The search spec (JSON5).")],
         options: [
@@ -29,7 +40,7 @@ extension LRSearch {
             OptionSpec("--resume", help: "Continue the search in the results folder; run only missing trials."),
             OptionSpec("--force", help: "With --resume: continue even if the spec has changed."),
             OptionSpec("--overwrite", help: "Delete the results folder's journal and start over."),
-            OptionSpec("--trials", "N", help: "Override the spec's number of trials."),
+            OptionSpec("--trials", "N", help: "Override the spec's number of trials (which trials run; all journaled ones are ranked)."),
             OptionSpec("--epochs", "E", help: "Override the epochs of every trial."),
             OptionSpec("--seed", "S", help: "Override the spec's seed."),
             OptionSpec("--shard", "I/N", help: "Run only trials whose index is I modulo N (0 ≤ I < N)."),
@@ -47,14 +58,16 @@ enum RunCommand {
         let top = try args.int("--top", min: 1) ?? 20
         let quiet = args.flag("--quiet")
         let data = DataCache()
+        var estimate: MemoryEstimate?
         do throws(CLIError) {
-            try SpecFile.check(options.epochs.map { spec.overriding(epochs: $0) } ?? spec, file: path, data: data)
+            estimate = try SpecFile.check(options.epochs.map { spec.overriding(epochs: $0) } ?? spec, file: path, data: data)
         } catch {
             // The spec's ranges were written for its own run length; say that the override changed it.
             guard let epochs = options.epochs else { throw error }
             throw CLIError.input(error.message + "\n(--epochs \(epochs) changed the run length these values are "
                                     + "checked against; without it the spec's own epochs apply)")
         }
+        try SpecFile.checkMemory(estimate, jobs: options.jobs, file: path)
 
         let session: SearchSession
         do {
@@ -63,32 +76,38 @@ enum RunCommand {
             }
         } catch {
             switch error {
-            case .journal(.io): throw CLIError(error.description, code: .failure)
+            case .journal(.io), .busy: throw CLIError(error.description, code: .failure)
             case .config(let e): throw CLIError.input(e.rendered(file: path))
             default: throw CLIError.input(error.description)
             }
         }
+        if options.overwrite { ResultsWriter.removeOutputs(in: options.outDir) }  // under the session's lock
         let executor = TrialExecutor(session: session, data: data)
         let runner = Runner(units: session.pending, jobs: options.jobs, execute: { id in try executor.run(id) },
                             finished: { record in try session.record(record) })
+        let progress = quiet ? nil : ProgressDisplay { progressLine(session, runner.progress) }
+        // Installed before the first trial starts and never removed: from here on no SIGINT or
+        // SIGTERM, at any moment, ends the process before the ranking is written.
+        let interrupts = InterruptHandler(
+            first: { name in
+                let running = runner.progress.running
+                let message = "Stopping (\(name)): waiting for \(running) running trial\(running == 1 ? "" : "s") to finish (Ctrl-C again to abandon them)"
+                if let progress { progress.note(message) } else { writeStderr(message + "\n") }
+                runner.stop()
+            },
+            second: {
+                let message = "Abandoning the running trials; writing the ranking of the finished ones."
+                if let progress { progress.note(message) } else { writeStderr(message + "\n") }
+                runner.abandon()
+            },
+            later: { writeStderr("Still writing the results; the process exits as soon as they are written.\n") })
+
         if session.alreadyComplete {
-            writeStderr("\(options.outDir)/ already holds this search, finished; showing its ranking "
+            writeStderr("\(escapingControlCharacters(options.outDir))/ already holds this search, finished; showing its ranking "
                         + "(--overwrite runs it again).\n")
         } else if !quiet {
             writeStderr(banner(session, options: options))
         }
-        let progress = quiet ? nil : ProgressDisplay { progressLine(session, runner.progress) }
-        let interrupts = InterruptHandler(
-            first: {
-                let running = runner.progress.running
-                progress?.note("Stopping: waiting for \(running) running trial\(running == 1 ? "" : "s") to finish (Ctrl-C again to abandon them)")
-                runner.stop()
-            },
-            second: {
-                progress?.note("Abandoning the running trials.")
-                runner.abandon()
-            })
-
         var failure: (any Error)?
         var ending = Runner.Ending.completed
         let started = Date()
@@ -97,37 +116,46 @@ enum RunCommand {
         } catch {
             failure = error
         }
-        interrupts.cancel()
         progress?.finish()
         do {
             try session.finish(wallSeconds: Date().timeIntervalSince(started))
         } catch {
             failure = failure ?? error
         }
-        try ResultsWriter.write(session: session, outDir: options.outDir, top: top, data: data, quiet: quiet)
+        let nothingRanked = try ResultsWriter.write(session: session, outDir: options.outDir, top: top, data: data, quiet: quiet)
         if let failure {
             throw CLIError("the search stopped: \(failure)", code: .failure)
         }
-        if ending != .completed {
-            let done = session.records.count, total = session.units.count
-            let out = args.string("--out").map { " --out \($0)" } ?? ""
-            writeStderr("interrupted: \(done) of \(total) trials are in \(session.journalPath); "
-                        + "`lrsearch run \(path) --resume\(out)` runs the other \(total - done)\n")
+        if let nothingRanked {  // interrupted, the reason is said and 130 stands
+            guard ending != .completed else { throw CLIError(nothingRanked, code: .failure) }
+            writeStderr(nothingRanked + "\n")
         }
+        let signal = interrupts.firstSignal
+        if ending != .completed {
+            let done = session.finishedUnits, total = session.units.count
+            let out = args.string("--out").map { " --out \($0)" } ?? ""
+            writeStderr(escapingControlCharacters(
+                "interrupted: \(done) of \(total) trials are in \(session.journalPath); "
+                    + "`lrsearch run \(path) --resume\(out)` runs the other \(total - done)", keepingNewlines: false) + "\n")
+        }
+        // A signal that came only while the results were being written still says so in the exit code.
+        if let signal { return signal == SIGTERM ? .terminated : signal == SIGHUP ? .hangup : .interrupted }
         return ending == .completed ? .success : .interrupted
     }
 
     static func runOptions(_ args: ParsedArguments, spec: SearchSpec) throws(CLIError) -> RunOptions {
         let jobs = try args.int("--jobs", min: 1) ?? ProcessInfo.processInfo.activeProcessorCount
-        var options = RunOptions(jobs: jobs, outDir: args.string("--out") ?? "results/\(spec.name)")
+        let out = args.string("--out") ?? "results/\(spec.name)"
+        try checkOutFolder(out)
+        var options = RunOptions(jobs: jobs, outDir: out)
         options.resume = args.flag("--resume")
         options.force = args.flag("--force")
         options.overwrite = args.flag("--overwrite")
         if options.force && !options.resume { throw CLIError("--force only applies with --resume") }
         if options.overwrite && options.resume { throw CLIError("--overwrite and --resume contradict each other") }
         options.trials = try args.int("--trials", min: 1)
-        options.epochs = try args.int("--epochs", min: 1)
-        if let s = try args.int("--seed", min: 0) { options.seed = UInt64(s) }
+        options.epochs = try args.int("--epochs", min: 1, max: maxTrialEpochs)
+        if let s = try args.int("--seed", min: 0, max: Int.max) { options.seed = UInt64(s) }
         if let text = args.string("--shard") {
             let parts = text.split(separator: "/").map { Int($0) }
             guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, (0..<n).contains(i) else {
@@ -138,6 +166,19 @@ enum RunCommand {
         return options
     }
 
+    /// `--out` must name a folder: not empty (that would write into the working directory), not a
+    /// file, and free of NUL.
+    static func checkOutFolder(_ out: String) throws(CLIError) {
+        guard !out.isEmpty else {
+            throw CLIError("--out expects a results folder, got an empty string (use --out . for the current folder)")
+        }
+        guard !out.unicodeScalars.contains("\0") else { throw CLIError("--out contains a NUL character") }
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDir), !isDir.boolValue {
+            throw CLIError("--out '\(escapingControlCharacters(out))' is a file; it must be a results folder (or a path to create one)")
+        }
+    }
+
     static func banner(_ session: SearchSession, options: RunOptions) -> String {
         let spec = session.spec
         let families = Set(spec.schedules.map(\.family)).count
@@ -146,9 +187,14 @@ enum RunCommand {
         text += ", \(families) famil\(families == 1 ? "y" : "ies"), \(spec.sampler.rawValue) sampler, \(options.jobs) job\(options.jobs == 1 ? "" : "s")"
         if let shard = options.shard { text += ", shard \(shard.index)/\(shard.count)" }
         if let range = spec.lrRange { text += "\n  " + range.summary }
-        text += "\n  → \(options.outDir)/"
+        text += "\n  → \(escapingControlCharacters(options.outDir))/"
         let resumed = session.units.count - session.pending.count
         if resumed > 0 { text += "  (resuming: \(resumed) finished, \(session.pending.count) to run)" }
+        let beyond = session.records.count - resumed
+        if beyond > 0 {
+            text += "\n  the journal also holds \(beyond) finished trial\(beyond == 1 ? "" : "s") outside these; "
+                + "the ranking covers them too"
+        }
         return text + "\n"
     }
 
@@ -170,24 +216,46 @@ enum RunCommand {
     }
 }
 
-/// Ctrl-C handling: the first SIGINT calls `first`, the second `second`; default handling returns
-/// when cancelled.
-final class InterruptHandler: @unchecked Sendable {  // `count` is touched on `source`'s queue only
-    private let source: DispatchSourceSignal
+/// SIGINT, SIGTERM and SIGHUP handling for a run: the first calls `first` (with the signal's name), the
+/// second `second`, every later one `later`. Both signals stay ignored by default action from `init`
+/// until the process exits — the handler is never removed, so a signal at any moment (between
+/// two trials, right after the first, while the ranking is written) cannot end the process before
+/// the results are written. `firstSignal` is the first one received (it decides the exit code).
+final class InterruptHandler: @unchecked Sendable {  // `count` and `first` are touched on `queue` only, read after under it
+    private let queue = DispatchQueue(label: "lrsearch.signals")
+    private var sources: [DispatchSourceSignal] = []
     private var count = 0
+    private var received: Int32?
 
-    init(first: @escaping @Sendable () -> Void, second: @escaping @Sendable () -> Void) {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue(label: "lrsearch.sigint"))
-        source.setEventHandler { [unowned self] in
-            count += 1
-            if count == 1 { first() } else if count == 2 { second() }
+    init(first: @escaping @Sendable (String) -> Void, second: @escaping @Sendable () -> Void,
+         later: @escaping @Sendable () -> Void) {
+        // A closed stderr or stdout (`lrsearch run … 2>&1 | head -1`) must not end the run by SIGPIPE
+        // either: writes to it fail quietly instead, and the results folder is still written.
+        signal(SIGPIPE, SIG_IGN)
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            // The dispatch source still sees an ignored signal; the default action never runs. A
+            // SIGHUP already ignored (`nohup lrsearch run …`) stays ignored.
+            let previous = signal(sig, SIG_IGN)
+            if sig == SIGHUP, unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            // Strong on purpose: the handler lives until the process exits, whatever the caller keeps.
+            source.setEventHandler { [self] in
+                // Signals that arrive together are merged into one event; `data` counts them.
+                for _ in 0..<max(1, Int(source.data)) {
+                    count += 1
+                    if received == nil { received = sig }
+                    switch count {
+                    case 1: first(sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP, the terminal closed" : "Ctrl-C")
+                    case 2: second()
+                    default: if count == 3 { later() }
+                    }
+                }
+            }
+            source.resume()
+            sources.append(source)
         }
-        source.resume()
     }
 
-    func cancel() {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
-    }
+    /// The first signal received so far, if any.
+    var firstSignal: Int32? { queue.sync { received } }
 }

@@ -18,7 +18,9 @@ public enum ScheduleCommand {
             SCHEDULE is one schedule object in JSON5, given inline or as @FILE, for example
               lrsearch schedule '{ family: "cosine", lr: 0.1 }' --steps 100
             Row k is the LR after k scheduler steps; row 0 is the initial LR. Run-length parameters that \
-            are left out (t_max, total_steps, total_iters of polynomial) default to N.
+            are left out (t_max, total_steps, total_iters of polynomial) default to N. A table's relative \
+            csv path is read from the @file's folder (inline: the working directory); the output is itself \
+            a valid table csv.
             plateau reads its metric from --metrics FILE: the number on line k is passed to step k.
             """,
         positionals: [PositionalSpec("SCHEDULE", help: "A schedule object in JSON5, inline or as @file.json5.")],
@@ -30,7 +32,7 @@ public enum ScheduleCommand {
         run: run)
 
     static func run(_ args: ParsedArguments) throws -> ExitCode {
-        guard let steps = try args.int("--steps", min: 1) else { throw CLIError("missing option --steps <N>") }
+        guard let steps = try args.int("--steps", min: 1, max: maxScheduleSteps) else { throw CLIError("missing option --steps <N>") }
         let (source, text) = try readSchedule(args.positionals[0])
         let spec = try parse(text, source: source, steps: steps)
         var scheduler: LRScheduler
@@ -40,17 +42,16 @@ public enum ScheduleCommand {
             throw CLIError("\(source): \(error)")  // unreachable: parse(_:) already ran make()
         }
         let metrics = try readMetrics(args.string("--metrics"), needed: scheduler.needsMetric, steps: steps)
-        var values: [Double] = []
-        values.reserveCapacity(steps)
+        // Constant memory in N: the CSV is written as it is computed, the plot keeps only its columns.
+        let plot = args.flag("--plot")
+        var samples = ASCIIPlot.Samples(steps: steps)
+        var csv = CSVStream()
+        if !plot { csv.append("step,lr\n") }
         for k in 0..<steps {
-            if k > 0 { scheduler.step(metric: metrics.isEmpty ? nil : metrics[k - 1]) }
-            values.append(scheduler.learningRate)
+            if k > 0 { scheduler.step(metric: try metrics?.next()) }
+            if plot { samples.observe(step: k, scheduler.learningRate) } else { csv.append("\(k),\(scheduler.learningRate)\n") }
         }
-        if args.flag("--plot") {
-            print(ASCIIPlot.render(values))
-        } else {
-            writeCSV(values)
-        }
+        if plot { print(ASCIIPlot.render(samples)) } else { csv.flush() }
         return .success
     }
 
@@ -76,66 +77,137 @@ public enum ScheduleCommand {
         } catch {
             throw CLIError("\(source):\(error.location): \(error.message)")
         }
+        // A relative table csv is read from the schedule file's folder (or the working directory).
+        let folder = source == "SCHEDULE" ? nil : (source as NSString).deletingLastPathComponent
         do {
-            return try ScheduleParser.parse(node, path: "", defaults: ScheduleDefaults(totalSteps: steps))
+            // A spec entry's `unit` says how a trainer steps it; here every row is one step either way.
+            let schedule = try ScheduleParser.splitUnit(node, path: "").schedule
+            return try ScheduleParser.parse(schedule, path: "", defaults: ScheduleDefaults(totalSteps: steps, baseDirectory: folder))
         } catch {
             throw CLIError(error.rendered(file: source))
         }
     }
 
-    /// The metrics for steps 1…N−1 (line k feeds step k), or [] for schedules that take none.
-    static func readMetrics(_ path: String?, needed: Bool, steps: Int) throws(CLIError) -> [Double] {
+    /// The metrics for steps 1…N−1 (line k feeds step k), or nil for schedules that take none. The
+    /// file is read twice, a line at a time (constant memory in N): once here to check that it has
+    /// N−1 numbers, then while the schedule runs.
+    static func readMetrics(_ path: String?, needed: Bool, steps: Int) throws(CLIError) -> MetricLines? {
         guard let path else {
             if needed { throw CLIError("plateau needs --metrics FILE (one metric value per line)") }
-            return []
+            return nil
         }
         guard needed else { throw CLIError("--metrics is only used by the plateau family") }
-        var lines = try readFile(path, what: "metrics file").split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last?.isEmpty ?? false { lines.removeLast() }
-        guard lines.count >= steps - 1 else {
-            throw CLIError("\(path) has \(lines.count) metric values, but --steps \(steps) needs \(steps - 1) "
+        guard FileManager.default.fileExists(atPath: path) else { throw CLIError("metrics file '\(path)' does not exist") }
+        let check = try MetricLines(path)
+        var count = 0
+        while count < steps - 1, try check.next() != nil { count += 1 }
+        if count < steps - 1 {
+            throw CLIError("\(path) has \(count) metric values, but --steps \(steps) needs \(steps - 1) "
                            + "(one per step after row 0)")
         }
-        var metrics: [Double] = []
-        for (i, line) in lines.prefix(steps - 1).enumerated() {
-            let word = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let x = Double(word) else {
-                throw CLIError("\(path):\(i + 1): expected a number, got '\(word)'")
-            }
-            metrics.append(x)
-        }
-        return metrics
+        return try MetricLines(path)
+    }
+}
+
+/// A file of one number per line, read a line at a time; errors name the file and the line.
+final class MetricLines {
+    let path: String
+    private let file: UnsafeMutablePointer<FILE>
+    private var buffer: UnsafeMutablePointer<CChar>?
+    private var capacity = 0
+    private var line = 0
+
+    init(_ path: String) throws(CLIError) {
+        guard let file = fopen(path, "r") else { throw CLIError("cannot read metrics file '\(path)'") }
+        self.path = path
+        self.file = file
     }
 
-    static func writeCSV(_ values: [Double]) {
-        var out = "step,lr\n"
-        for (k, lr) in values.enumerated() {
-            out += "\(k),\(lr)\n"
-            if out.utf8.count > 1 << 16 {
-                FileHandle.standardOutput.write(Data(out.utf8))
-                out = ""
-            }
-        }
-        FileHandle.standardOutput.write(Data(out.utf8))
+    deinit {
+        free(buffer)
+        fclose(file)
+    }
+
+    /// The next line's number, or nil at the end of the file.
+    func next() throws(CLIError) -> Double? {
+        let n = getline(&buffer, &capacity, file)
+        guard n >= 0, let buffer else { return nil }
+        line += 1
+        let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: n)
+        let word = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let x = Double(word) else { throw CLIError("\(path):\(line): expected a number, got '\(word)'") }
+        return x
+    }
+}
+
+/// Standard output in 64 KiB writes, after anything `print` buffered.
+struct CSVStream {
+    private var buffer = ""
+
+    mutating func append(_ text: String) {
+        buffer += text
+        if buffer.utf8.count > 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        fflush(nil)  // whatever print() buffered goes first
+        FileHandle.standardOutput.write(Data(buffer.utf8))
+        buffer = ""
     }
 }
 
 /// A terminal plot of a sequence of positive values: step across, LR up, log scale when the values
-/// span more than a decade.
+/// span more than a decade. It draws at most `width` sampled steps, so any number of steps plots in
+/// constant memory; non-finite values are counted and left out.
 enum ASCIIPlot {
+    /// What the plot keeps of a stream of `steps` values: the columns' values and the finite range of all.
+    struct Samples {
+        let steps: Int
+        let columns: Int
+        private(set) var values: [(step: Int, value: Double)] = []
+        private(set) var lo = Double.infinity, hi = -Double.infinity
+        private(set) var nonFinite = 0
+        private var nextColumn = 0
+
+        init(steps: Int, width: Int = 64) {
+            self.steps = max(steps, 1)
+            columns = min(width, self.steps)
+        }
+
+        /// The step drawn in column c: evenly spread over 0…steps−1, both ends included.
+        func step(ofColumn c: Int) -> Int {
+            // c·(steps−1)/(columns−1) without overflow: c < 64 and steps − 1 < 2^63.
+            columns == 1 ? 0 : Int((Double(c) * Double(steps - 1) / Double(columns - 1)).rounded(.down))
+        }
+
+        mutating func observe(step k: Int, _ v: Double) {
+            if v.isFinite { lo = min(lo, v); hi = max(hi, v) } else { nonFinite += 1 }
+            while nextColumn < columns, step(ofColumn: nextColumn) <= k {
+                if step(ofColumn: nextColumn) == k { values.append((k, v)) }
+                nextColumn += 1
+            }
+        }
+    }
+
     static func render(_ values: [Double], width: Int = 64, height: Int = 16) -> String {
-        let lo = values.min() ?? 0
-        let hi = values.max() ?? 0
+        var samples = Samples(steps: values.count, width: width)
+        for (k, v) in values.enumerated() { samples.observe(step: k, v) }
+        return render(samples, height: height)
+    }
+
+    static func render(_ samples: Samples, height: Int = 16) -> String {
+        let (lo, hi) = samples.lo <= samples.hi ? (samples.lo, samples.hi) : (0, 0)
         let logScale = lo > 0 && hi / lo > 10
         let f: (Double) -> Double = logScale ? { log10($0) } : { $0 }
         let (a, b) = (f(lo), f(hi))
-        let columns = min(width, values.count)
+        let columns = samples.columns
         var grid = Array(repeating: Array(repeating: Character(" "), count: columns), count: height)
         var previousRow: Int?
-        for c in 0..<columns {
-            let i = columns == 1 ? 0 : c * (values.count - 1) / (columns - 1)
-            let y = b > a ? (f(values[i]) - a) / (b - a) : 0.5
-            let row = height - 1 - Int((y * Double(height - 1)).rounded())
+        for (c, (_, value)) in samples.values.enumerated() where c < columns {
+            guard value.isFinite else { previousRow = nil; continue }
+            let y = b > a ? (f(value) - a) / (b - a) : 0.5
+            let clamped = y.isFinite ? min(1, max(0, y)) : 0.5  // b − a can overflow to inf for extreme values
+            let row = height - 1 - Int((clamped * Double(height - 1)).rounded())
             if let p = previousRow, abs(p - row) > 1 {
                 for r in (min(p, row) + 1)..<max(p, row) { grid[r][c] = "│" }
             }
@@ -148,11 +220,15 @@ enum ASCIIPlot {
             let tag = r == 0 ? label(hi) : r == height - 1 ? label(lo) : String(repeating: " ", count: 10)
             lines.append(tag + " ┤" + String(chars))
         }
-        let last = String(values.count - 1)
+        let last = String(samples.steps - 1)
         lines.append(String(repeating: " ", count: 11) + "└" + String(repeating: "─", count: columns))
         let gap = max(1, columns - 1 - last.count)
         lines.append(String(repeating: " ", count: 12) + "0" + String(repeating: " ", count: gap) + last)
         lines.append(String(repeating: " ", count: 12) + "step → (LR \(logScale ? "log scale" : "linear scale"))")
+        if samples.nonFinite > 0 {
+            lines.append(String(repeating: " ", count: 12)
+                         + "\(samples.nonFinite) of \(samples.steps) steps have a non-finite LR (not drawn)")
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -3,6 +3,7 @@
 import Foundation
 import JSON5
 import Search
+import Trainer
 
 enum SpecFile {
     /// Reads, parses and checks the spec at `path` (paths in it resolved against its folder).
@@ -22,18 +23,43 @@ enum SpecFile {
             throw CLIError.input("\(path):\(error.location): \(error.message)")
         }
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        do {
-            let spec = try SearchSpec.parse(root, defaultName: name)
-            return spec.resolvingPaths(relativeTo: (path as NSString).deletingLastPathComponent)
-        } catch {
-            throw CLIError.input(problems(error.errors, file: path))
+        let (parsed, errors) = SearchSpec.parseAll(root, defaultName: name)
+        let folder = (path as NSString).deletingLastPathComponent
+        let spec = parsed?.resolvingPaths(relativeTo: folder).resolvingSchedulePaths(relativeTo: folder)
+        guard let spec, errors.isEmpty else {
+            // Every problem at once: the trial-level check runs on what did parse.
+            let data = DataCache()
+            let more = spec.map { s in s.checkConfigurations { node throws(ConfigError) -> TaskKind? in try data.prepare(node).1.task } }
+            throw CLIError.input(problems(errors + SpecErrors.under(errors, dropping: more ?? []), file: path))
         }
+        return spec
     }
 
     /// Checks every family's configurations against the trainer's config rules and loads the data.
-    static func check(_ spec: SearchSpec, file: String, data: DataCache) throws(CLIError) {
-        let problems = spec.checkConfigurations { node throws(ConfigError) in _ = try data.prepare(node) }
+    /// Checks every probe configuration and returns the largest memory estimate among them (the probes
+    /// take every range's ends and every choice, so this is the largest trial for sizes that grow
+    /// with the parameters).
+    @discardableResult
+    static func check(_ spec: SearchSpec, file: String, data: DataCache) throws(CLIError) -> MemoryEstimate? {
+        var largest: MemoryEstimate?
+        let problems = spec.checkConfigurations { node throws(ConfigError) -> TaskKind? in
+            let (config, dataset) = try data.prepare(node)
+            let e = MemoryEstimate(config: config.training, dataset: dataset)
+            if largest.map({ e.total(jobs: 1) > $0.total(jobs: 1) }) ?? true { largest = e }
+            return dataset.task
+        }
         if !problems.isEmpty { throw CLIError.input(self.problems(problems, file: file)) }
+        return largest
+    }
+
+    /// Refuses (exit 64) a plan of `jobs` trials at once that exceeds physical memory, before anything runs.
+    static func checkMemory(_ estimate: MemoryEstimate?, jobs: Int, file: String) throws(CLIError) {
+        guard let estimate else { return }
+        do {
+            try MemoryPlan.check(estimate, jobs: jobs, physical: MemoryPlan.physicalMemory)
+        } catch {
+            throw CLIError.input(error.field == "--jobs" ? "--jobs \(jobs): \(error.message)" : "\(file): \(error)")
+        }
     }
 
     static func problems(_ errors: [ConfigError], file: String) -> String {

@@ -58,8 +58,10 @@ enum TrainCommand {
             let task = try TrialConfig.parseTask(node)
             let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
             let dataset = try DataCache.load(task, node: node, baseDirectory: base)
-            let config = try TrialConfig.parse(node, trainRows: dataset.train.count)
+            let config = try TrialConfig.parse(node, trainRows: dataset.train.count, baseDirectory: base)
+            try config.checkMonitor(dataset, node: node)
             guard dataset.train.count >= 2 else { throw CLIError("\(path): task.dataset: fewer than 2 training rows") }
+            try SpecFile.checkMemory(MemoryEstimate(config: config.training, dataset: dataset), jobs: 1, file: path)
             return (config, dataset)
         } catch let e as JSON5SyntaxError {
             throw CLIError("\(path):\(e.location): \(e.message)")

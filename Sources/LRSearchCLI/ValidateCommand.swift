@@ -23,9 +23,10 @@ enum ValidateCommand {
     static func run(_ args: ParsedArguments) throws -> ExitCode {
         let path = args.positionals[0]
         var spec = try SpecFile.load(path)
-        if let e = try args.int("--epochs", min: 1) { spec = spec.overriding(epochs: e) }
+        if let e = try args.int("--epochs", min: 1, max: maxTrialEpochs) { spec = spec.overriding(epochs: e) }
         let data = DataCache()
-        try SpecFile.check(spec, file: path, data: data)
+        let estimate = try SpecFile.check(spec, file: path, data: data)
+        try SpecFile.checkMemory(estimate, jobs: 1, file: path)
         let trials = try args.int("--trials", min: 1)
         let sampler: StaticSampler
         do throws(ConfigError) {
@@ -34,7 +35,15 @@ enum ValidateCommand {
             throw CLIError.input(error.rendered(file: path))
         }
         print(describe(spec, sampler: sampler, data: data))
+        if let estimate { print(memoryLine(estimate)) }
         return .success
+    }
+
+    /// The largest probe's memory estimate and what the default `--jobs` (one per core) needs.
+    static func memoryLine(_ e: MemoryEstimate) -> String {
+        let jobs = ProcessInfo.processInfo.activeProcessorCount
+        return "memory: about \(e.summary);\n        \(jobs) job\(jobs == 1 ? "" : "s") (one per core) need about "
+            + "\(MemoryEstimate.format(e.total(jobs: jobs))) of \(MemoryEstimate.format(MemoryPlan.physicalMemory)) physical"
     }
 
     static func describe(_ spec: SearchSpec, sampler: StaticSampler, data: DataCache) -> String {
@@ -63,7 +72,8 @@ enum ValidateCommand {
                 var text = p.distribution.summary
                 if p.name == "lr", let auto = spec.lrAuto {
                     let span = JSONWriter.number(auto.span)
-                    text = "auto: LR range test before the search, then loguniform(valley/√\(span), valley·√\(span))"
+                    let k = auto.suggestion.rawValue
+                    text = "auto: LR range test before the search, then loguniform(\(k)/√\(span), \(k)·√\(span))"
                 }
                 lines.append("  " + TrainCommand.pad(p.name, width + 2) + text)
             }
@@ -80,9 +90,18 @@ enum ValidateCommand {
             }
             let label = "[\(i)] " + (parts.isEmpty ? s.family : TrainCommand.pad(s.family, familyWidth))
             lines.append("  " + label + (parts.isEmpty ? "" : "  " + parts.joined(separator: ", ")))
+            if let note = s.note { lines.append("      " + String(repeating: " ", count: label.count) + note) }
         }
-        let units = sampler.count * spec.repeats
-        lines += ["", "trials: \(sampler.count)" + (spec.repeats > 1 ? " configurations × \(spec.repeats) seeds = \(units) runs" : "")]
+        let (units, overflow) = sampler.count.multipliedReportingOverflow(by: spec.repeats)
+        let runs = overflow ? "more than 2^63 runs" : "\(units) runs"
+        lines += ["", "trials: \(sampler.count)" + (spec.repeats > 1 ? " configurations × \(spec.repeats) seeds = \(runs)" : "")]
+        let f = spec.schedules.count
+        if f > 1, spec.sampler == .random || spec.sampler == .sobol, sampler.count < 3 * f {
+            // Stratified: every family gets ⌊n/F⌋ or ⌈n/F⌉ trials.
+            let low = sampler.count / f, high = (sampler.count + f - 1) / f
+            lines.append("note: \(sampler.count) trials over \(f) families give each \(low == high ? "\(low)" : "\(low) or \(high)"); "
+                         + "a family's rank says little below 3 trials")
+        }
         return lines.joined(separator: "\n")
     }
 }

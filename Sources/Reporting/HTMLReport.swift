@@ -67,8 +67,14 @@ public enum HTMLReport {
         if let best = r.ranked.first, best.mean.isFinite {
             out += "<p class=\"best\">Best: trial \(best.index) (\(escapeXML(best.representative.family))), "
             out += "\(r.objective.rawValue) \(formatNumber(best.mean)).</p>\n"
+        } else if let reason = r.noValueReason {
+            out += "<p class=\"best\">No trial has a finite \(r.objective.rawValue), so there is nothing to rank: \(escapeXML(reason)).</p>\n"
         } else {
-            out += "<p class=\"best\">No finished trials: every trial diverged or none ran, so there is nothing to rank.</p>\n"
+            out += "<p class=\"best\">No finished trials: none ran, so there is nothing to rank.</p>\n"
+        }
+        let warnings = r.fewTrialWarnings() + r.edgeWarnings()
+        if !warnings.isEmpty {
+            out += "<ul class=\"warnings\">\n" + warnings.map { "<li>Warning: \(escapeXML($0))</li>\n" }.joined() + "</ul>\n"
         }
         return out
     }
@@ -90,10 +96,15 @@ public enum HTMLReport {
         out += RankedTable.headers.enumerated().map { c, h in
             RankedTable.rightAligned.contains(c) ? "<th class=\"num\">\(escapeXML(h))</th>" : "<th>\(escapeXML(h))</th>"
         }.joined() + "</tr></thead>\n<tbody>\n"
-        for row in table.rows {
-            out += "<tr>" + row.enumerated().map { c, text in
-                RankedTable.rightAligned.contains(c) ? "<td class=\"num\">\(escapeXML(text))</td>" : "<td>\(escapeXML(text))</td>"
-            }.joined() + "</tr>\n"
+        for section in table.sections {
+            if let title = section.title {
+                out += "<tr class=\"block\"><th colspan=\"\(RankedTable.headers.count)\">\(escapeXML(title))</th></tr>\n"
+            }
+            for row in section.rows {
+                out += "<tr>" + row.enumerated().map { c, text in
+                    RankedTable.rightAligned.contains(c) ? "<td class=\"num\">\(escapeXML(text))</td>" : "<td>\(escapeXML(text))</td>"
+                }.joined() + "</tr>\n"
+            }
         }
         out += "</tbody>\n</table>\n"
         if let best = r.ranked.first(where: { $0.state == .ok && $0.mean.isFinite }) {
@@ -111,6 +122,7 @@ public enum HTMLReport {
         table.summary th { text-align: left; padding: 2px 16px 2px 0; color: #555; font-weight: normal; }
         table.summary td { padding: 2px 0; }
         .best { font-weight: bold; }
+        ul.warnings { color: #8a4b00; font-size: 13px; }
         .plots { display: flex; flex-wrap: wrap; gap: 12px; }
         figure { margin: 0; border: 1px solid #eee; }
         figure svg { display: block; }
@@ -118,6 +130,7 @@ public enum HTMLReport {
         table.ranked th, table.ranked td { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: left; white-space: nowrap; }
         table.ranked td.num, table.ranked th.num { text-align: right; font-variant-numeric: tabular-nums; }
         table.ranked tbody tr:nth-child(even) { background: #f7f7f7; }
+        table.ranked tr.block th { background: #fff; color: #555; font-weight: normal; font-style: italic; padding-top: 14px; }
         pre.config { background: #f6f6f6; padding: 10px; font-size: 12px; overflow-x: auto; max-width: 700px; }
         footer { color: #888; font-size: 12px; margin-top: 30px; }
         """

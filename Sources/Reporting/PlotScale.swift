@@ -25,11 +25,11 @@ public struct PlotScale: Sendable, Equatable {
         }
         guard padded, hi > lo else { return log ? logScale(lo, hi) : linearScale(lo, hi) }
         if log {
-            let r = pow(hi / lo, 0.04)
-            (lo, hi) = (lo / r, hi * r)
+            let r = exp(0.04 * (Foundation.log(hi) - Foundation.log(lo)))  // hi / lo may overflow (5e-324 … 1e308)
+            (lo, hi) = (max(lo / r, 1e-300), min(hi * r, 1e300))  // the decades logScale can draw
         } else {
-            let pad = (hi - lo) * 0.04
-            (lo, hi) = (lo - pad, hi + pad)
+            let pad = (hi / 2 - lo / 2) * 0.08  // halves: hi − lo may overflow
+            (lo, hi) = (max(lo - pad, -1e307), min(hi + pad, 1e307))
         }
         var scale = log ? logScale(lo, hi) : linearScale(lo, hi)
         let inside = scale.ticks.filter { $0 >= lo && $0 <= hi }
@@ -57,7 +57,8 @@ public struct PlotScale: Sendable, Equatable {
     }
 
     static func linearScale(_ lo: Double, _ hi: Double) -> PlotScale {
-        var lo = lo, hi = hi
+        // hi − lo must stay finite, or the step is 1 and the ticks run from −1e308 to 1e308.
+        var lo = max(lo, -1e307), hi = min(hi, 1e307)
         if lo == hi {
             let pad = lo == 0 ? 1 : abs(lo) * 0.1
             lo -= pad
@@ -70,7 +71,9 @@ public struct PlotScale: Sendable, Equatable {
     }
 
     static func logScale(_ lo: Double, _ hi: Double) -> PlotScale {
-        var lo = lo, hi = hi
+        // Decades whose powers of ten are finite and non-zero (10^±300): beyond, pow(10, e) is 0 or inf
+        // and the tick stride from −inf never ends.
+        var lo = min(max(lo, 1e-300), 1e300), hi = min(max(hi, lo), 1e300)
         if lo == hi { (lo, hi) = (lo / 2, hi * 2) }
         let e0 = Foundation.log10(lo).rounded(.down), e1 = Foundation.log10(hi).rounded(.up)
         if hi / lo <= 100 {

@@ -5,7 +5,9 @@ import JSON5
 import enum LRSchedules.ScheduleFamily
 import Search
 
-/// The rows of a ranked table: one per configuration, with the columns people compare.
+/// The rows of a ranked table: one per configuration, with the columns people compare, in blocks:
+/// complete configurations, then pruned ones (their objective is from the epoch they stopped at, so
+/// a better-looking value is not a ranking error), then diverged ones and any without a value.
 public struct RankedTable: Sendable {
     public static let headers = ["rank", "trial", "family", "schedule", "lr", "weight decay", "objective",
                                  "train loss", "val acc", "status", "seconds"]
@@ -13,13 +15,45 @@ public struct RankedTable: Sendable {
     /// Columns whose cells are numbers (right-aligned).
     public static let rightAligned: Set<Int> = [0, 1, 4, 6, 7, 8, 10]
 
-    public var objective: Objective
-    public var rows: [[String]]
+    /// Which block a configuration's row goes in.
+    public enum Block: Int, Sendable, CaseIterable {
+        case complete, pruned, noValue
 
-    /// Builds the table of `entries` (already ranked), keeping the first `top` (nil for all).
+        init(_ e: RankedEntry) {
+            if e.state == .diverged || !e.mean.isFinite { self = .noValue } else { self = e.state == .pruned ? .pruned : .complete }
+        }
+
+        /// The line above the block (none for complete configurations, which come first under the header).
+        public var title: String? {
+            switch self {
+            case .complete: return nil
+            case .pruned: return "pruned (stopped early: the objective is from the epoch they stopped at, not comparable with the rows above)"
+            case .noValue: return "diverged or without a value"
+            }
+        }
+    }
+
+    public var objective: Objective
+    /// All rows, block by block (within a block, in the order the entries were given).
+    public var rows: [[String]]
+    /// The block of each row.
+    public var blocks: [Block]
+
+    /// Builds the table of `entries` (already ranked, or sorted), keeping the first `top` (nil for all).
     public init(_ entries: [RankedEntry], objective: Objective, top: Int? = nil) {
         self.objective = objective
-        rows = entries.prefix(top ?? entries.count).map { Self.row($0, objective: objective) }
+        let kept = entries.prefix(top ?? entries.count).map { (Block($0), $0) }
+        let ordered = Block.allCases.flatMap { b in kept.filter { $0.0 == b } }
+        rows = ordered.map { Self.row($0.1, objective: objective) }
+        blocks = ordered.map(\.0)
+    }
+
+    /// The rows grouped by block, each with its title; empty blocks left out.
+    public var sections: [(title: String?, rows: [[String]])] {
+        Block.allCases.compactMap { b in
+            let r = zip(rows, blocks).filter { $0.1 == b }.map(\.0)
+            return r.isEmpty ? nil : (b.title, r)
+        }
     }
 
     static func row(_ e: RankedEntry, objective: Objective) -> [String] {
@@ -32,12 +66,13 @@ public struct RankedTable: Sendable {
         let trainLosses = e.records.compactMap { $0.epochs.last?.trainLoss }
         let trainLoss = trainLosses.isEmpty ? "-" : formatNumber(trainLosses.reduce(0, +) / Double(trainLosses.count))
         var status = e.state.rawValue
-        if e.state == .pruned, let n = last?.epoch { status += "@\(n)" }
+        if e.state == .pruned, let n = last?.epoch { status += " at epoch \(n)" }
         return [String(e.rank), String(e.index), r.family, scheduleSummary(r.config, derived: r.derived), baseLR(r.config),
                 weightDecay(r.config), objectiveText, trainLoss, accuracy, status, formatSeconds(e.seconds)]
     }
 
-    /// Aligned columns for a terminal: numbers right-aligned, text left-aligned.
+    /// Aligned columns for a terminal: numbers right-aligned, text left-aligned; each block after the
+    /// first behind a blank line and its title.
     public func terminal() -> String {
         let widths = Self.headers.indices.map { c in ([Self.headers[c]] + rows.map { $0[c] }).map(\.count).max() ?? 0 }
         func line(_ cells: [String]) -> String {
@@ -47,17 +82,32 @@ public struct RankedTable: Sendable {
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }
         var out = [line(Self.headers), line(widths.map { String(repeating: "─", count: $0) })]
-        out += rows.map(line)
+        for (i, section) in sections.enumerated() {
+            if let title = section.title {
+                if i > 0 { out.append("") }
+                out.append(title)
+            }
+            out += section.rows.map(line)
+        }
         return out.joined(separator: "\n")
     }
 
-    /// A Markdown table (pipes in cells escaped).
+    /// Markdown: one table per block (pipes in cells escaped), each block after the first behind its title.
     public func markdown() -> String {
         func line(_ cells: [String]) -> String {
             "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |"
         }
         let align = Self.headers.indices.map { Self.rightAligned.contains($0) ? "---:" : "---" }
-        return ([line(Self.headers), "|" + align.joined(separator: "|") + "|"] + rows.map(line)).joined(separator: "\n") + "\n"
+        let head = [line(Self.headers), "|" + align.joined(separator: "|") + "|"]
+        let parts = sections.isEmpty ? [head] : sections.map { section -> [String] in
+            var lines: [String] = []
+            if let title = section.title {
+                let note = title.range(of: " (")?.lowerBound ?? title.endIndex  // the name in bold, the note after it
+                lines += ["**\(title[..<note])**\(title[note...])", ""]
+            }
+            return lines + head + section.rows.map(line)
+        }
+        return parts.map { $0.joined(separator: "\n") + "\n" }.joined(separator: "\n")
     }
 
     // MARK: - Cells
@@ -103,6 +153,9 @@ public struct RankedTable: Sendable {
         switch v {
         case .number(let x): return formatNumber(x)
         case .string(let s): return s
+        case .array(let items) where items.count > 8:  // a long table's lrs: ends and the count
+            let shown = items.prefix(3).map { compact($0.value) } + ["…"] + items.suffix(1).map { compact($0.value) }
+            return "[" + shown.joined(separator: ",") + "](\(items.count))"
         case .array(let items): return "[" + items.map { compact($0.value) }.joined(separator: ",") + "]"
         default: return v.jsonText
         }

@@ -13,7 +13,8 @@ public enum Sparkline {
         return String(values.map { v -> Character in
             guard v.isFinite else { return " " }
             guard hi > lo else { return bars[3] }
-            let i = Int(((v - lo) / (hi - lo) * Double(bars.count - 1)).rounded())
+            // Halves: hi − lo overflows to inf for values of opposite sign near ±1.8e308 (then inf/inf).
+            let i = Int(((v / 2 - lo / 2) / (hi / 2 - lo / 2) * Double(bars.count - 1)).rounded())
             return bars[min(bars.count - 1, max(0, i))]
         })
     }

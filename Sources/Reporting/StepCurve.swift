@@ -10,14 +10,18 @@ extension SearchReport {
     /// Rebuilt from the config and the training split's size, stepping the scheduler as the trainer
     /// does; nil for epoch-stepped or metric-driven schedules and for records without `train_rows`.
     /// Long runs keep each bucket's lowest and highest LR, in order, so cycles are not aliased away.
-    public static func stepCurve(_ r: TrialRecord, maxPoints: Int = 800) -> [PlotPoint]? {
+    /// Runs of more than `maxSteps` optimizer steps return nil (the cost is linear in the steps).
+    public static func stepCurve(_ r: TrialRecord, maxPoints: Int = 800, maxSteps: Int = 1_000_000) -> [PlotPoint]? {
         guard let rows = r.trainRows, !r.epochs.isEmpty,
               let config = try? TrialConfig.parse(JSONNode(r.config), trainRows: rows),
               config.training.scheduleUnit == .step,
               var scheduler = try? LRScheduler(config.schedule), !scheduler.needsMetric else { return nil }
         let perEpoch = config.training.stepsPerEpoch(trainRows: rows)
         guard perEpoch > 1 else { return nil }
-        let total = r.epochs.count * perEpoch
+        // The cost is one scheduler step per optimizer step, and `train_rows` comes from the journal:
+        // past `maxSteps` (or on overflow) the plot keeps the journaled per-epoch LRs instead.
+        let (total, overflow) = r.epochs.count.multipliedReportingOverflow(by: perEpoch)
+        guard !overflow, total <= maxSteps else { return nil }
         let bucket = max(1, (2 * total + maxPoints - 1) / maxPoints)
         var points: [PlotPoint] = []
         points.reserveCapacity(min(total, maxPoints + 2))

@@ -24,6 +24,19 @@ public enum Distribution: Sendable, Equatable {
         return keywords.contains(members[0].key)
     }
 
+    /// The problem with an object that looks like a distribution with a misspelled keyword
+    /// (`{ log_uniform: [a, b] }`: one key, close to a keyword, holding an array), or nil.
+    static func misspelled(_ node: JSONNode, path: String) -> ConfigError? {
+        guard case .object(let members) = node.value, members.count == 1, case .array = members[0].value.value,
+              !keywords.contains(members[0].key) else { return nil }
+        let key = members[0].key
+        let squeezed = key.lowercased().filter { $0 != "_" && $0 != "-" && $0 != " " }
+        guard let near = keywords.first(where: { $0 == squeezed }) ?? closestMatch(to: key, in: keywords) else { return nil }
+        return ConfigError(path: path, location: members[0].keyLocation ?? node.location,
+                           message: "unknown distribution '\(key)' (did you mean '\(near)'?); distributions: "
+                               + keywords.joined(separator: ", "))
+    }
+
     /// Reads a distribution (or a fixed value) at `path`, checking its bounds.
     public static func parse(_ node: JSONNode, path: String) throws(ConfigError) -> Distribution {
         guard isDistribution(node), case .object(let members) = node.value else { return .fixed(node.value) }
@@ -49,8 +62,11 @@ public enum Distribution: Sendable, Equatable {
             guard a > 0 else { throw ConfigError(arg, path: path, "loguniform bounds must be > 0, got \(shown)") }
             return .logUniform(a, b)
         default:
-            guard a == a.rounded(), b == b.rounded(), abs(a) < 1e15, abs(b) < 1e15 else {
+            guard a == a.rounded(), b == b.rounded() else {
                 throw ConfigError(arg, path: path, "int bounds must be integers, got \(shown)")
+            }
+            guard abs(a) < 1e15, abs(b) < 1e15 else {
+                throw ConfigError(arg, path: path, "int bounds must be within (-1e15, 1e15), got \(shown)")
             }
             return .int(Int(a), Int(b))
         }
@@ -61,7 +77,7 @@ public enum Distribution: Sendable, Equatable {
     public func value(at u: Double) -> JSONValue {
         switch self {
         case .fixed(let v): return v
-        case .uniform(let a, let b): return .number(min(b, a + (b - a) * u))
+        case .uniform(let a, let b): return .number(min(b, Self.between(a, b, u)))
         case .logUniform(let a, let b):
             let x = a == b ? a : exp(log(a) + (log(b) - log(a)) * u)
             return .number(min(b, max(a, x)))
@@ -71,6 +87,12 @@ public enum Distribution: Sendable, Equatable {
         case .choice(let values):
             return values[min(values.count - 1, Int((u * Double(values.count)).rounded(.down)))]
         }
+    }
+
+    /// a + (b − a)·u, or a·(1 − u) + b·u when b − a overflows (a range such as [−1e308, 1e308]).
+    static func between(_ a: Double, _ b: Double, _ u: Double) -> Double {
+        let width = b - a
+        return width.isFinite ? a + width * u : a * (1 - u) + b * u
     }
 
     /// Whether a sampler needs to draw for it (fixed values take no dimension).
@@ -84,7 +106,9 @@ public enum Distribution: Sendable, Equatable {
     public func gridValues(points: Int) -> [JSONValue] {
         let k = max(1, points)
         func spaced(_ a: Double, _ b: Double) -> [Double] {
-            k == 1 || a == b ? [a] : (0..<k).map { a + (b - a) * Double($0) / Double(k - 1) }
+            guard k > 1, a != b else { return [a] }
+            guard (b - a).isFinite else { return (0..<k).map { Self.between(a, b, Double($0) / Double(k - 1)) } }
+            return (0..<k).map { a + (b - a) * Double($0) / Double(k - 1) }
         }
         switch self {
         case .fixed(let v): return [v]
@@ -96,8 +120,8 @@ public enum Distribution: Sendable, Equatable {
             return values.map { .number($0) }
         case .int(let a, let b):
             if b - a + 1 <= k { return (a...b).map { .number(Double($0)) } }
-            var seen: [Int] = []
-            for x in spaced(Double(a), Double(b)) where !seen.contains(Int(x.rounded())) { seen.append(Int(x.rounded())) }
+            var seen: [Int] = []  // the rounded points are non-decreasing: comparing with the last is enough
+            for x in spaced(Double(a), Double(b)) where seen.last != Int(x.rounded()) { seen.append(Int(x.rounded())) }
             return seen.map { .number(Double($0)) }
         }
     }

@@ -36,10 +36,12 @@ public enum JournalError: Error, Equatable, CustomStringConvertible {
 /// record with the wall time when a run finishes or is interrupted cleanly. Appends are
 /// fsynced before the next result is reported, so a `kill -9` loses at most the running trials.
 /// On replay a torn last line (the process died mid-write) is dropped; a bad line elsewhere is
-/// `JournalError.corrupt`. The journal is never rewritten.
+/// `JournalError.corrupt`, and so is a journal that does not begin with its `start` record, holds a
+/// second `start`, or holds two records of one (trial, repeat). The journal is never rewritten.
 public final class Journal: Sendable {
-    /// 2 added the report fields of `start` and the `end` record; version 1 journals still replay.
-    public static let version = 2
+    /// 2 added the report fields of `start` and the `end` record; 3 writes NaN and ±infinity as the
+    /// strings "NaN", "Infinity", "-Infinity" (strict JSON). Versions 1 and 2 still replay.
+    public static let version = 3
     public let path: String
     private let fd: Int32
 
@@ -47,6 +49,8 @@ public final class Journal: Sendable {
     public struct Replay: Sendable {
         public var specHash: String?
         public var records: [TrialRecord]
+        /// The journal line (1-based) of each record, for error messages.
+        public var lines: [Int] = []
         /// The search as the start record describes it (nil when the journal has none).
         public var info: SearchInfo?
         /// Whether a torn final line was dropped.
@@ -130,7 +134,9 @@ public final class Journal: Sendable {
 
     /// Reads every record of the journal at `path` (nil contents when there is no file).
     public static func replay(path: String) throws(JournalError) -> Replay? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return nil }
+        guard !isDir.boolValue else { throw .io(file: path, reason: "is a folder, not a journal file") }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .io(file: path, reason: "cannot read the journal")
         }
@@ -147,6 +153,8 @@ public final class Journal: Sendable {
             dropped = true
         }
         var replay = Replay(specHash: nil, records: [], info: nil, droppedTornLine: dropped)
+        var seen: [TrialID: Int] = [:]  // the line of each (trial, repeat)
+        var started = false
         for (i, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let node: JSONNode
             do {
@@ -157,22 +165,38 @@ public final class Journal: Sendable {
             guard case .string(let op)? = node.value["op"]?.value else {
                 throw .corrupt(file: file, line: i + 1, reason: "a record without an \"op\"")
             }
+            // Without its start record a journal's trials cannot be checked against a spec.
+            guard started || op == "start" else {
+                throw .corrupt(file: file, line: i + 1,
+                               reason: "the first record must be the \"start\" record, found \"\(op)\"")
+            }
             switch op {
             case "start":
-                if case .number(let v)? = node.value["version"]?.value, Int(v) > version {
-                    throw .corrupt(file: file, line: i + 1, reason: "journal version \(Int(v)) is newer than this lrsearch (\(version))")
+                guard !started else {
+                    throw .corrupt(file: file, line: i + 1, reason: "a second \"start\" record (two journals joined into one?)")
                 }
-                if case .string(let h)? = node.value["spec_hash"]?.value, replay.specHash == nil { replay.specHash = h }
-                if replay.lrRange == nil, let range = node.value["lr_auto"].flatMap({ AutoLRRange(json: $0.value) }) {
-                    replay.lrRange = range
+                started = true
+                if case .number(let v)? = node.value["version"]?.value, !(v <= Double(version)) {
+                    throw .corrupt(file: file, line: i + 1,
+                                   reason: "journal version \(JSONWriter.number(v)) is newer than this lrsearch (\(version))")
                 }
-                if replay.info == nil { replay.info = SearchInfo(start: node.value) }
+                if case .string(let h)? = node.value["spec_hash"]?.value { replay.specHash = h }
+                replay.lrRange = node.value["lr_auto"].flatMap { AutoLRRange(json: $0.value) }
+                replay.info = SearchInfo(start: node.value)
             case "trial":
+                let record: TrialRecord
                 do {
-                    replay.records.append(try TrialRecord(json: node))
+                    record = try TrialRecord(json: node)
                 } catch {
                     throw .corrupt(file: file, line: i + 1, reason: error.description)
                 }
+                if let first = seen[record.id] {
+                    throw .corrupt(file: file, line: i + 1, reason: "trial \(record.id.index) repeat \(record.id.repeat) "
+                                   + "is already recorded on line \(first); each trial is journaled once")
+                }
+                seen[record.id] = i + 1
+                replay.records.append(record)
+                replay.lines.append(i + 1)
             case "resume":
                 replay.info?.noteRun(node.value)
             case "end":

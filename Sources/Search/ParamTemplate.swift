@@ -24,11 +24,20 @@ public struct ParamTemplate: Sendable, Equatable {
     /// The non-fixed leaves, in document order. A sampler draws one value for each.
     public var parameters: [Parameter]
 
-    /// Walks `node` (written at field path `path`), parsing every distribution it holds.
+    /// Walks `node` (written at field path `path`), parsing every distribution it holds; throws the
+    /// first problem.
     public init(_ node: JSONNode, path: String) throws(ConfigError) {
+        var problems: [ConfigError] = []
+        self.init(node, path: path, problems: &problems)
+        if let first = problems.first { throw first }
+    }
+
+    /// As above, appending every problem to `problems`; a distribution that does not parse stays in
+    /// the template as a plain value, so the rest of the template can still be checked.
+    public init(_ node: JSONNode, path: String, problems: inout [ConfigError]) {
         template = node
         parameters = []
-        try collect(node, path: path, components: [])
+        collect(node, path: path, components: [], problems: &problems)
     }
 
     /// A template with no parameters.
@@ -37,20 +46,29 @@ public struct ParamTemplate: Sendable, Equatable {
         parameters = []
     }
 
-    private mutating func collect(_ node: JSONNode, path: String, components: [PathComponent]) throws(ConfigError) {
+    private mutating func collect(_ node: JSONNode, path: String, components: [PathComponent],
+                                  problems: inout [ConfigError]) {
         if Distribution.isDistribution(node) {
-            let d = try Distribution.parse(node, path: path)
-            parameters.append(Parameter(path: components, name: path, distribution: d, location: node.location))
+            do throws(ConfigError) {
+                let d = try Distribution.parse(node, path: path)
+                parameters.append(Parameter(path: components, name: path, distribution: d, location: node.location))
+            } catch {
+                problems.append(error)
+            }
+            return
+        }
+        if let problem = Distribution.misspelled(node, path: path) {
+            problems.append(problem)
             return
         }
         switch node.value {
         case .object(let members):
             for m in members {
-                try collect(m.value, path: joinPath(path, m.key), components: components + [.key(m.key)])
+                collect(m.value, path: joinPath(path, m.key), components: components + [.key(m.key)], problems: &problems)
             }
         case .array(let elements):
             for (i, e) in elements.enumerated() {
-                try collect(e, path: "\(path)[\(i)]", components: components + [.index(i)])
+                collect(e, path: "\(path)[\(i)]", components: components + [.index(i)], problems: &problems)
             }
         default:
             break

@@ -77,7 +77,9 @@ public final class HyperbandPruner: Pruner {
         var m = minEpochs
         for _ in 0..<max(1, brackets) where m < maxEpochs {
             list.append(ASHAPruner(minEpochs: m, reductionFactor: reductionFactor, maxEpochs: maxEpochs))
-            m *= reductionFactor
+            let (next, overflow) = m.multipliedReportingOverflow(by: reductionFactor)
+            if overflow { break }
+            m = next
         }
         if list.isEmpty { list.append(ASHAPruner(minEpochs: minEpochs, reductionFactor: reductionFactor, maxEpochs: maxEpochs)) }
         self.brackets = list

@@ -20,10 +20,12 @@ public struct RankedEntry: Sendable, Equatable {
     public var seconds: Double { records.reduce(0) { $0 + $1.seconds } }
 }
 
-/// Ranks finished trials by `objective`: complete configurations first, then pruned, then
-/// diverged; within a state by the mean objective (ascending for losses, descending for accuracy),
-/// non-finite means after finite ones, and ties broken by configuration index so that the order is
-/// the same however the trials were scheduled.
+/// Ranks finished trials by `objective`: complete configurations with a finite mean first, then
+/// pruned ones with a finite mean, then the rest (complete, pruned, diverged, in that order; a
+/// diverged configuration's value is not a result whatever it is), so a missing value (NaN) never
+/// ranks above a number. Within a group by the mean objective (ascending for losses, descending
+/// for accuracy), ties broken by configuration index so that the order is the same however the
+/// trials were scheduled.
 ///
 /// - Complexity: O(n log n) in the number of records.
 public func rank(_ records: [TrialRecord], objective: Objective) -> [RankedEntry] {
@@ -39,7 +41,12 @@ public func rank(_ records: [TrialRecord], objective: Objective) -> [RankedEntry
         }
         return RankedEntry(rank: 0, index: index, records: repeats, state: state, mean: mean, std: std)
     }
+    /// 0 complete with a value, 1 pruned with a value, 2 everything else.
+    func group(_ e: RankedEntry) -> Int {
+        e.state == .diverged || !e.mean.isFinite ? 2 : e.state.rankOrder
+    }
     entries.sort { a, b in
+        if group(a) != group(b) { return group(a) < group(b) }
         if a.state.rankOrder != b.state.rankOrder { return a.state.rankOrder < b.state.rankOrder }
         switch (a.mean.isFinite, b.mean.isFinite) {
         case (true, false): return true

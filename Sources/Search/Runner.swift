@@ -29,7 +29,10 @@ public final class Runner: Sendable {
     }
 
     private struct State {
-        var next = 0
+        /// The units not yet handed out, generated on demand.
+        var queue: any IteratorProtocol<TrialID> & Sendable
+        /// The queue has run dry.
+        var exhausted = false
         var running = 0
         var done = 0
         var stopping = false
@@ -37,22 +40,27 @@ public final class Runner: Sendable {
         var error: (any Error)?
     }
 
-    private let units: [TrialID]
+    private let total: Int
     private let jobs: Int
     private let execute: @Sendable (TrialID) throws -> TrialRecord
     private let finished: @Sendable (TrialRecord) throws -> Void
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let wake = DispatchSemaphore(value: 0)
     private let started = Date()
 
     /// - Parameters:
-    ///   - units: the trials to run, in the order they are handed out.
+    ///   - units: the trials to run, in the order they are handed out; taken one at a time, so a lazy
+    ///     sequence (`TrialUnits`) of a billion trials starts at once. Its `underestimatedCount` is
+    ///     the total shown in progress (exact for arrays and `TrialUnits`).
     ///   - jobs: the number of workers (≥ 1); each trial runs on one thread.
     ///   - execute: runs one trial (called on a worker).
     ///   - finished: receives each result, serialized (called on the worker that ran it).
-    public init(units: [TrialID], jobs: Int, execute: @escaping @Sendable (TrialID) throws -> TrialRecord,
-                finished: @escaping @Sendable (TrialRecord) throws -> Void) {
-        self.units = units
+    public init<Units: Sequence<TrialID> & Sendable>(
+        units: Units, jobs: Int, execute: @escaping @Sendable (TrialID) throws -> TrialRecord,
+        finished: @escaping @Sendable (TrialRecord) throws -> Void
+    ) where Units.Iterator: Sendable {
+        total = units.underestimatedCount
+        state = Mutex(State(queue: units.makeIterator()))
         self.jobs = max(1, jobs)
         self.execute = execute
         self.finished = finished
@@ -60,7 +68,7 @@ public final class Runner: Sendable {
 
     public var progress: Progress {
         state.withLock { s in
-            Progress(total: units.count, done: s.done, running: s.running, started: started, stopping: s.stopping)
+            Progress(total: total, done: s.done, running: s.running, started: started, stopping: s.stopping)
         }
     }
 
@@ -81,18 +89,18 @@ public final class Runner: Sendable {
 
     /// Runs every unit (or until stopped) and returns how it ended.
     public func run() throws -> Ending {
-        let workers = min(jobs, units.count)
+        let workers = max(1, min(jobs, total))  // at least one, to find an empty queue empty
         for _ in 0..<workers {
             DispatchQueue.global(qos: .userInitiated).async { self.workLoop() }
         }
         while true {
             let (finishedAll, abandoned, error, stopping) = state.withLock { s in
-                (s.running == 0 && (s.next >= units.count || s.stopping), s.abandoned, s.error, s.stopping)
+                (s.running == 0 && (s.exhausted || s.stopping), s.abandoned, s.error, s.stopping && !s.exhausted && s.done < total)
             }
             if abandoned { return .abandoned }
             if finishedAll {
                 if let error { throw error }
-                return stopping && state.withLock({ $0.done }) < units.count ? .stopped : .completed
+                return stopping ? .stopped : .completed
             }
             wake.wait()
         }
@@ -101,10 +109,13 @@ public final class Runner: Sendable {
     private func workLoop() {
         while true {
             let unit: TrialID? = state.withLock { s in
-                guard !s.stopping, s.next < units.count else { return nil }
-                defer { s.next += 1 }
+                guard !s.stopping, !s.exhausted else { return nil }
+                guard let unit = s.queue.next() else {
+                    s.exhausted = true
+                    return nil
+                }
                 s.running += 1
-                return units[s.next]
+                return unit
             }
             guard let unit else {
                 wake.signal()

@@ -13,7 +13,7 @@ extension ScheduleParser {
         case .multistep:
             return .multistep(lr: try f.lr(), milestones: try f.ints("milestones"),
                               gamma: try f.double("gamma", 0.1))
-        case .exponential: return .exponential(lr: try f.lr(), gamma: try f.double("gamma"))
+        case .exponential: return try readExponential(&f)
         case .polynomial:
             return .polynomial(lr: try f.lr(), totalIters: try f.length("total_iters"), power: try f.double("power", 1))
         case .linear:
@@ -39,6 +39,9 @@ extension ScheduleParser {
             let (weightDecay, momentum) = try readWeightDecay(&f, lr: lr)
             return .explr(lr: lr, weightDecay: weightDecay, momentum: momentum)
         case .equivalentExplr, .texp: return try readConversion(family, &f)
+        case .inverseTime: return try readInverseTime(&f)
+        case .piecewise: return .piecewise(boundaries: try f.ints("boundaries"), values: try f.doubles("values"))
+        case .table: return try readTable(&f)
         }
     }
 
@@ -63,7 +66,8 @@ extension ScheduleParser {
         let lr = try f.reader.double("lr") ?? f.defaults.lr
         let inner = try f.reader.required("of")
         let of = try parse(inner, path: f.reader.path("of"),
-                           defaults: ScheduleDefaults(lr: lr, totalSteps: f.defaults.totalSteps), nested: true)
+                           defaults: ScheduleDefaults(lr: lr, totalSteps: f.defaults.totalSteps,
+                                                     baseDirectory: f.defaults.baseDirectory), nested: true)
         var initialLR = lr ?? 1
         if case .schedule(let s)? = try? of.make() { initialLR = s.learningRate(at: 0) }
         let (weightDecay, momentum) = try readWeightDecay(&f, lr: initialLR)
@@ -73,6 +77,7 @@ extension ScheduleParser {
 
     /// `step_size`/`gamma` (StepLR), or `final_lr`/`updates`/`total_steps` (bounded step decay).
     private static func readStep(_ f: inout Fields) throws(ConfigError) -> ScheduleSpec {
+        if let keras = try readStepDrop(&f) { return keras }
         let bounded = ["final_lr", "updates", "total_steps"].filter(f.reader.has)
         guard !bounded.isEmpty else {
             return .step(lr: try f.lr(), stepSize: try f.int("step_size"), gamma: try f.double("gamma", 0.1))
@@ -103,12 +108,23 @@ extension ScheduleParser {
             maxMomentum: try f.double("max_momentum", 0.95)))
     }
 
+    /// `mode` follows `monitor` (val_loss by default; max for val_accuracy); a mode against the
+    /// monitor's direction is an error, as it would cut the LR every `patience` epochs.
     private static func readPlateau(_ f: inout Fields) throws(ConfigError) -> ScheduleSpec {
-        .plateau(ReduceOnPlateau.Parameters(
-            lr: try f.lr(), mode: try f.choice("mode", .min), factor: try f.double("factor", 0.1),
+        let monitor = try f.choice("monitor", ReduceOnPlateau.Monitor.valLoss)
+        let mode = try f.choice("mode", monitor.naturalMode)
+        if mode != monitor.naturalMode {
+            let what = monitor == .valAccuracy ? "an accuracy rises" : "a loss falls"
+            throw ConfigError(f.reader.node("mode"), path: f.reader.path("mode"),
+                              "must be \"\(monitor.naturalMode.rawValue)\" for monitor \"\(monitor.rawValue)\" (\(what) as "
+                                + "training improves; mode \"\(mode.rawValue)\" would cut the LR every patience epochs), "
+                                + "got \"\(mode.rawValue)\"")
+        }
+        return .plateau(ReduceOnPlateau.Parameters(
+            lr: try f.lr(), mode: mode, factor: try f.double("factor", 0.1),
             patience: try f.int("patience", 10), threshold: try f.double("threshold", 1e-4),
             thresholdMode: try f.choice("threshold_mode", .rel), cooldown: try f.int("cooldown", 0),
-            minLR: try f.double("min_lr", 0), eps: try f.double("eps", 1e-8)))
+            minLR: try f.double("min_lr", 0), eps: try f.double("eps", 1e-8), monitor: monitor))
     }
 
     /// Inner schedules take the sequence's `lr` and, as run length, their segment's length.
@@ -127,7 +143,9 @@ extension ScheduleParser {
             var length: Int? = nil
             if let start, let end, end > start { length = end - start }
             schedules.append(try parse(element, path: "\(f.reader.path("schedules"))[\(i)]",
-                                       defaults: ScheduleDefaults(lr: lr, totalSteps: length), nested: true))
+                                       defaults: ScheduleDefaults(lr: lr, totalSteps: length,
+                                                                    baseDirectory: f.defaults.baseDirectory),
+                                       nested: true))
         }
         return .sequence(schedules: schedules, milestones: milestones)
     }
@@ -139,8 +157,8 @@ extension ScheduleParser {
         let startFactor = try f.double("start_factor", 1.0 / 3)
         let inner = try f.reader.required("schedule")
         let rest = f.defaults.totalSteps.map { $0 - max(0, steps) }.flatMap { $0 > 0 ? $0 : nil }
-        let base = try parse(inner, path: f.reader.path("schedule"), defaults: ScheduleDefaults(lr: lr, totalSteps: rest),
-                             nested: true)
+        let defaults = ScheduleDefaults(lr: lr, totalSteps: rest, baseDirectory: f.defaults.baseDirectory)
+        let base = try parse(inner, path: f.reader.path("schedule"), defaults: defaults, nested: true)
         return .warmup(schedule: base, warmupSteps: steps, startFactor: startFactor)
     }
 

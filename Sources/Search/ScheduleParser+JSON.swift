@@ -52,6 +52,19 @@ extension ScheduleParser {
             return [("lr", num(lr)), ("weight_decay", num(weightDecay)), ("momentum", num(momentum))]
         case let .equivalentExplr(of, weightDecay, momentum), let .texp(of, weightDecay, momentum):
             return [("of", json(of)), ("weight_decay", num(weightDecay)), ("momentum", num(momentum))]
+        case let .exponentialRate(lr, decayRate, decaySteps, staircase), let .inverseTime(lr, decayRate, decaySteps, staircase):
+            return [("lr", num(lr)), ("decay_rate", num(decayRate)), ("decay_steps", int(decaySteps)),
+                    ("staircase", .bool(staircase))]
+        case let .exponentialToFinal(lr, finalLR, totalSteps):
+            return [("lr", num(lr)), ("final_lr", num(finalLR)), ("total_steps", int(totalSteps))]
+        case let .stepDrop(lr, drop, epochsDrop):
+            return [("lr", num(lr)), ("drop", num(drop)), ("epochs_drop", int(epochsDrop))]
+        case let .piecewise(boundaries, values):
+            return [("boundaries", .array(boundaries.map { JSONNode(int($0)) })),
+                    ("values", .array(values.map { JSONNode(num($0)) }))]
+        case let .table(lrs, csv):
+            if let csv { return [("csv", .string(csv))] }
+            return [("lrs", .array(lrs.map { JSONNode(num($0)) }))]
         }
     }
 
@@ -71,7 +84,7 @@ extension ScheduleParser {
     }
 
     private static func plateau(_ p: ReduceOnPlateau.Parameters) -> [(String, JSONValue)] {
-        [("lr", num(p.lr)), ("mode", .string(p.mode.rawValue)), ("factor", num(p.factor)), ("patience", int(p.patience)),
+        [("lr", num(p.lr)), ("monitor", .string(p.monitor.rawValue)), ("mode", .string(p.mode.rawValue)), ("factor", num(p.factor)), ("patience", int(p.patience)),
          ("threshold", num(p.threshold)), ("threshold_mode", .string(p.thresholdMode.rawValue)),
          ("cooldown", int(p.cooldown)), ("min_lr", num(p.minLR)), ("eps", num(p.eps))]
     }

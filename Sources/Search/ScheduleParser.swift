@@ -8,21 +8,26 @@ public struct ScheduleDefaults: Sendable {
     /// Fills `lr` (cyclic: `base_lr`; onecycle: `max_lr`) when the object has none.
     public var lr: Double?
     /// Fills the run-length parameters when absent: cosine and log_annealing `t_max`, polynomial
-    /// `total_iters`, onecycle `total_steps`, bounded step `total_steps`, wsd `total_steps`.
+    /// `total_iters`, onecycle `total_steps`, bounded step `total_steps`, wsd `total_steps`,
+    /// exponential-with-final_lr `total_steps`.
     public var totalSteps: Int?
     /// Fill `weight_decay` and `momentum` of the weight-decay conversions (explr, equivalent_explr,
     /// texp): the optimizer's coupled λ (or its λnew, as `lambda_new`) and momentum.
     public var weightDecay: Double?
     public var lambdaNew: Double?
     public var momentum: Double?
+    /// The folder a relative `table` `csv` path is read from (the spec's or config's folder); nil for
+    /// the working directory.
+    public var baseDirectory: String?
 
     public init(lr: Double? = nil, totalSteps: Int? = nil, weightDecay: Double? = nil, lambdaNew: Double? = nil,
-                momentum: Double? = nil) {
+                momentum: Double? = nil, baseDirectory: String? = nil) {
         self.lr = lr
         self.totalSteps = totalSteps
         self.weightDecay = weightDecay
         self.lambdaNew = lambdaNew
         self.momentum = momentum
+        self.baseDirectory = baseDirectory
     }
 }
 
@@ -37,9 +42,9 @@ public enum ScheduleParser {
     public static func keys(for family: ScheduleFamily) -> [String] {
         switch family {
         case .constant: return ["lr", "factor", "total_iters"]
-        case .step: return ["lr", "step_size", "gamma", "final_lr", "updates", "total_steps"]
+        case .step: return ["lr", "step_size", "gamma", "final_lr", "updates", "total_steps", "drop", "epochs_drop"]
         case .multistep: return ["lr", "milestones", "gamma"]
-        case .exponential: return ["lr", "gamma"]
+        case .exponential: return ["lr", "gamma", "decay_rate", "decay_steps", "staircase", "final_lr", "total_steps"]
         case .polynomial: return ["lr", "total_iters", "power"]
         case .linear: return ["lr", "start_factor", "end_factor", "total_iters"]
         case .cosine, .logAnnealing: return ["lr", "t_max", "eta_min"]
@@ -51,7 +56,8 @@ public enum ScheduleParser {
             return ["max_lr", "total_steps", "pct_start", "anneal_strategy", "div_factor", "final_div_factor",
                     "three_phase", "cycle_momentum", "base_momentum", "max_momentum"]
         case .plateau:
-            return ["lr", "mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "min_lr", "eps"]
+            return ["lr", "monitor", "mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "min_lr",
+                    "eps"]
         case .sequence: return ["lr", "schedules", "milestones"]
         case .warmup: return ["lr", "warmup_steps", "start_factor", "schedule"]
         case .inverseSqrt: return ["lr", "warmup_steps", "timescale"]
@@ -60,6 +66,9 @@ public enum ScheduleParser {
                     "min_lr_ratio", "num_cycles"]
         case .explr: return ["lr", "weight_decay", "lambda_new", "momentum"]
         case .equivalentExplr, .texp: return ["lr", "of", "weight_decay", "lambda_new", "momentum"]
+        case .inverseTime: return ["lr", "decay_rate", "decay_steps", "staircase", "decay"]
+        case .piecewise: return ["boundaries", "values"]
+        case .table: return ["lrs", "csv"]
         }
     }
 

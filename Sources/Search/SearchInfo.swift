@@ -1,5 +1,6 @@
 // What a report needs about a search besides its trials, carried by the journal's start, resume and end records.
 
+import Foundation
 import JSON5
 
 /// A sampled numeric parameter as a report plots it: a label, where its value sits in a trial's
@@ -13,12 +14,15 @@ public struct PlottedParameter: Sendable, Equatable {
     /// for most families and `schedule.max_lr` for onecycle and cyclic).
     public var paths: [[String]]
     public var logScale: Bool
+    /// The range it was sampled from (nil for a choice, and in journals written before ranges were kept).
+    public var range: SampledRange?
 
-    public init(label: String, family: String? = nil, paths: [[String]], logScale: Bool) {
+    public init(label: String, family: String? = nil, paths: [[String]], logScale: Bool, range: SampledRange? = nil) {
         self.label = label
         self.family = family
         self.paths = paths
         self.logScale = logScale
+        self.range = range
     }
 
     /// The parameter's value in `config`, or nil when the config does not hold a number there.
@@ -36,6 +40,7 @@ public struct PlottedParameter: Sendable, Equatable {
         if let family { members.append(("family", .string(family))) }
         members.append(("paths", .array(paths.map { p in JSONNode(.array(p.map { JSONNode(.string($0)) })) })))
         members.append(("scale", .string(logScale ? "log" : "linear")))
+        if let range { members.append(("range", range.json)) }
         return .object(members.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
     }
 
@@ -50,7 +55,58 @@ public struct PlottedParameter: Sendable, Equatable {
         if case .string(let f)? = json["family"]?.value { family = f }
         var log = false
         if case .string(let s)? = json["scale"]?.value { log = s == "log" }
-        self.init(label: label, family: family, paths: paths, logScale: log)
+        self.init(label: label, family: family, paths: paths, logScale: log, range: json["range"].flatMap { SampledRange(json: $0.value) })
+    }
+}
+
+/// A continuous or integer range a parameter was sampled from, as the journal keeps it
+/// (`{"loguniform":[0.003,0.5]}`, the spec's own syntax).
+public struct SampledRange: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable { case uniform, loguniform, int }
+    public var kind: Kind
+    public var low: Double
+    public var high: Double
+
+    public init(_ kind: Kind, _ low: Double, _ high: Double) {
+        self.kind = kind
+        self.low = low
+        self.high = high
+    }
+
+    /// The range of a distribution (nil for fixed values and choices).
+    public init?(_ d: Distribution) {
+        switch d {
+        case .uniform(let a, let b): self.init(.uniform, a, b)
+        case .logUniform(let a, let b): self.init(.loguniform, a, b)
+        case .int(let a, let b): self.init(.int, Double(a), Double(b))
+        case .fixed, .choice: return nil
+        }
+    }
+
+    /// Where `x` sits in the range, 0 at the low end and 1 at the high end (in log space for
+    /// loguniform); nil for an empty range or a value that is not finite (or not positive on a log range).
+    public func position(of x: Double) -> Double? {
+        guard high > low, x.isFinite else { return nil }
+        if kind == .loguniform {
+            guard x > 0, low > 0 else { return nil }
+            return (log(x) - log(low)) / (log(high) - log(low))
+        }
+        return (x - low) / (high - low)
+    }
+
+    /// `loguniform[0.003, 0.5]`.
+    public var summary: String { "\(kind.rawValue)[\(JSONWriter.number(low)), \(JSONWriter.number(high))]" }
+
+    var json: JSONValue {
+        .object([JSONMember(key: kind.rawValue, value: JSONNode(.array([JSONNode(.number(low)), JSONNode(.number(high))])))])
+    }
+
+    init?(json: JSONValue) {
+        guard case .object(let members) = json, members.count == 1, let kind = Kind(rawValue: members[0].key),
+              case .array(let bounds) = members[0].value.value, bounds.count == 2,
+              case .number(let a) = bounds[0].value, case .number(let b) = bounds[1].value, a.isFinite, b.isFinite, a <= b
+        else { return nil }
+        self.init(kind, a, b)
     }
 }
 
@@ -94,6 +150,11 @@ public struct SearchInfo: Sendable, Equatable {
         if case .array(let list)? = record["parameters"]?.value {
             parameters = list.compactMap { PlottedParameter(json: $0.value) }
         }
+        // An auto LR's range, for journals whose parameters do not carry it.
+        if let auto = record["lr_auto"].flatMap({ AutoLRRange(json: $0.value) }),
+           let i = parameters?.firstIndex(where: { $0.label == "lr" }), parameters?[i].range == nil {
+            parameters?[i].range = SampledRange(.loguniform, auto.low, auto.high)
+        }
     }
 
     /// Counts a `resume` record (or reads the start record's jobs).
@@ -118,11 +179,12 @@ extension SearchSpec {
             for p in parameters {
                 let keys = p.path.compactMap { if case .key(let k) = $0 { return k } else { return nil } }
                 guard keys.count == p.path.count, let log = Self.plotScale(p.distribution) else { continue }
-                out.append(PlottedParameter(label: p.name, paths: [[part] + keys], logScale: log))
+                out.append(PlottedParameter(label: p.name, paths: [[part] + keys], logScale: log, range: SampledRange(p.distribution)))
             }
         }
         if let p = lr.parameters.first, p.path.isEmpty, let log = Self.plotScale(p.distribution) {
-            out.append(PlottedParameter(label: "lr", paths: [["schedule", "lr"], ["schedule", "max_lr"]], logScale: log))
+            out.append(PlottedParameter(label: "lr", paths: [["schedule", "lr"], ["schedule", "max_lr"]], logScale: log,
+                                        range: SampledRange(p.distribution)))
         }
         for entry in schedules {
             for p in entry.template.parameters {
@@ -130,8 +192,10 @@ extension SearchSpec {
                 let label = "\(key) (\(entry.family))"
                 if let i = out.firstIndex(where: { $0.label == label }) {
                     out[i].logScale = out[i].logScale || log
+                    if out[i].range != SampledRange(p.distribution) { out[i].range = nil }  // two entries, two ranges: no single edge
                 } else {
-                    out.append(PlottedParameter(label: label, family: entry.family, paths: [["schedule", key]], logScale: log))
+                    out.append(PlottedParameter(label: label, family: entry.family, paths: [["schedule", key]], logScale: log,
+                                                range: SampledRange(p.distribution)))
                 }
             }
         }

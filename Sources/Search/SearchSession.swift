@@ -31,6 +31,8 @@ public enum SessionError: Error, Equatable, CustomStringConvertible {
     case existingJournal(path: String, trials: Int)
     case journal(JournalError)
     case config(ConfigError)
+    /// Another process is writing the results folder.
+    case busy(RunLockError)
 
     public var description: String {
         switch self {
@@ -39,24 +41,33 @@ public enum SessionError: Error, Equatable, CustomStringConvertible {
                 + "pass --resume to continue it, --overwrite to start over, or --out DIR to write elsewhere"
         case .journal(let e): return e.description
         case .config(let e): return e.description
+        case .busy(let e): return e.description
         }
     }
 }
 
 /// A search bound to its results folder: the effective spec (overrides applied), its sampler, the
 /// journal, the records of finished trials and the units still to run.
+///
+/// The session holds the folder's `RunLock` from before the journal is read until it is released,
+/// so no other process reads, replaces or appends to the journal meanwhile.
+///
+/// One source of truth: `records` is every trial of the journal (validated on replay) plus the
+/// ones this run adds, whatever `--trials` or `--shard` say; they only choose which units run. So
+/// `ranked.md`, `ranked.csv`, `best.json`, `report.html` and `lrsearch report` rank the same records.
 public final class SearchSession: Sendable {
     public let spec: SearchSpec
     public let sampler: StaticSampler
     public let specHash: String
     public let journalPath: String
-    /// Every unit of this search (or shard), in hand-out order.
-    public let units: [TrialID]
-    /// The units not yet in the journal.
-    public let pending: [TrialID]
+    /// Every unit of this search (or shard), in hand-out order, generated on demand.
+    public let units: TrialUnits
+    /// The units not yet in the journal when the session opened, in hand-out order.
+    public let pending: TrialUnits
     public let overrides: [(String, JSONValue)]
     /// The results folder already held this search, finished; nothing runs (no --resume was given).
     public let alreadyComplete: Bool
+    private let lock: RunLock
     private let journal: Journal
     private let finished: Mutex<[TrialRecord]>
     /// TPE's points of this run by configuration index (nil for the static samplers).
@@ -65,6 +76,8 @@ public final class SearchSession: Sendable {
 
     /// - Parameter findLRRange: runs the range test for a spec with `lr: { auto: true }`; called only
     ///   when the journal does not already hold the range of this spec (a resumed search reuses it).
+    /// - Throws: `.busy` when another process holds the folder's lock; `.journal(.corrupt)` naming
+    ///   the line when the journal does not replay or (without `force`) does not match the spec.
     public init(spec original: SearchSpec, options: RunOptions,
                 findLRRange: (SearchSpec) throws(ConfigError) -> AutoLRRange = { spec throws(ConfigError) in
                     try spec.findAutoLRRange(data: DataCache())
@@ -81,13 +94,21 @@ public final class SearchSession: Sendable {
             overrides.append(("seed", .number(Double(s))))
         }
         journalPath = (options.outDir as NSString).appendingPathComponent("trials.jsonl")
+        do {
+            lock = try RunLock(folder: options.outDir)
+        } catch {
+            throw .busy(error)
+        }
         if spec.lrAuto != nil {
             spec = try Self.resolveAutoLR(spec, journal: journalPath, overwrite: options.overwrite, find: findLRRange)
         }
         self.spec = spec
         self.overrides = overrides
+        let units: TrialUnits
         do {
             sampler = try StaticSampler(spec: spec, trials: options.trials)
+            units = try TrialUnits(configurations: sampler.count, repeats: spec.repeats, shard: options.shard)
+            self.units = units
         } catch {
             throw .config(error)
         }
@@ -96,25 +117,24 @@ public final class SearchSession: Sendable {
         var alreadyComplete = false
         do {
             if options.overwrite { try? FileManager.default.removeItem(atPath: journalPath) }
-            if let replay = try Journal.replay(path: journalPath) {
+            // A journal without its start record is an empty file (killed before the first write).
+            var replay = try Journal.replay(path: journalPath)
+            if replay?.info == nil { replay = nil }
+            if let replay {
+                try Self.check(replay, spec: spec, hash: specHash, file: journalPath, force: options.force)
                 // Running a finished search again shows its ranking instead of refusing: the README's
                 // first command should work twice. Anything else needs an explicit --resume.
-                let done = Set(replay.records.map(\.id))
-                let wanted = (0..<sampler.count).flatMap { i in (0..<spec.repeats).map { TrialID(index: i, repeat: $0) } }
-                let complete = replay.specHash == specHash && wanted.allSatisfy { done.contains($0) }
+                let complete = replay.specHash == specHash && replay.records.filter({ units.contains($0.id) }).count == units.count
                 guard options.resume || complete else {
                     throw SessionError.existingJournal(path: journalPath, trials: replay.records.count)
                 }
                 alreadyComplete = complete && !options.resume
-                if let h = replay.specHash, h != specHash, !options.force {
-                    throw SessionError.journal(.specChanged(file: journalPath, journal: h, spec: specHash))
-                }
                 previous = replay.records
             }
             journal = try Journal(appendingTo: journalPath)
             if alreadyComplete {
                 // Nothing to record: no trial will run.
-            } else if previous.isEmpty && !options.resume {
+            } else if replay == nil {
                 try journal.append(Journal.startRecord(specHash: specHash, name: spec.name, overrides: overrides,
                                                        objective: spec.objective, sampler: spec.sampler, jobs: options.jobs,
                                                        parameters: spec.plottedParameters, lrRange: spec.lrRange))
@@ -129,12 +149,59 @@ public final class SearchSession: Sendable {
             throw .journal(.io(file: journalPath, reason: "\(error)"))
         }
         self.alreadyComplete = alreadyComplete
-        let all = (0..<sampler.count).flatMap { i in (0..<spec.repeats).map { TrialID(index: i, repeat: $0) } }
-        units = options.shard.map { s in all.filter { $0.index % s.count == s.index } } ?? all
-        let done = Set(previous.map(\.id))
-        pending = units.filter { !done.contains($0) }
-        finished = Mutex(previous.filter { Set(all).contains($0.id) })
+        do {
+            pending = try TrialUnits(configurations: sampler.count, repeats: spec.repeats, shard: options.shard,
+                                     done: Set(previous.map(\.id)))
+        } catch {
+            throw .config(error)
+        }
+        finished = Mutex(previous)
         tpe = spec.sampler == .tpe ? TPESampler(spec: spec) : nil
+    }
+
+    /// Checks a replayed journal against the spec before anything is run or ranked: its spec hash
+    /// (unless `force`), and each trial's repeat, seed and configuration against what this spec gives
+    /// that index (a static sampler's point, or for TPE the point the record carries) — so a record
+    /// edited or relabelled with another index is refused, with its line, instead of being ranked.
+    /// With `force` (a changed spec resumed on purpose) only what replay itself relies on is checked.
+    static func check(_ replay: Journal.Replay, spec: SearchSpec, hash: String, file: String, force: Bool) throws(SessionError) {
+        if replay.specHash != hash, !force {
+            // A start record without a hash gives nothing to compare: treat it as another spec's.
+            throw .journal(.specChanged(file: file, journal: replay.specHash ?? "none recorded", spec: hash))
+        }
+        let checkConfigs = replay.specHash == hash && !force
+        // The grid's full size bounds the indices that exist; random and Sobol points exist for any index.
+        let checker = try? StaticSampler(spec: spec, trials: spec.sampler == .grid ? nil : Int.max)
+        for (record, line) in zip(replay.records, replay.lines) {
+            func refuse(_ reason: String) -> SessionError {
+                .journal(.corrupt(file: file, line: line, reason: "trial \(record.id.index) repeat \(record.id.repeat): " + reason))
+            }
+            // Refusals that --force may override (a journal of an older lrsearch whose configs differ, say).
+            func mismatch(_ reason: String) -> SessionError { refuse(reason + "; --resume --force trusts the journal anyway") }
+            if spec.sampler == .tpe, let p = record.point, let problem = spec.unitPointProblem(p) { throw refuse(problem) }
+            guard checkConfigs else { continue }
+            guard record.id.repeat < spec.repeats else {
+                throw refuse("the spec has repeats \(spec.repeats), so repeat \(record.id.repeat) cannot be one of its trials")
+            }
+            guard record.seed == spec.trialSeed(record.id) else {
+                throw mismatch("seed \(record.seed) is not the seed this spec gives that trial (\(spec.trialSeed(record.id))); "
+                             + "the record was edited or belongs to another search")
+            }
+            let expected: JSONNode
+            if spec.sampler == .tpe {
+                guard let p = record.point else { continue }  // nothing to rebuild the configuration from
+                expected = spec.trialConfig(spec.trialPoint(p, index: record.id.index), seed: record.seed)
+            } else {
+                guard let checker, record.id.index < checker.count else {
+                    throw refuse("the spec's grid has \(checker?.count ?? 0) points, so index \(record.id.index) is not one of them")
+                }
+                expected = spec.trialConfig(checker.point(record.id.index), seed: record.seed)
+            }
+            guard JSONWriter.compact(expected.value) == JSONWriter.compact(record.config) else {
+                throw mismatch("its config is not the one this spec gives trial \(record.id.index); "
+                             + "the record was edited or relabelled with another index")
+            }
+        }
     }
 
     /// `spec` with its auto LR resolved: to the range the journal's start record holds when the journal
@@ -209,6 +276,9 @@ public final class SearchSession: Sendable {
     /// Every finished trial of this search, the resumed ones included.
     public var records: [TrialRecord] { finished.withLock { $0 } }
 
+    /// How many of this run's units (`units`) are finished now.
+    public var finishedUnits: Int { finished.withLock { $0.filter { units.contains($0.id) }.count } }
+
     /// FNV-1a (64-bit) of the spec's compact JSON with `trials` left out (a resumed search may
     /// raise its budget) and the effective seed and epochs folded in.
     static func hash(_ spec: SearchSpec) -> String {
@@ -224,5 +294,24 @@ public final class SearchSession: Sendable {
         }
         let hex = String(h, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+extension SearchSpec {
+    /// Why a journaled unit point (TPE's) cannot be a point of this spec's space, or nil when it can;
+    /// checked before a resumed TPE search learns from it or rebuilds a configuration from it.
+    func unitPointProblem(_ p: UnitPoint) -> String? {
+        guard schedules.indices.contains(p.schedule) else {
+            return "point.schedule is \(p.schedule), but the spec has \(schedules.count) schedule entries"
+        }
+        let family = schedules[p.schedule].template.parameters.count
+        guard p.common.count == commonParameters.count, p.family.count == family else {
+            return "point has \(p.common.count) common and \(p.family.count) family values, "
+                + "but the spec samples \(commonParameters.count) and \(family)"
+        }
+        guard (p.common + p.family).allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
+            return "point values must lie in [0, 1]"
+        }
+        return nil
     }
 }

@@ -15,6 +15,20 @@ public enum Objective: String, Sendable, CaseIterable, Codable {
     case finalValAccuracy = "final_val_accuracy"
 
     public var maximizes: Bool { self == .finalValAccuracy }
+
+    /// The tasks whose trials compute this objective; on any other task every trial's value would be
+    /// NaN, so the spec check refuses the pair. Each objective declares its own (no default case).
+    public var tasks: Set<ObjectiveTask> {
+        switch self {
+        case .finalValAccuracy: return [.classification]
+        case .finalValLoss, .finalTrainLoss, .bestValLoss: return [.classification, .regression]
+        }
+    }
+}
+
+/// The kind of task, as far as objectives are concerned.
+public enum ObjectiveTask: String, Sendable, Hashable, CaseIterable {
+    case classification, regression
 }
 
 /// Early stopping of trials, as written in the spec's `pruner`.
@@ -77,38 +91,52 @@ public struct SearchSpec: Sendable, Equatable {
     /// Parses a spec document, collecting every problem it finds rather than stopping at the first.
     /// `defaultName` names the search when the spec has no `name` (the file's base name).
     public static func parse(_ root: JSONNode, defaultName: String) throws(SpecErrors) -> SearchSpec {
+        let (spec, errors) = parseAll(root, defaultName: defaultName)
+        guard errors.isEmpty, let spec else { throw SpecErrors(errors) }
+        return spec
+    }
+
+    /// Every problem of the document, and a spec as complete as the problems allow (nil when the root
+    /// is not an object): a bad value is replaced by its default, a bad distribution stays as a plain
+    /// value, a bad schedule entry is left out. So the trial-level check (`checkConfigurations`) can
+    /// still run on the rest and report its problems beside these; `SpecErrors.under` drops the ones
+    /// at a path already reported.
+    public static func parseAll(_ root: JSONNode, defaultName: String) -> (spec: SearchSpec?, errors: [ConfigError]) {
         var errors: [ConfigError] = []
         func attempt<T>(_ fallback: T, _ body: () throws(ConfigError) -> T) -> T {
             do { return try body() } catch { errors.append(error); return fallback }
         }
         guard var r = attempt(nil as ObjectReader?, { () throws(ConfigError) in try ObjectReader(root, path: "") })
-        else { throw SpecErrors(errors) }
+        else { return (nil, errors) }
 
         let name = attempt(defaultName) { () throws(ConfigError) in try r.string("name") ?? defaultName }
-        if name.isEmpty || name.contains("/") || name.hasPrefix(".") {
-            errors.append(ConfigError(r.members.first { $0.key == "name" }?.value, path: "name",
-                                      "must be a non-empty name without '/' that does not start with '.', got \(JSONWriter.string(name))"))
+        if let problem = nameProblem(name) {
+            errors.append(ConfigError(r.members.first { $0.key == "name" }?.value, path: "name", problem))
         }
         let description = attempt(nil) { () throws(ConfigError) in try r.string("description") }
-        let seed = attempt(0) { () throws(ConfigError) in try nonNegative(&r, "seed", default: 0) }
+        let seed = attempt(0) { () throws(ConfigError) in try seedValue(&r) }
         let trials = attempt(20) { () throws(ConfigError) in try positive(&r, "trials", default: 20) }
         let sampler = attempt(.random) { () throws(ConfigError) in try r.choice("sampler", as: SamplerKind.self) ?? .random }
-        let gridPoints = attempt(3) { () throws(ConfigError) in try positive(&r, "grid_points", default: 3) }
+        let gridPoints = attempt(3) { () throws(ConfigError) in
+            let k = try positive(&r, "grid_points", default: 3)
+            guard k <= 10_000 else {  // points per axis; the grid itself is never materialised
+                throw ConfigError(r.node("grid_points"), path: "grid_points", "must be at most 10000 (values per parameter), got \(k)")
+            }
+            return k
+        }
         let objective = attempt(.finalValLoss) { () throws(ConfigError) in
             try r.choice("objective", as: Objective.self) ?? .finalValLoss
         }
         let repeats = attempt(1) { () throws(ConfigError) in try positive(&r, "repeats", default: 1) }
-        let task = attempt(ParamTemplate(fixed: [:])) { () throws(ConfigError) in
-            try ParamTemplate(try r.required("task"), path: "task")
-        }
-        let optimizer = attempt(ParamTemplate(fixed: ["kind": "sgd"])) { () throws(ConfigError) in
-            try ParamTemplate(r.node("optimizer") ?? JSONNode(["kind": "sgd"]), path: "optimizer")
-        }
+        let taskNode = attempt(JSONNode([:])) { () throws(ConfigError) in try r.required("task") }
+        let task = ParamTemplate(taskNode, path: "task", problems: &errors)
+        let optimizer = ParamTemplate(r.node("optimizer") ?? JSONNode(["kind": "sgd"]), path: "optimizer", problems: &errors)
         let lrNode = r.node("lr") ?? JSONNode(0.1)
         let lrAuto = AutoLRSpec.isAuto(lrNode) ? attempt(nil) { () throws(ConfigError) in try AutoLRSpec.parse(lrNode) } : nil
-        let lr = lrAuto?.placeholder ?? attempt(ParamTemplate(fixed: 0.1)) { () throws(ConfigError) in
-            try ParamTemplate(lrNode, path: "lr")
-        }
+        var lrProblems: [ConfigError] = []
+        var lr = lrAuto?.placeholder ?? ParamTemplate(lrNode, path: "lr", problems: &lrProblems)
+        if !lrProblems.isEmpty { lr = ParamTemplate(fixed: 0.1) }  // a bad lr would fail every family's check again
+        errors += lrProblems
         let pruner = attempt(.none) { () throws(ConfigError) in try parsePruner(r.node("pruner")) }
         let sharedSeeds = attempt(false) { () throws(ConfigError) in
             try r.choice("trial_seeds", as: TrialSeeds.self) == .shared
@@ -119,13 +147,12 @@ public struct SearchSpec: Sendable, Equatable {
             errors.append(ConfigError(r.members.first { $0.key == "grid_points" }?.value, path: "grid_points",
                                       "only applies to sampler \"grid\", but the sampler is \"\(sampler.rawValue)\""))
         }
-        guard errors.isEmpty else { throw SpecErrors(errors) }
         var spec = SearchSpec(name: name, description: description, seed: UInt64(seed), trials: trials, sampler: sampler,
                               gridPoints: gridPoints, objective: objective, repeats: repeats, task: task,
                               optimizer: optimizer, lr: lr, lrAuto: lrAuto, schedules: schedules, pruner: pruner,
                               source: root)
         spec.sharedSeeds = sharedSeeds
-        return spec
+        return (spec, errors)
     }
 
     private static func parseSchedules(_ node: JSONNode?, in r: ObjectReader, errors: inout [ConfigError]) -> [ScheduleSpace] {
@@ -149,7 +176,7 @@ public struct SearchSpec: Sendable, Equatable {
                     throw ConfigError(familyNode, path: joinPath(path, "family"),
                                       "expected a family name, got \(ObjectReader.describe(familyNode.value))")
                 }
-                spaces.append(ScheduleSpace(family: family, template: try ParamTemplate(entry, path: path), path: path))
+                spaces.append(ScheduleSpace(family: family, template: ParamTemplate(entry, path: path, problems: &errors), path: path))
             } catch {
                 errors.append(error)
             }
@@ -180,9 +207,12 @@ public struct SearchSpec: Sendable, Equatable {
             if let m = maxEpochs, m <= minEpochs {
                 throw ConfigError(r.node("max_epochs"), path: "pruner.max_epochs", "must be > min_epochs (\(minEpochs)), got \(m)")
             }
+            if let m = maxEpochs, m > maxTrialEpochs {
+                throw ConfigError(r.node("max_epochs"), path: "pruner.max_epochs", "must be at most \(maxTrialEpochs), got \(m)")
+            }
             if isHyperband {
                 spec = .hyperband(minEpochs: minEpochs, reductionFactor: factor, maxEpochs: maxEpochs,
-                                  brackets: try positive(&r, "brackets", default: 3))
+                                  brackets: try Self.brackets(&r))
             } else {
                 spec = .asha(minEpochs: minEpochs, reductionFactor: factor, maxEpochs: maxEpochs)
             }
@@ -197,6 +227,23 @@ public struct SearchSpec: Sendable, Equatable {
     private static func positive(_ r: inout ObjectReader, _ key: String, default value: Int) throws(ConfigError) -> Int {
         guard let v = try r.int(key) else { return value }
         guard v > 0 else { throw ConfigError(r.node(key), path: r.path(key), "must be a positive integer, got \(v)") }
+        return v
+    }
+
+    /// Hyperband's `brackets`: 1 … 64 (bracket b starts at min_epochs·η^b, so a few are all that differ).
+    private static func brackets(_ r: inout ObjectReader) throws(ConfigError) -> Int {
+        let b = try positive(&r, "brackets", default: 3)
+        guard b <= 64 else { throw ConfigError(r.node("brackets"), path: "pruner.brackets", "must be at most 64, got \(b)") }
+        return b
+    }
+
+    /// `seed`: an integer in [0, 2^63), kept exact (an integer literal is not rounded through Double).
+    private static func seedValue(_ r: inout ObjectReader) throws(ConfigError) -> Int {
+        let rule = "must be an integer in [0, 2^63)"
+        guard let n = r.node("seed") else { return 0 }
+        if case .outOfRange(let text)? = n.integer { throw ConfigError(n, path: "seed", "\(rule), got \(text)") }
+        let v = try ObjectReader.int(n, path: "seed")
+        guard v >= 0 else { throw ConfigError(n, path: "seed", "\(rule), got \(v)") }
         return v
     }
 
@@ -241,8 +288,35 @@ public struct SpecErrors: Error, Equatable, Sendable, CustomStringConvertible {
     }
     public var description: String { rendered(file: nil) }
 
+    /// `more` without the problems at or under a path one of `errors` already names (a bad
+    /// distribution left as a plain value fails the trial-level check again, at the same field).
+    public static func under(_ errors: [ConfigError], dropping more: [ConfigError]) -> [ConfigError] {
+        let paths = errors.map(\.path).filter { !$0.isEmpty }
+        return more.filter { e in
+            !paths.contains { p in e.path == p || e.path.hasPrefix(p + ".") || e.path.hasPrefix(p + "[") }
+                && !errors.contains(e)
+        }
+    }
+
     /// One line per problem, each `file:line:column: path: message`.
     public func rendered(file: String?) -> String {
         errors.map { $0.rendered(file: file) }.joined(separator: "\n")
     }
+}
+
+/// Why `name` cannot be the folder `results/<name>` (nil when it can): it must be one path component
+/// of at most 255 bytes (NAME_MAX) that is not empty, holds no '/', does not start with '.' (so
+/// neither "." nor ".."), and holds no control character (NUL, newline, ESC, …), which would
+/// otherwise reach the filesystem and the terminal raw.
+func nameProblem(_ name: String) -> String? {
+    let shown = name.unicodeScalars.count > 60 ? JSONWriter.string(String(name.unicodeScalars.prefix(60))) + "…"
+                                               : JSONWriter.string(name)
+    let rule = "must be usable as a folder name: non-empty, at most 255 bytes, no '/', no leading '.', "
+        + "no control characters"
+    if name.isEmpty || name.contains("/") || name.hasPrefix(".") { return rule + ", got \(shown)" }
+    if name.utf8.count > 255 { return rule + ", got \(name.utf8.count) bytes: \(shown)" }
+    if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        return rule + ", got \(shown)"
+    }
+    return nil
 }

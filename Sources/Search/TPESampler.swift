@@ -16,7 +16,8 @@ public struct UnitPoint: Sendable, Equatable {
 /// reference behaviour), over the conditional space of lrsearch specs: the schedule entry is a
 /// categorical, and each entry's parameters exist only for it.
 ///
-/// After `startupTrials` random trials, finished trials are split by objective: the best
+/// After `startupTrials` random trials (at least one per family, in the stratified order of
+/// `SearchSpec.stratifiedFamily`), finished trials are split by objective: the best
 /// γ(n) = min(⌈0.1·n⌉, 25) form l, the rest g. Diverged trials count as the worst objective seen
 /// (so TPE learns to avoid their region), running trials count as the worst too (a constant liar,
 /// so parallel workers do not all sample the same spot). `candidates` points are drawn from l and
@@ -41,7 +42,10 @@ public struct TPESampler: Sendable {
 
     public func suggest(index: Int, observations: [Observation], running: [UnitPoint]) -> UnitPoint {
         var rng = SplitMix64(seed: deriveSeed(deriveSeed(spec.seed, UInt64(index)), 0x7E7E))
-        guard observations.count >= startupTrials else { return randomPoint(using: &rng) }
+        // The startup covers every family (stratified like random search), however many there are.
+        guard observations.count >= max(startupTrials, spec.schedules.count) else {
+            return randomPoint(family: spec.stratifiedFamily(index), using: &rng)
+        }
         let finite = observations.map(\.value).filter(\.isFinite)
         let worst = finite.max() ?? 0
         var all = observations.map { ($0.point, $0.value.isFinite ? $0.value : worst) }
@@ -89,9 +93,10 @@ public struct TPESampler: Sendable {
         return u
     }
 
-    /// A point drawn uniformly: the family, then every parameter.
-    public func randomPoint(using rng: inout SplitMix64) -> UnitPoint {
-        let s = Int.random(in: 0..<spec.schedules.count, using: &rng)
+    /// A point drawn uniformly: the family (unless given), then every parameter.
+    public func randomPoint(family: Int? = nil, using rng: inout SplitMix64) -> UnitPoint {
+        let drawn = Int.random(in: 0..<spec.schedules.count, using: &rng)
+        let s = family ?? drawn  // drawn either way, so the parameters take the same random numbers
         return UnitPoint(schedule: s,
                          common: spec.commonParameters.map { _ in Double.random(in: 0..<1, using: &rng) },
                          family: spec.schedules[s].template.parameters.map { _ in Double.random(in: 0..<1, using: &rng) })

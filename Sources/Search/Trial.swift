@@ -93,26 +93,51 @@ extension TrialRecord {
     /// The journal line of this record (without the trailing newline).
     public var json: JSONValue {
         let epochs: [JSONValue] = self.epochs.map { e in
-            var members: [(String, JSONValue)] = [("epoch", .number(Double(e.epoch))), ("lr", .number(e.lr)),
-                                                  ("train_loss", .number(e.trainLoss)), ("val_loss", .number(e.valLoss))]
-            if let a = e.valAccuracy { members.append(("val_accuracy", .number(a))) }
-            members.append(("seconds", .number(e.seconds)))
+            var members: [(String, JSONValue)] = [("epoch", .number(Double(e.epoch))), ("lr", Self.number(e.lr)),
+                                                  ("train_loss", Self.number(e.trainLoss)), ("val_loss", Self.number(e.valLoss))]
+            if let a = e.valAccuracy { members.append(("val_accuracy", Self.number(a))) }
+            members.append(("seconds", Self.number(e.seconds)))
             return .object(members.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
         }
         var pairs: [(String, JSONValue)] = [
             ("op", "trial"), ("index", .number(Double(id.index))), ("repeat", .number(Double(id.repeat))),
-            ("seed", .number(Double(seed))), ("status", .string(state.rawValue)), ("seconds", .number(seconds)),
+            ("seed", .number(Double(seed))), ("status", .string(state.rawValue)), ("seconds", Self.number(seconds)),
             ("config", config), ("epochs", .array(epochs.map { JSONNode($0) })),
         ]
         if let p = point {
-            func list(_ xs: [Double]) -> JSONValue { .array(xs.map { JSONNode(.number($0)) }) }
+            func list(_ xs: [Double]) -> JSONValue { .array(xs.map { JSONNode(Self.number($0)) }) }
             pairs.append(("point", ["schedule": .number(Double(p.schedule)), "common": list(p.common), "family": list(p.family)]))
         }
         if let trainRows { pairs.append(("train_rows", .number(Double(trainRows)))) }
         if !derived.isEmpty {
-            pairs.append(("derived", .object(derived.map { JSONMember(key: $0.name, value: JSONNode(.number($0.value))) })))
+            pairs.append(("derived", .object(derived.map { JSONMember(key: $0.name, value: JSONNode(Self.number($0.value))) })))
         }
         return .object(pairs.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
+    }
+
+    /// A number as the journal writes it: finite values as JSON numbers, NaN and ±infinity as the
+    /// strings "NaN", "Infinity" and "-Infinity" (journal version 3), so that every line is strict JSON
+    /// that any JSON reader (jq, Python's json with its defaults off, a browser) accepts.
+    public static func number(_ x: Double) -> JSONValue {
+        if x.isFinite { return .number(x) }
+        return .string(x.isNaN ? "NaN" : x > 0 ? "Infinity" : "-Infinity")
+    }
+
+    /// Reads a number written by `number(_:)`; the bare JSON5 tokens `NaN` and `Infinity` of journals
+    /// before version 3 parse as numbers already.
+    static func double(_ r: inout ObjectReader, _ key: String) throws(ConfigError) -> Double? {
+        guard let n = r.node(key) else { return nil }
+        return try double(n, path: r.path(key))
+    }
+
+    static func double(_ n: JSONNode, path: String) throws(ConfigError) -> Double {
+        switch n.value {
+        case .number(let x): return x
+        case .string("NaN"): return .nan
+        case .string("Infinity"): return .infinity
+        case .string("-Infinity"): return -.infinity
+        default: throw ConfigError(n, path: path, "expected a number (or \"NaN\", \"Infinity\", \"-Infinity\"), got \(ObjectReader.describe(n.value))")
+        }
     }
 
     /// Reads a record written by `json`.
@@ -122,27 +147,26 @@ extension TrialRecord {
         let index = try r.int("index") ?? -1
         let rep = try r.int("repeat") ?? 0
         let seed = try r.int("seed") ?? 0
-        guard index >= 0, seed >= 0 else { throw ConfigError(node, path: "index", "expected a trial index >= 0") }
+        guard index >= 0 else { throw ConfigError(r.node("index"), path: "index", "expected a trial index >= 0, got \(index)") }
+        guard rep >= 0 else { throw ConfigError(r.node("repeat"), path: "repeat", "expected a repeat >= 0, got \(rep)") }
+        guard seed >= 0 else { throw ConfigError(r.node("seed"), path: "seed", "expected a seed >= 0, got \(seed)") }
         let state = try r.choice("status", as: TrialState.self) ?? .ok
-        let seconds = try r.double("seconds") ?? 0
+        let seconds = try Self.double(&r, "seconds") ?? 0
         let config = try r.required("config").value
         var epochs: [EpochRecord] = []
         if let list = r.node("epochs"), case .array(let items) = list.value {
             for (i, item) in items.enumerated() {
                 var e = try ObjectReader(item, path: "epochs[\(i)]")
                 epochs.append(EpochRecord(
-                    epoch: try e.int("epoch") ?? i + 1, lr: try e.double("lr") ?? .nan,
-                    trainLoss: try e.double("train_loss") ?? .nan, valLoss: try e.double("val_loss") ?? .nan,
-                    valAccuracy: try e.double("val_accuracy"), seconds: try e.double("seconds") ?? 0))
+                    epoch: try e.int("epoch") ?? i + 1, lr: try Self.double(&e, "lr") ?? .nan,
+                    trainLoss: try Self.double(&e, "train_loss") ?? .nan, valLoss: try Self.double(&e, "val_loss") ?? .nan,
+                    valAccuracy: try Self.double(&e, "val_accuracy"), seconds: try Self.double(&e, "seconds") ?? 0))
             }
         }
         var derived: [DerivedValue] = []
         if let node = r.node("derived"), case .object(let members) = node.value {
             for m in members {
-                guard case .number(let x) = m.value.value else {
-                    throw ConfigError(m.value, path: "derived.\(m.key)", "expected a number, got \(ObjectReader.describe(m.value.value))")
-                }
-                derived.append(DerivedValue(name: m.key, value: x))
+                derived.append(DerivedValue(name: m.key, value: try Self.double(m.value, path: "derived.\(m.key)")))
             }
         }
         self.init(id: TrialID(index: index, repeat: rep), seed: UInt64(seed), config: config, state: state,
@@ -175,7 +199,8 @@ extension SearchSpec {
         if case .object(var members) = schedule.value {
             let lrKey = Self.baseLRKey(family: space.family)
             let at = members.firstIndex { $0.key == "family" }.map { $0 + 1 } ?? 0
-            if !members.contains(where: { $0.key == lrKey }) {
+            // piecewise and table give their LRs outright; the spec's base lr does not apply to them.
+            if !members.contains(where: { $0.key == lrKey }), space.family != "piecewise", space.family != "table" {
                 members.insert(JSONMember(key: lrKey, value: lrNode), at: at)
             }
             // Smith (2015): base_lr between max_lr/4 and max_lr/3; a cyclic entry without one gets max_lr/4.

@@ -44,9 +44,24 @@ extension TrialConfig {
         if let features, features < 1 {
             throw ConfigError(r.node("features"), path: r.path("features"), "must be >= 1, got \(features)")
         }
+        for (key, value, bound) in [("n", n, SyntheticSpec.maxRows), ("features", features, SyntheticSpec.maxFeatures),
+                                    ("classes", classes, SyntheticSpec.maxClasses)] {
+            if let value, value > bound {
+                throw ConfigError(r.node(key), path: r.path(key), "must be at most \(bound), got \(value)")
+            }
+        }
         let seed = try Self.seed(&r, "seed")
         try r.finish(allowed: ["name", "n", "noise", "classes", "features", "seed"])
-        return .synthetic(SyntheticSpec(kind, n: n, noise: noise, classes: classes, features: features, seed: seed))
+        let spec = SyntheticSpec(kind, n: n, noise: noise, classes: classes, features: features, seed: seed)
+        guard spec.n * spec.features <= SyntheticSpec.maxValues else {  // each factor is bounded above: no overflow
+            throw ConfigError(r.node("n") ?? node, path: r.path("n"),
+                              "n × features must be at most \(SyntheticSpec.maxValues) values, "
+                                + "got \(spec.n) × \(spec.features)")
+        }
+        if spec.classes > spec.n, kind == .spirals || kind == .blobs {
+            throw ConfigError(r.node("classes"), path: r.path("classes"), "must be at most n (\(spec.n)), got \(spec.classes)")
+        }
+        return .synthetic(spec)
     }
 
     static func parseModel(_ node: JSONNode?, path: String) throws(ConfigError) -> ModelConfig {

@@ -16,7 +16,8 @@ import Trainer
 ///     epochs: 20, batch_size: 64, val_fraction: 0.2, schedule_unit: "epoch", split_seed: 0,
 ///   },
 ///   optimizer: { kind: "sgd", momentum: 0.9, weight_decay: { mode: "coupled", lambda: 5e-4 } },
-///   schedule: { family: "cosine", lr: 0.1 },   // t_max etc. default to the run length
+///   schedule: { family: "cosine", lr: 0.1 },   // t_max etc. default to the run length;
+///                                              // `unit: "step"` here overrides task.schedule_unit
 /// }
 /// ```
 /// Defaults — task: `model` {hidden [128], relu, no BatchNorm}, `epochs` 20, `batch_size` 64,
@@ -25,6 +26,9 @@ import Trainer
 /// `freeze_output` false. optimizer: `kind` sgd, `momentum` 0, `dampening` 0, `nesterov` false,
 /// `betas` [0.9, 0.999], `eps` 1e-8, `weight_decay` none (adamw: decoupled 0.01), `grad_clip` none.
 /// `weight_decay` may be a number: coupled for sgd/adam, decoupled for adamw.
+/// The most epochs a trial may train for (`task.epochs`).
+public let maxTrialEpochs = 1_000_000
+
 public struct TrialConfig: Sendable, Equatable {
     public var dataset: DatasetSpec
     public var valFraction: Double
@@ -67,7 +71,11 @@ public struct TrialConfig: Sendable, Equatable {
 
     /// Parses a whole config. `trainRows` (the training split's size) gives step-unit schedules their
     /// default run length, epochs × steps per epoch; without it a step-unit schedule must state its length.
-    public static func parse(_ node: JSONNode, trainRows: Int? = nil) throws(ConfigError) -> TrialConfig {
+    /// The schedule's own `unit` ("epoch" | "step") overrides `task.schedule_unit`. `baseDirectory` is
+    /// where a relative `table` `csv` path is read from (nil: the working directory).
+    public static func parse(_ node: JSONNode, trainRows: Int? = nil, baseDirectory: String? = nil)
+        throws(ConfigError) -> TrialConfig
+    {
         var root = try ObjectReader(node, path: "")
         let trialSeed = try seed(&root, "seed")
         let task = try parseTask(node)
@@ -75,28 +83,47 @@ public struct TrialConfig: Sendable, Equatable {
         _ = t.node("dataset"); _ = t.node("val_fraction"); _ = t.node("split_seed")
         let model = try parseModel(t.node("model"), path: "task.model")
         let epochs = try positive(&t, "epochs", default: 20)
+        guard epochs <= maxTrialEpochs else {
+            throw ConfigError(t.node("epochs"), path: "task.epochs", "must be at most 1000000, got \(epochs)")
+        }
         let batchSize = try positive(&t, "batch_size", default: 64)
         if model.batchNorm && batchSize < 2 {
             throw ConfigError(t.node("batch_size"), path: "task.batch_size", "must be >= 2 with batch_norm, got 1")
         }
-        let unit = try t.choice("schedule_unit", as: ScheduleUnit.self) ?? .epoch
+        let taskUnit = try t.choice("schedule_unit", as: ScheduleUnit.self) ?? .epoch
+        let (scheduleNode, entryUnit) = try ScheduleParser.splitUnit(try root.required("schedule"), path: "schedule")
+        let unit = entryUnit?.unit ?? taskUnit
         try t.finish(allowed: ["dataset", "model", "epochs", "batch_size", "val_fraction", "schedule_unit", "split_seed"])
         let optimizer = try parseOptimizer(root.node("optimizer"), path: "optimizer")
         var training = TrainingConfig(model: model, optimizer: optimizer, epochs: epochs, batchSize: batchSize,
                                       scheduleUnit: unit, seed: trialSeed)
-        let total = unit == .epoch ? epochs : trainRows.map { epochs * training.stepsPerEpoch(trainRows: $0) }
-        var defaults = ScheduleDefaults(lr: nil, totalSteps: total, momentum: optimizer.momentum)
+        var total: Int? = epochs
+        if unit == .step {
+            total = nil
+            if let rows = trainRows {
+                let perEpoch = training.stepsPerEpoch(trainRows: rows)
+                let (product, overflow) = epochs.multipliedReportingOverflow(by: perEpoch)
+                guard !overflow, product <= maxScheduleSteps else {
+                    throw ConfigError(t.node("epochs"), path: "task.epochs",
+                                      "epochs × steps per epoch (\(epochs) × \(perEpoch)) must be at most 2^53 "
+                                        + "optimizer steps for a step-unit schedule")
+                }
+                total = product
+            }
+        }
+        var defaults = ScheduleDefaults(lr: nil, totalSteps: total, momentum: optimizer.momentum,
+                                        baseDirectory: baseDirectory)
         switch optimizer.weightDecay {
         case .coupled(let lambda): defaults.weightDecay = lambda
         case .new(let lambdaNew): defaults.lambdaNew = lambdaNew
         case .none: defaults.weightDecay = 0
         case .decoupled: break
         }
-        let scheduleNode = try root.required("schedule")
         let schedule = try ScheduleParser.parse(scheduleNode, path: "schedule", defaults: defaults)
         if schedule.isWeightDecayConversion {
             try checkConversion(schedule, optimizer: optimizer, node: root.node("optimizer") ?? scheduleNode, unit: unit,
-                                unitNode: t.node("schedule_unit") ?? scheduleNode)
+                                unitNode: entryUnit?.node ?? t.node("schedule_unit") ?? scheduleNode,
+                                unitPath: entryUnit == nil ? "task.schedule_unit" : "schedule.unit")
             training.optimizer.weightDecay = .none
         }
         try root.finish(allowed: ["seed", "task", "optimizer", "schedule"])
@@ -109,7 +136,8 @@ public struct TrialConfig: Sendable, Equatable {
     /// drops), so they need the SGD it is equivalent for: heavy ball with their momentum, no Nesterov,
     /// no dampening, and a schedule stepped once per optimizer step.
     static func checkConversion(_ schedule: ScheduleSpec, optimizer o: OptimizerConfig, node: JSONNode,
-                                unit: ScheduleUnit, unitNode: JSONNode) throws(ConfigError) {
+                                unit: ScheduleUnit, unitNode: JSONNode,
+                                unitPath: String = "task.schedule_unit") throws(ConfigError) {
         let name = schedule.family.rawValue
         var momentum = 0.0
         switch schedule {
@@ -127,9 +155,16 @@ public struct TrialConfig: Sendable, Equatable {
                                 + "got \(JSONWriter.number(o.momentum))")
         }
         guard unit == .step else {
-            throw ConfigError(unitNode, path: "task.schedule_unit",
+            throw ConfigError(unitNode, path: unitPath,
                               "must be \"step\" for \(name): the equivalence holds per optimizer step; got \"\(unit.rawValue)\"")
         }
+    }
+
+    /// plateau's `monitor: "val_accuracy"` needs a classification task (regression has no accuracy).
+    public func checkMonitor(_ dataset: Dataset, node: JSONNode) throws(ConfigError) {
+        guard case .plateau(let p) = schedule, p.monitor == .valAccuracy, !dataset.task.isClassification else { return }
+        throw ConfigError(node.value["schedule"]?.value["monitor"] ?? node.value["schedule"], path: "schedule.monitor",
+                          "is \"val_accuracy\", but the task is regression (no accuracy); use \"val_loss\" or \"train_loss\"")
     }
 
     static func seed(_ r: inout ObjectReader, _ key: String) throws(ConfigError) -> UInt64 {

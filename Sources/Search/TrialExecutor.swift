@@ -94,7 +94,9 @@ public final class DataCache: Sendable {
             throw ConfigError(node.value["task"]?.value["dataset"], path: "task.dataset",
                               "needs at least 2 training rows, got \(dataset.train.count)")
         }
-        return (try TrialConfig.parse(node, trainRows: dataset.train.count), dataset)
+        let config = try TrialConfig.parse(node, trainRows: dataset.train.count)
+        try config.checkMonitor(dataset, node: node)
+        return (config, dataset)
     }
 
     /// Reads and splits one task's data (relative paths from `baseDirectory`); errors are located at

@@ -18,6 +18,13 @@ public struct SyntheticSpec: Sendable, Equatable {
         case sine
     }
 
+    /// Bounds on a generated dataset's size, so that a typo cannot ask for terabytes: at most
+    /// 10,000,000 rows, 100,000 features, 10,000 classes and 100,000,000 values (rows × features).
+    public static let maxRows = 10_000_000
+    public static let maxFeatures = 100_000
+    public static let maxClasses = 10_000
+    public static let maxValues = 100_000_000
+
     public var kind: Kind
     public var n: Int
     public var noise: Double

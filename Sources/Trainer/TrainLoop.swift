@@ -87,7 +87,7 @@ public enum Trainer {
                 break
             }
             if schedule.needsMetric {
-                schedule.step(metric: valLoss)
+                schedule.step(metric: schedule.monitoredMetric(metrics))
             } else if config.scheduleUnit == .epoch {
                 schedule.step(metric: nil)
             }
@@ -103,8 +103,10 @@ public enum Trainer {
     /// goes on to shuffle the batches), fresh optimizer state.
     static func freshModel<T: TrainerScalar>(_ t: T.Type, config: TrainingConfig, dataset: Dataset,
                                              using rng: inout SplitMix64) -> (MLP<T>, Optimizer<T>) {
+        // No batch holds more rows than the training split: size the buffers by that, not batch_size.
+        let maxBatch = max(1, min(config.batchSize, dataset.train.count))
         let model = MLP<T>(inputs: dataset.features, outputs: dataset.outputs, config: config.model,
-                           maxBatch: config.batchSize, using: &rng)
+                           maxBatch: maxBatch, using: &rng)
         return (model, Optimizer<T>(config: config.optimizer, parameterCount: model.parameterCount))
     }
 

@@ -18,11 +18,15 @@ public protocol LRSource: Sendable {
     /// The momentum (Adam: β₁) a cycling schedule asks for at the next step (CyclicLR, OneCycleLR with
     /// `cycle_momentum`), or nil for the optimizer's own.
     var momentum: Double? { get }
+    /// The number a schedule that `needsMetric` observes after `epoch`: the validation loss unless it
+    /// monitors another metric (plateau's `monitor`: train_loss, val_accuracy; NaN when absent).
+    func monitoredMetric(_ epoch: EpochMetrics) -> Double
 }
 
 extension LRSource {
     public var initialMomentumBufferCoefficient: Double? { nil }
     public var momentum: Double? { nil }
+    public func monitoredMetric(_ epoch: EpochMetrics) -> Double { epoch.valLoss }
 }
 
 /// One trial's training settings (the data, split and schedule are passed separately).

@@ -46,3 +46,31 @@ import Testing
         #expect(makeError(.cosine(lr: 0.1, tMax: 10, etaMin: -1)) == "cosine: eta_min must be >= 0, got -1")
     }
 }
+
+@Suite struct CosineLongRunTests {
+    /// Over t_max = 1e9 PyTorch's ratio (1 + cos πk/T)/(1 + cos π(k−1)/T) is 0/0 one step before the
+    /// trough (both round to 0); the half-angle form stays finite and on the closed form.
+    @Test func billionStepCosineStaysFiniteThroughTheTrough() {
+        let t = 1_000_000_000
+        let s = CosineDecay(lr: 0.1, tMax: t, etaMin: 0)
+        // derivation: (1 + cos πk/T)/2 = sin²(π(T − k)/2T), with no cancellation near k = T (the
+        // closed form's 1 + cos rounds to 0 there).
+        func exact(_ k: Int) -> Double {
+            let x = sin(Double.pi * Double(t - k) / Double(2 * t))
+            return 0.1 * x * x
+        }
+        var eta = exact(t - 20)
+        for k in (t - 19)...(t + 20) {
+            eta = s.nextLearningRate(after: eta, at: k)
+            #expect(eta.isFinite, "step \(k)")
+            if k == t { #expect(eta == 0) } else { expectClose(eta, exact(k), relative: 1e-9) }
+        }
+    }
+
+    @Test func stepCountsAbove2To53AreRefused() {
+        #expect(makeError(.cosine(lr: 0.1, tMax: 1 << 60, etaMin: 0))
+                == "cosine: t_max must be at most 2^53 (9007199254740992), got 1152921504606846976")
+        #expect(makeError(.multistep(lr: 0.1, milestones: [1, 1 << 62], gamma: 0.5))
+                == "multistep: milestones[1] must be at most 2^53 (9007199254740992), got 4611686018427387904")
+    }
+}

@@ -48,6 +48,11 @@ func randomSpec(_ family: ScheduleFamily, seed: UInt64) -> (spec: ScheduleSpec, 
         return (.wsd(.init(lr: lr, warmupSteps: n, stableSteps: n / 2, decaySteps: n, warmupType: shapes[n % 3],
                            decayType: shapes[(n / 3) % 3], minLRRatio: f / 2)), lr)
     case .logAnnealing: return (.logAnnealing(lr: lr, tMax: n, etaMin: lr * f / 2), lr)
+    case .inverseTime:
+        return (.inverseTime(lr: lr, decayRate: 3 * f, decaySteps: n, staircase: n % 2 == 0), lr)
+    case .piecewise:
+        return (.piecewise(boundaries: [n, 2 * n, 3 * n], values: [lr, lr * f, lr, lr * f / 2]), lr)
+    case .table: return (.table(lrs: (0..<n).map { lr * Double(n - $0) / Double(n) }, csv: nil), lr)
     // The weight-decay conversions grow the LR: α^(−2t−1)·lr at most (λ·lr ≤ (1−√γ)²/4 here).
     case .explr, .equivalentExplr, .texp:
         let momentum = 0.9 * f, weightDecay = WeightDecayEquivalence.bound(momentum: 0.9 * f) / (4 * lr)
@@ -99,7 +104,7 @@ func randomSpec(_ family: ScheduleFamily, seed: UInt64) -> (spec: ScheduleSpec, 
         #expect(ScheduleFamily.allCases.map(\.rawValue) == [
             "constant", "step", "multistep", "exponential", "polynomial", "linear", "cosine", "sgdr", "cyclic",
             "onecycle", "plateau", "sequence", "warmup", "inverse_sqrt", "wsd", "log_annealing",
-            "explr", "equivalent_explr", "texp",
+            "explr", "equivalent_explr", "texp", "inverse_time", "piecewise", "table",
         ])
     }
 }

@@ -32,7 +32,7 @@ import Testing
             OPTIONS:
               --start <LR>          First LR (default 1e-7).
               --end <LR>            Last LR of the ramp (default 10).
-              --iters <N>           Mini-batches to run at most (default 100, N >= 2).
+              --iters <N>           Mini-batches to run at most (default 100, 2 <= N <= 1000000).
               --mode <MODE>         Ramp: exp or linear (linear needs --method smith).
               --method <METHOD>     fastai (default) or smith (torch-lr-finder).
               --csv <FILE>          Also write iteration,lr,loss,smoothed_loss rows to FILE.
@@ -45,7 +45,8 @@ import Testing
         (["--start", "0"], "--start must be a number > 0, got 0"),
         (["--start", "1", "--end", "0.1"], "--end must be greater than --start (1), got 0.1"),
         (["--start", "1e-3", "--end", "1e-3"], "--end must be greater than --start (0.001), got 0.001"),
-        (["--iters", "1"], "--iters must be >= 2, got 1"),
+        (["--iters", "1"], "--iters must be an integer in [2, 1000000], got 1"),
+        (["--iters", "1e9"], "--iters must be an integer in [2, 1000000], got 1e9"),
         (["--iters", "ten"], "--iters expects an integer, got 'ten'"),
         (["--mode", "log"], "--mode expects one of exp, linear, got 'log'"),
         (["--method", "fast"], "--method expects one of fastai, smith, got 'fast'"),

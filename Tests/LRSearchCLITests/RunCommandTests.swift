@@ -44,7 +44,7 @@ func rankingWithoutSeconds(_ dir: URL) throws -> [String] {
         let out = dir.appendingPathComponent("results/tiny")
         let journal = try lines(out.appendingPathComponent("trials.jsonl"))
         #expect(journal.count == 8)  // the start record, six trials and the end record
-        #expect(journal[0].hasPrefix("{\"op\":\"start\",\"version\":2,\"name\":\"tiny\""))
+        #expect(journal[0].hasPrefix("{\"op\":\"start\",\"version\":3,\"name\":\"tiny\""))
         #expect(journal[0].contains("\"objective\":\"final_val_loss\",\"sampler\":\"random\",\"jobs\":"))
         #expect(journal[7].hasPrefix("{\"op\":\"end\",\"seconds\":"))
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.html").path))
@@ -151,7 +151,13 @@ func rankingWithoutSeconds(_ dir: URL) throws -> [String] {
             let r = try runLRSearch([command, "bad.json5"], in: dir)
             #expect(r.status == 64)
             #expect(r.stdout == "")
-            #expect(r.stderr == "Error: bad.json5:2:37: unknown key 'samplr' (did you mean 'sampler'?)\n", "\(command)")
+            // Both at once: a top-level problem no longer hides the trial-level one.
+            #expect(r.stderr == """
+                Error: 2 problems in the spec:
+                bad.json5:2:37: unknown key 'samplr' (did you mean 'sampler'?)
+                bad.json5:6:67: schedules[1].step_size: must be a positive integer, got -1
+
+                """, "\(command)")
         }
         let fixed = tinySpec.replacingOccurrences(of: "step_size: 1", with: "step_size: -1")
         try fixed.write(to: dir.appendingPathComponent("bad.json5"), atomically: true, encoding: .utf8)
@@ -215,7 +221,12 @@ func rankingWithoutSeconds(_ dir: URL) throws -> [String] {
         let dir = try scratch(["tiny.json5": tinySpec])
         let r = try runLRSearch(["validate", "tiny.json5"], in: dir)
         #expect(r.status == 0)
-        #expect(r.stdout == """
+        // The memory line's last part depends on the machine (its cores and memory).
+        let (text, memory) = try #require(r.stdout.split(separator: "memory: ", maxSplits: 1).map(String.init).pairs)
+        // derivation: P = (4·8 + 8) + (8·3 + 3) = 67 Float32 parameters = 268 bytes; SGD momentum: one buffer.
+        #expect(memory.hasPrefix("about 8.65 KB per trial (weights 268 bytes, gradients 268 bytes, optimizer state 268 bytes, "
+                                 + "activations 3.89 KB, data copy 3.96 KB) + dataset 3.0 KB;\n        "))
+        #expect(text == """
             tiny: valid.
             objective final_val_loss (minimised), sampler random
             task: dataset iris: 120 train / 30 val rows, 4 features, classification, 3 classes

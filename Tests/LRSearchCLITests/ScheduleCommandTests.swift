@@ -46,7 +46,7 @@ let usage = "Usage: lrsearch schedule SCHEDULE [--steps N] [--metrics FILE] [--p
 
             SCHEDULE is one schedule object in JSON5, given inline or as @FILE, for example
               lrsearch schedule '{ family: "cosine", lr: 0.1 }' --steps 100
-            Row k is the LR after k scheduler steps; row 0 is the initial LR. Run-length parameters that are left out (t_max, total_steps, total_iters of polynomial) default to N.
+            Row k is the LR after k scheduler steps; row 0 is the initial LR. Run-length parameters that are left out (t_max, total_steps, total_iters of polynomial) default to N. A table's relative csv path is read from the @file's folder (inline: the working directory); the output is itself a valid table csv.
             plateau reads its metric from --metrics FILE: the number on line k is passed to step k.
 
             USAGE: lrsearch schedule SCHEDULE [--steps N] [--metrics FILE] [--plot]
@@ -75,7 +75,7 @@ let usage = "Usage: lrsearch schedule SCHEDULE [--steps N] [--metrics FILE] [--p
         #expect(run == Run(stdout: "", stderr: "Error: SCHEDULE:1:11: family: unknown family \"cosin\" (did you mean "
                                 + "'cosine'?); valid families: constant, step, multistep, exponential, polynomial, linear, "
                                 + "cosine, sgdr, cyclic, onecycle, plateau, sequence, warmup, inverse_sqrt, wsd, "
-                                + "log_annealing, explr, equivalent_explr, texp\n" + usage, code: 64))
+                                + "log_annealing, explr, equivalent_explr, texp, inverse_time, piecewise, table\n" + usage, code: 64))
     }
 
     @Test func rangeErrorNamesPlaceParameterAndRule() throws {

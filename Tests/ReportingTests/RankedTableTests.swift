@@ -41,15 +41,17 @@ func entryRecords() -> [TrialRecord] {
             ────  ─────  ──────  ────────────────────────  ───  ────────────  ────────────  ──────────  ───────  ────────  ───────
                1      0  step    step_size=3 gamma=0.4123  0.1  λ=0.0005               0.2        0.25     0.95  ok           1.25
                2      1  cosine                            0.1  λnew=1e-05    0.2 ± 0.1414        0.25     0.95  ok           2.50
+
+            diverged or without a value
                3      2  cyclic  mode=exp_range            0.1  -                      nan         nan     0.33  diverged     1.25
             """)
-        let lines = table.terminal().split(separator: "\n").map(String.init)
-        #expect(lines.count == 2 + 3)
+        let lines = table.terminal().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.count == 2 + 2 + 2 + 1)  // header, rule, two complete rows, blank, block title, the diverged row
         #expect(lines[0].hasPrefix("rank  trial  family  schedule"))
         // Ranked: step (0.2) before cosine (mean of 0.1 and 0.3 = 0.2, tie broken by index), diverged last.
         #expect(lines[2].hasPrefix("   1      0  step    step_size=3 gamma=0.4123"))
         #expect(lines[3].contains("cosine") && lines[3].contains("0.2 ± 0.1414") && lines[3].contains("λnew=1e-05"))
-        #expect(lines[4].hasPrefix("   3      2  cyclic  mode=exp_range") && lines[4].contains("diverged"))
+        #expect(lines[6].hasPrefix("   3      2  cyclic  mode=exp_range") && lines[6].contains("diverged"))
     }
 
     @Test func markdownGolden() {
@@ -85,10 +87,76 @@ func entryRecords() -> [TrialRecord] {
                                             derived: [DerivedValue(name: "initial_lr", value: 0.04)]) == "→ initial_lr=0.04")
     }
 
+    @Test func aLongTableShowsItsEndsAndItsLength() {
+        let lrs = JSONValue.array((0..<100).map { JSONNode(.number(0.1 / Double($0 + 1))) })
+        #expect(RankedTable.scheduleSummary(["schedule": ["family": "table", "lrs": lrs]])
+                == "lrs=[0.1,0.05,0.03333,…,0.001](100)")
+        #expect(RankedTable.scheduleSummary(["schedule": ["family": "piecewise", "boundaries": [3, 8],
+                                                          "values": [0.1, 0.01, 0.001]]])
+                == "boundaries=[3,8] values=[0.1,0.01,0.001]")
+    }
+
     @Test func numbersAreShortAndReadable() {
         #expect(formatNumber(0.123456) == "0.1235")
         #expect(formatNumber(1.5e-5) == "1.5e-05")
         #expect(formatNumber(12) == "12")
         #expect(formatNumber(.nan) == "nan")
+    }
+}
+
+@Suite struct PrunedBlockTests {
+    /// A pruned trial (stopped at epoch 1 with val loss 0.15) looks better than the complete one (0.2), but its
+    /// value is from an earlier epoch: it goes in its own block below, with the epoch it stopped at.
+    func records() -> [TrialRecord] {
+        var pruned = entryRecords()[0]
+        pruned.id = TrialID(index: 5, repeat: 0)
+        pruned.state = .pruned
+        pruned.epochs = [EpochRecord(epoch: 1, lr: 0.1, trainLoss: 0.3, valLoss: 0.15, valAccuracy: 0.9, seconds: 0.5)]
+        pruned.seconds = 0.5
+        return [entryRecords()[0], pruned, entryRecords()[2]]
+    }
+
+    @Test func prunedTrialsHaveTheirOwnBlockWithTheirEpoch() {
+        let table = RankedTable(rank(records(), objective: .finalValLoss), objective: .finalValLoss)
+        #expect(table.terminal() == """
+            rank  trial  family  schedule                   lr  weight decay  objective  train loss  val acc  status             seconds
+            ────  ─────  ──────  ────────────────────────  ───  ────────────  ─────────  ──────────  ───────  ─────────────────  ───────
+               1      0  step    step_size=3 gamma=0.4123  0.1  λ=0.0005            0.2        0.25     0.95  ok                    1.25
+
+            pruned (stopped early: the objective is from the epoch they stopped at, not comparable with the rows above)
+               2      5  step    step_size=3 gamma=0.4123  0.1  λ=0.0005           0.15         0.3      0.9  pruned at epoch 1     0.50
+
+            diverged or without a value
+               3      2  cyclic  mode=exp_range            0.1  -                   nan         nan     0.33  diverged              1.25
+            """)
+    }
+
+    @Test func markdownAndHTMLKeepTheBlocks() {
+        let table = RankedTable(rank(records(), objective: .finalValLoss), objective: .finalValLoss)
+        #expect(table.markdown() == """
+            | rank | trial | family | schedule | lr | weight decay | objective | train loss | val acc | status | seconds |
+            |---:|---:|---|---|---:|---|---:|---:|---:|---|---:|
+            | 1 | 0 | step | step_size=3 gamma=0.4123 | 0.1 | λ=0.0005 | 0.2 | 0.25 | 0.95 | ok | 1.25 |
+
+            **pruned** (stopped early: the objective is from the epoch they stopped at, not comparable with the rows above)
+
+            | rank | trial | family | schedule | lr | weight decay | objective | train loss | val acc | status | seconds |
+            |---:|---:|---|---|---:|---|---:|---:|---:|---|---:|
+            | 2 | 5 | step | step_size=3 gamma=0.4123 | 0.1 | λ=0.0005 | 0.15 | 0.3 | 0.9 | pruned at epoch 1 | 0.50 |
+
+            **diverged or without a value**
+
+            | rank | trial | family | schedule | lr | weight decay | objective | train loss | val acc | status | seconds |
+            |---:|---:|---|---|---:|---|---:|---:|---:|---|---:|
+            | 3 | 2 | cyclic | mode=exp_range | 0.1 | - | nan | nan | 0.33 | diverged | 1.25 |
+
+            """)
+        let html = HTMLReport.html(SearchReport(info: SearchInfo(name: "p"), records: records()))
+        #expect(html.contains("<tr class=\"block\"><th colspan=\"11\">pruned (stopped early: the objective is from the epoch they "
+                              + "stopped at, not comparable with the rows above)</th></tr>"))
+        #expect(html.contains("<td>pruned at epoch 1</td>"))
+        // ranked.csv: still one row per configuration, the status a plain word and the epoch in its own column.
+        let csv = CSVExport.csv(rank(records(), objective: .finalValLoss)).components(separatedBy: "\r\n")
+        #expect(csv[2].hasPrefix("2,5,step,pruned,0.15,0,1,0.3,0.15,0.9,1,0.5,"))
     }
 }

@@ -154,7 +154,8 @@ func paths(_ svg: String, classPrefix prefix: String) throws -> [String] {
         #expect(dead.lossCurves().svg().contains(">no finished trials</text>"))
         #expect(dead.progress().emptyMessage == "no finished trials")
         #expect(Sparkline.valLoss(dead.ranked) == "")  // nothing finite to draw: no sparkline block
-        #expect(HTMLReport.html(dead).contains("No finished trials: every trial diverged or none ran"))
+        #expect(HTMLReport.html(dead).contains("No trial has a finite final_val_loss, so there is nothing to rank: "
+                                               + "all 2 trials diverged (NaN/Inf or exploding loss); try a lower LR range."))
         #expect(HTMLReport.html(SearchReport(info: SearchInfo(name: "none"), records: [])).contains("No finished trials"))
     }
 

@@ -43,6 +43,16 @@ import Testing
         #expect(SearchReport.stepCurve(record(unit: "step", schedule: ["family": "plateau", "lr": 0.1])) == nil)
     }
 
+    @Test func journaledTrainRowsCannotMakeTheReportUnbounded() {
+        // derivation: 2^40 rows / 16 = 2^36 steps per epoch × 3 epochs > 1,000,000: the journaled per-epoch
+        // LRs are drawn instead of ~2e11 scheduler steps; 2^62 rows × 3 epochs would overflow Int.
+        #expect(SearchReport.stepCurve(record(unit: "step", schedule: Self.cyclic, trainRows: 1 << 40)) == nil)
+        #expect(SearchReport.stepCurve(record(unit: "step", schedule: Self.cyclic, trainRows: 1 << 62)) == nil)
+        // 120 rows: 24 steps, within any budget of at least 24.
+        #expect(SearchReport.stepCurve(record(unit: "step", schedule: Self.cyclic), maxSteps: 24) != nil)
+        #expect(SearchReport.stepCurve(record(unit: "step", schedule: Self.cyclic), maxSteps: 23) == nil)
+    }
+
     @Test func trainRowsRoundTripThroughTheJournal() throws {
         let r = record(unit: "step", schedule: Self.cyclic)
         let back = try TrialRecord(json: JSONNode(r.json))

@@ -73,17 +73,21 @@ import Testing
         let dir = temporaryDirectory()
         var options = RunOptions(jobs: 1, outDir: dir)
         var tests = 0
-        let first = try SearchSession(spec: spec, options: options) { s throws(ConfigError) in
-            tests += 1
-            return try s.findAutoLRRange(data: DataCache())
-        }
+        // The first session (and with it the folder's run lock) ends with this closure.
+        let (range, config1) = try { () throws -> (AutoLRRange, JSONNode) in
+            let first = try SearchSession(spec: spec, options: options) { s throws(ConfigError) in
+                tests += 1
+                return try s.findAutoLRRange(data: DataCache())
+            }
+            let range = try #require(first.spec.lrRange)
+            let (config0, seed0, _) = first.config(for: TrialID(index: 0, repeat: 0))
+            try first.record(TrialRecord(id: TrialID(index: 0, repeat: 0), seed: seed0, config: config0.value, state: .ok,
+                                         epochs: [], seconds: 0))
+            return (range, first.config(for: TrialID(index: 1, repeat: 0)).config)
+        }()
         #expect(tests == 1)
-        let range = try #require(first.spec.lrRange)
         // iris, SGD 0.9: fastai's valley lies well inside the ramp [1e-7, 10)
         #expect(range.valley > 1e-5 && range.valley < 1, "valley \(range.valley)")
-        let config0 = first.config(for: TrialID(index: 0, repeat: 0)).config
-        try first.record(TrialRecord(id: TrialID(index: 0, repeat: 0), seed: 1, config: config0.value, state: .ok,
-                                     epochs: [], seconds: 0))
 
         options.resume = true
         let second = try SearchSession(spec: spec, options: options) { _ throws(ConfigError) in
@@ -92,7 +96,7 @@ import Testing
         }
         #expect(tests == 1)
         #expect(second.spec.lrRange == range)
-        #expect(second.config(for: TrialID(index: 1, repeat: 0)).config == first.config(for: TrialID(index: 1, repeat: 0)).config)
+        #expect(second.config(for: TrialID(index: 1, repeat: 0)).config == config1)
         #expect(second.pending.count == 3)
     }
 

@@ -19,6 +19,9 @@ func temporaryDirectory() -> String {
     return dir
 }
 
+/// A start record line, as every journal begins.
+let startLine = JSONWriter.compact(Journal.startRecord(specHash: "abc", name: "t", overrides: [])) + "\n"
+
 @Suite struct JournalTests {
     @Test func recordsRoundTripThroughTheJournal() throws {
         let path = temporaryDirectory() + "/sub/trials.jsonl"
@@ -39,7 +42,7 @@ func temporaryDirectory() -> String {
 
     @Test func aTornLastLineIsDroppedAndCutBeforeTheNextAppend() throws {
         let path = temporaryDirectory() + "/trials.jsonl"
-        let full = JSONWriter.compact(record(0, loss: 0.5).json) + "\n"
+        let full = startLine + JSONWriter.compact(record(0, loss: 0.5).json) + "\n"
         let torn = String(JSONWriter.compact(record(1, loss: 0.7).json).prefix(40))
         try (full + torn).write(toFile: path, atomically: true, encoding: .utf8)
         let replay = try #require(try Journal.replay(path: path))
@@ -52,11 +55,11 @@ func temporaryDirectory() -> String {
 
     @Test func aBadLineInTheMiddleIsCorruption() throws {
         let good = JSONWriter.compact(record(0, loss: 0.5).json)
-        #expect(throws: JournalError.corrupt(file: "j", line: 2, reason: "expected a value, found 'garbage' (strings need quotes)")) {
-            try Journal.replay(text: good + "\ngarbage\n" + good + "\n", file: "j")
+        #expect(throws: JournalError.corrupt(file: "j", line: 3, reason: "expected a value, found 'garbage' (strings need quotes)")) {
+            try Journal.replay(text: startLine + good + "\ngarbage\n" + good + "\n", file: "j")
         }
-        #expect(throws: JournalError.corrupt(file: "j", line: 1, reason: "unknown op \"delete\"")) {
-            try Journal.replay(text: "{\"op\": \"delete\"}\n", file: "j")
+        #expect(throws: JournalError.corrupt(file: "j", line: 2, reason: "unknown op \"delete\"")) {
+            try Journal.replay(text: startLine + "{\"op\": \"delete\"}\n", file: "j")
         }
     }
 

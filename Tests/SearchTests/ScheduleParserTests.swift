@@ -37,7 +37,8 @@ import Testing
                       cycleMomentum: false)),
         .onecycle(.init(maxLR: 1, totalSteps: 100, pctStart: 0.25, annealStrategy: .linear, threePhase: true)),
         .plateau(.init(lr: 0.1, mode: .max, factor: 0.5, patience: 3, threshold: 0.01, thresholdMode: .abs, cooldown: 2,
-                       minLR: 1e-4, eps: 1e-9)),
+                       minLR: 1e-4, eps: 1e-9, monitor: .valAccuracy)),
+        .plateau(.init(lr: 0.1, factor: 0.5, patience: 3, monitor: .trainLoss)),
         .sequence(schedules: [.linear(lr: 0.1, startFactor: 0.1, endFactor: 1, totalIters: 10),
                               .cosine(lr: 0.1, tMax: 90, etaMin: 0)], milestones: [10]),
         .warmup(schedule: .step(lr: 0.1, stepSize: 5, gamma: 0.5), warmupSteps: 5, startFactor: 0.1),
@@ -49,6 +50,13 @@ import Testing
         .explr(lr: 0.1, weightDecay: 5e-4, momentum: 0.9),
         .equivalentExplr(of: .step(lr: 0.1, stepSize: 100, gamma: 0.1), weightDecay: 5e-4, momentum: 0.9),
         .texp(of: .multistep(lr: 0.1, milestones: [100, 200], gamma: 0.1), weightDecay: 1e-4, momentum: 0),
+        .exponentialRate(lr: 0.1, decayRate: 0.96, decaySteps: 100_000, staircase: true),
+        .exponentialRate(lr: 0.1, decayRate: 0.5, decaySteps: 10, staircase: false),
+        .exponentialToFinal(lr: 0.1, finalLR: 1e-3, totalSteps: 50),
+        .inverseTime(lr: 0.1, decayRate: 0.5, decaySteps: 10, staircase: true),
+        .stepDrop(lr: 0.1, drop: 0.5, epochsDrop: 10),
+        .piecewise(boundaries: [100, 200], values: [0.1, 0.01, 0.001]),
+        .table(lrs: [0.1, 0.05, 0.025], csv: nil),
     ]
 
     @Test(arguments: everyFamily)
@@ -126,7 +134,7 @@ import Testing
             path: "family", location: SourceLocation(line: 1, column: 11),
             message: "unknown family \"cosin\" (did you mean 'cosine'?); valid families: constant, step, multistep, "
                 + "exponential, polynomial, linear, cosine, sgdr, cyclic, onecycle, plateau, sequence, warmup, "
-                + "inverse_sqrt, wsd, log_annealing, explr, equivalent_explr, texp"))
+                + "inverse_sqrt, wsd, log_annealing, explr, equivalent_explr, texp, inverse_time, piecewise, table"))
         #expect(failure(#"{ lr: 0.1 }"#)?.message == "is required but missing")
     }
 

@@ -156,3 +156,37 @@ struct LRRangeTestTests {
         #expect(other.curve.losses != a.curve.losses)
     }
 }
+
+@Suite struct ValleyEquivalenceTests {
+    /// Random curves with ties, NaN, ±0 and ±∞ from a seeded generator: the O(n log n) valley equals
+    /// fastai's O(n²) loop (the reference) on every one.
+    @Test(arguments: 0..<40)
+    func fastValleyEqualsFastaiLoop(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let n = Int(rng.next() % 300) + 1
+        let palette: [Double] = [0, -0.0, .nan, .infinity, -.infinity, 1, 1, 2]
+        var losses: [Double] = []
+        var level = 3.0
+        for _ in 0..<n {
+            switch rng.next() % 10 {
+            case 0: losses.append(palette[Int(rng.next() % UInt64(palette.count))])
+            case 1, 2: losses.append(Double(rng.next() % 5))  // ties
+            default:
+                level += (Double(rng.next() % 1000) / 1000 - 0.6)  // a noisy descent, like a range test
+                losses.append(level)
+            }
+        }
+        let lrs = (0..<n).map { pow(10, -7 + 8 * Double($0) / Double(n)) }
+        let fast = LRSuggest.valley(lrs: lrs, losses: losses), naive = LRSuggest.valleyNaive(lrs: lrs, losses: losses)
+        #expect(fast?.index == naive?.index, "seed \(seed), n \(n)")
+        #expect(fast?.lr == naive?.lr)
+    }
+
+    @Test func valleyOfAMillionPointsIsFast() throws {
+        // A strictly decreasing run of 10^6: d = 10^6 at the end, start = −1, s = (999999 + 1)/3 →
+        // idx = −1 + 333333 + 166666 = 499998 (the naive loop would take ~10^12 steps).
+        let n = 1_000_000
+        let r = try #require(LRSuggest.valley(lrs: (0..<n).map(Double.init), losses: (0..<n).map { Double(n - $0) }))
+        #expect(r.index == 499_998)
+    }
+}

@@ -1,4 +1,4 @@
-// `lrsearch bench`: single-thread GEMM throughput and the time of the reference trial.
+// `lrsearch bench`: single-thread GEMM throughput and the time of the reference trial (or CSV loading, or searches).
 
 import Foundation
 import JSON5
@@ -13,15 +13,28 @@ extension LRSearch {
             GEMM: C = op(A)·op(B) in Float32 for (M,K,N) in (64,64,256), (64,256,256), (256,256,256), \
             (512,512,512), forms A·B, Aᵀ·B and A·Bᵀ, single thread, best of 5. Reference trial: digits, \
             hidden [256, 256], ReLU, no BatchNorm, SGD momentum 0.9, batch 64, 20 epochs, cosine from lr 0.1.
+            --data writes a CSV of ROWS rows × 30 Gaussian floats (%.6g) and an integer label to a temporary \
+            folder, loads it three times (MB/s of the best, peak RSS from VmHWM) and times a whole \
+            'lrsearch train' process on it (one epoch, hidden [8]; its peak RSS from wait4).
             """,
+        positionals: [PositionalSpec("ROWS", help: "With --data: rows of the generated CSV (default 400000).", optional: true)],
         options: [OptionSpec("--trials", "N", help: "Reference trials to time (default 3; the best is reported)."),
                   OptionSpec("--skip-gemm", help: "Only time the reference trial."),
+                  OptionSpec("--data", help: "Instead: CSV loading speed and peak memory on ROWS generated rows."),
                   OptionSpec("--search", "SPEC", help: "Instead: random vs TPE vs random+ASHA on SPEC over several seeds."),
                   OptionSpec("--seeds", "N", help: "With --search: search seeds 1…N (default 5)."),
                   OptionSpec("--jobs", "N", help: "With --search: workers per search (default: all cores; 1 makes TPE reproducible)."),
                   OptionSpec("--variants", "LIST", help: "With --search: a comma-separated subset of "
                                 + SearchBench.variantNames.joined(separator: ", ") + " (default all).")],
         run: { args in
+            if args.flag("--data") {
+                let text = args.positionals.first ?? "400000"
+                guard let rows = Int(text), rows >= 1, rows <= 100_000_000 else {
+                    throw CLIError("ROWS: expected an integer from 1 to 100000000, got '\(text)'")
+                }
+                return try DataBench.run(rows: rows)
+            }
+            if !args.positionals.isEmpty { throw CLIError("ROWS is only used with --data") }
             if let spec = args.string("--search") {
                 return try SearchBench.run(specPath: spec, seeds: try args.int("--seeds", min: 1) ?? 5,
                                            jobs: try args.int("--jobs", min: 1),
@@ -45,13 +58,12 @@ enum BenchCommand {
             }
             print("")
         }
-        let raw: LabeledData
+        let dataset: Dataset
         do {
-            raw = try DatasetSpec.builtin("digits").load()
+            dataset = try Dataset(try DatasetSpec.builtin("digits").load(), valFraction: 0.2, splitSeed: 0)
         } catch {
             throw CLIError(error.description, code: .failure)
         }
-        let dataset = Dataset(raw, valFraction: 0.2, splitSeed: 0)
         let config = Benchmark.referenceConfig
         let spec = try ScheduleParser.parse(JSONNode(["family": "cosine", "lr": 0.1]), path: "schedule",
                                             defaults: ScheduleDefaults(totalSteps: config.epochs))

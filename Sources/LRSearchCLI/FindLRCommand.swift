@@ -105,8 +105,7 @@ enum FindLRCommand {
             let node = JSONNode(.object(members), at: root.location)
             let task = try TrialConfig.parseTask(node)
             let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            let raw = try task.dataset.load(baseDirectory: base)
-            let dataset = Dataset(raw, valFraction: task.valFraction, splitSeed: task.splitSeed)
+            let dataset = try DataCache.load(task, node: node, baseDirectory: base)
             guard dataset.train.count >= 2 else { throw CLIError.input("\(path): task.dataset: fewer than 2 training rows") }
             return (try TrialConfig.parse(node, trainRows: dataset.train.count), dataset, "config \(path)")
         } catch let e as CLIError {

@@ -57,8 +57,7 @@ enum TrainCommand {
             let node = try JSON5Parser.parse(text)
             let task = try TrialConfig.parseTask(node)
             let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            let raw = try task.dataset.load(baseDirectory: base)
-            let dataset = Dataset(raw, valFraction: task.valFraction, splitSeed: task.splitSeed)
+            let dataset = try DataCache.load(task, node: node, baseDirectory: base)
             let config = try TrialConfig.parse(node, trainRows: dataset.train.count, baseDirectory: base)
             try config.checkMonitor(dataset, node: node)
             guard dataset.train.count >= 2 else { throw CLIError("\(path): task.dataset: fewer than 2 training rows") }

@@ -58,6 +58,11 @@ enum ValidateCommand {
             lines.append("task: \(TrainCommand.describe(dataset))")
             lines.append("      \(t.epochs) epochs of \(t.stepsPerEpoch(trainRows: dataset.train.count)) steps "
                          + "(batch \(t.batchSize)), schedule stepped per \(t.scheduleUnit.rawValue)")
+            lines += dataset.notes.map { "      " + $0 }
+            if case .classification(let classes) = dataset.task {
+                let counts = zip(classes, dataset.classCounts).prefix(20).map { "\($0) \($1)" }
+                lines.append("      rows per class: " + counts.joined(separator: ", ") + (classes.count > 20 ? ", …" : ""))
+            }
         }
         let common = spec.commonParameters
         if !common.isEmpty {

@@ -19,12 +19,13 @@ extension TrialConfig {
         model.append(("bias", .bool(m.bias)))
         if let i = m.initialization { model.append(("init", .string(i.rawValue))) }
         model.append(("freeze_output", .bool(m.freezeOutputLayer)))
-        let task: [(String, JSONValue)] = [
+        var task: [(String, JSONValue)] = [
             ("dataset", Self.json(dataset)), ("model", Self.object(model)),
             ("epochs", .number(Double(t.epochs))), ("batch_size", .number(Double(t.batchSize))),
             ("val_fraction", .number(valFraction)), ("schedule_unit", .string(t.scheduleUnit.rawValue)),
             ("split_seed", .number(Double(splitSeed))),
         ]
+        if case .csv(_, _, _, _, .some) = dataset { task.removeAll { $0.0 == "val_fraction" } }  // val_csv is the split
         var optimizer: [(String, JSONValue)] = [("kind", .string(o.kind.rawValue))]
         if o.kind == .sgd {
             optimizer += [("momentum", .number(o.momentum)), ("dampening", .number(o.dampening)),
@@ -51,9 +52,11 @@ extension TrialConfig {
     static func json(_ d: DatasetSpec) -> JSONValue {
         switch d {
         case .builtin(let name): return .string(name)
-        case .csv(let path, let target, let task):
+        case .csv(let path, let target, let task, let missing, let validation):
             var members: [(String, JSONValue)] = [("csv", .string(path)), ("target", .string(target))]
             if let task { members.append(("task", .string(task.rawValue))) }
+            if missing != .error { members.append(("missing", .string(missing.rawValue))) }
+            if let validation { members.append(("val_csv", .string(validation))) }
             return object(members)
         case .synthetic(let s):
             var members: [(String, JSONValue)] = [("name", .string(s.kind.rawValue)), ("n", .number(Double(s.n))),

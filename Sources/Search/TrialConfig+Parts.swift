@@ -23,8 +23,10 @@ extension TrialConfig {
                 throw ConfigError(path: r.path("target"), location: node.location, message: "is required but missing")
             }
             let task = try r.choice("task", as: TaskHint.self)
-            try r.finish(allowed: ["csv", "target", "task"])
-            return .csv(path: file, target: target, task: task)
+            let missing = try r.choice("missing", as: MissingPolicy.self) ?? .error
+            let validation = try r.string("val_csv")
+            try r.finish(allowed: ["csv", "target", "task", "missing", "val_csv"])
+            return .csv(path: file, target: target, task: task, missing: missing, validation: validation)
         }
         guard r.has("name") else {
             throw ConfigError(node, path: path,

@@ -62,6 +62,10 @@ public struct TrialConfig: Sendable, Equatable {
         guard vf > 0 && vf < 1 else {
             throw ConfigError(t.node("val_fraction"), path: "task.val_fraction", "must be in (0, 1), got \(JSONWriter.number(vf))")
         }
+        if case .csv(_, _, _, _, .some) = dataset, let given = t.node("val_fraction") {
+            throw ConfigError(given, path: "task.val_fraction",
+                              "does not apply with task.dataset.val_csv (that file is the validation set); remove one of them")
+        }
         return Task(dataset: dataset, valFraction: vf, splitSeed: try seed(&t, "split_seed"))
     }
 

@@ -62,11 +62,17 @@ public final class TrialExecutor: Sendable {
 }
 
 /// Data sets loaded once per distinct task (dataset, validation fraction, split seed) and shared
-/// read-only by every trial that uses them.
+/// read-only by every trial that uses them: the split and standardisation run once per key, loads are
+/// serialised (two workers never load the same file twice), and trials get the same arrays (no copy).
 public final class DataCache: Sendable {
     private let datasets = Mutex<[String: Dataset]>([:])
+    /// Held while loading; counts the loads done.
+    private let loading = Mutex<Int>(0)
 
     public init() {}
+
+    /// How many data sets were loaded and split (not found in the cache).
+    public var loads: Int { loading.withLock { $0 } }
 
     /// Parses a sampled config and finds (or loads) its data set.
     public func prepare(_ node: JSONNode) throws(ConfigError) -> (TrialConfig, Dataset) {
@@ -76,16 +82,11 @@ public final class DataCache: Sendable {
         if let cached = datasets.withLock({ $0[key] }) {
             dataset = cached
         } else {
-            let raw: LabeledData
-            do {
-                raw = try task.dataset.load(baseDirectory: FileManager.default.currentDirectoryPath)
-            } catch {
-                throw ConfigError(node.value["task"]?.value["dataset"], path: "task.dataset", "\(error)")
-            }
-            let loaded = Dataset(raw, valFraction: task.valFraction, splitSeed: task.splitSeed)
-            dataset = datasets.withLock { cache in
-                if let other = cache[key] { return other }  // another worker loaded it meanwhile
-                cache[key] = loaded
+            dataset = try loading.withLock { (count: inout Int) throws(ConfigError) -> Dataset in
+                if let other = datasets.withLock({ $0[key] }) { return other }  // another worker loaded it meanwhile
+                let loaded = try Self.load(task, node: node, baseDirectory: FileManager.default.currentDirectoryPath)
+                count += 1
+                datasets.withLock { $0[key] = loaded }
                 return loaded
             }
         }
@@ -96,5 +97,27 @@ public final class DataCache: Sendable {
         let config = try TrialConfig.parse(node, trainRows: dataset.train.count)
         try config.checkMonitor(dataset, node: node)
         return (config, dataset)
+    }
+
+    /// Reads and splits one task's data (relative paths from `baseDirectory`); errors are located at
+    /// task.dataset or task.val_fraction of the config `node`.
+    public static func load(_ task: TrialConfig.Task, node: JSONNode, baseDirectory: String) throws(ConfigError) -> Dataset {
+        let taskNode = node.value["task"]
+        let datasetNode = taskNode?.value["dataset"]
+        do {
+            let raw = try task.dataset.load(baseDirectory: baseDirectory)
+            do {
+                // Handed over, not copied: the split standardises the matrix in place.
+                return try Dataset(consume raw, valFraction: task.valFraction, splitSeed: task.splitSeed)
+            } catch {
+                let given = taskNode?.value["val_fraction"]
+                throw ConfigError(given ?? datasetNode, path: "task.val_fraction",
+                                  (given == nil ? "(default 0.2) " : "") + "\(error)")
+            }
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError(datasetNode, path: "task.dataset", "\(error)")
+        }
     }
 }

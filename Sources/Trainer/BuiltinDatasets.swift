@@ -33,7 +33,9 @@ public struct BuiltinDataset: Sendable, Equatable {
                                + Self.searchDirectories().joined(separator: ", ")
                                + " (set LRSEARCH_DATA to the directory holding it)")
         }
-        return try CSVData.load(path: path, target: target, task: .classification, name: name)
+        var data = try CSVData.load(path: path, target: target, task: .classification, name: name)
+        data.notes = []  // the task is the dataset's, not a choice to report
+        return data
     }
 
     /// The directories searched for bundled CSVs, in order:

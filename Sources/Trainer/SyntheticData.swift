@@ -117,8 +117,9 @@ public enum DatasetSpec: Sendable, Equatable {
     /// A bundled dataset by name (`BuiltinDataset.all`).
     case builtin(String)
     case synthetic(SyntheticSpec)
-    /// A user CSV; a relative path is resolved against the directory passed to `load`.
-    case csv(path: String, target: String, task: TaskHint?)
+    /// A user CSV; a relative path is resolved against the directory passed to `load`. `validation` is a
+    /// second CSV with the same header used as the validation set (then no fraction is split off).
+    case csv(path: String, target: String, task: TaskHint?, missing: MissingPolicy = .error, validation: String? = nil)
 
     /// Loads the rows. `baseDirectory` resolves relative CSV paths (the config file's directory).
     public func load(baseDirectory: String? = nil) throws(DatasetError) -> LabeledData {
@@ -131,12 +132,13 @@ public enum DatasetSpec: Sendable, Equatable {
             return try b.load()
         case .synthetic(let spec):
             return spec.generate()
-        case .csv(let path, let target, let task):
-            var full = path
-            if let baseDirectory, !path.hasPrefix("/") {
-                full = URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
+        case .csv(let path, let target, let task, let missing, let validation):
+            func resolved(_ path: String) -> String {
+                guard let baseDirectory, !path.hasPrefix("/") else { return path }
+                return URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).path
             }
-            return try CSVData.load(path: full, target: target, task: task)
+            return try CSVData.load(path: resolved(path), target: target, task: task, missing: missing,
+                                    validationPath: validation.map(resolved))
         }
     }
 }

@@ -40,8 +40,10 @@ public enum Trainer {
             optimizer.setMomentumBuffer(initialBuffer(model, coefficient: T(c)))
         }
         var schedule = schedule
-        let trainX = dataset.train.x.map { T($0) }, trainY = dataset.train.y.map { T($0) }
-        let valX = dataset.validation.x.map { T($0) }, valY = dataset.validation.y.map { T($0) }
+        // In Float (every search) the trial reads the shared dataset's arrays; Double runs convert a copy.
+        func shared(_ a: [Float]) -> [T] { (a as? [T]) ?? a.map { T($0) } }
+        let trainX = shared(dataset.train.x), trainY = shared(dataset.train.y)
+        let valX = shared(dataset.validation.x), valY = shared(dataset.validation.y)
         let n = dataset.train.count, d = dataset.features, w = dataset.targetWidth
         let loss = dataset.task.loss
         let stepsPerEpoch = config.stepsPerEpoch(trainRows: n)

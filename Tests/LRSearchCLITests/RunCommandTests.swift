@@ -231,6 +231,7 @@ func rankingWithoutSeconds(_ dir: URL) throws -> [String] {
             objective final_val_loss (minimised), sampler random
             task: dataset iris: 120 train / 30 val rows, 4 features, classification, 3 classes
                   3 epochs of 8 steps (batch 16), schedule stepped per epoch
+                  rows per class: setosa 50, versicolor 50, virginica 50
 
             sampled for every family:
               lr  loguniform(0.01, 0.3)

@@ -70,7 +70,7 @@ import Testing
         let dir = try scratch(["c.json5": config, "d.csv": "a,b,y\n1,2,3\n4,x,5\n"])
         let r = try runLRSearch(["train", "c.json5"], in: dir)
         let csv = dir.appendingPathComponent("d.csv").path
-        #expect(r.stderr.hasPrefix("Error: \(csv):3: column 'b': expected a number, got 'x'\n"))
+        #expect(r.stderr.hasPrefix("Error: c.json5:1:20: task.dataset: \(csv):3:2: column 'b': expected a number, got 'x'\n"))
         #expect(r.status == 64)
     }
 
@@ -99,6 +99,7 @@ import Testing
         let r = try runLRSearch(["bench", "--help"])
         #expect(r.status == 0)
         #expect(r.stdout.hasPrefix("OVERVIEW: Print GEMM GFLOP/s and the reference trial's time (build with -c release)."))
-        #expect(r.stdout.contains("USAGE: lrsearch bench [--trials N] [--skip-gemm]"))
+        #expect(r.stdout.contains("USAGE: lrsearch bench [ROWS] [--trials N] [--skip-gemm] [--data]"))
+        #expect(r.stdout.contains("  --data                Instead: CSV loading speed and peak memory on ROWS generated rows.\n"))
     }
 }

@@ -22,12 +22,13 @@ struct DatasetTests {
 
     @Test func splitIsStratifiedSeededAndStandardisedWithTrainStatistics() throws {
         let raw = try DatasetSpec.builtin("iris").load()
-        let a = Dataset(raw, valFraction: 0.2, splitSeed: 0)
+        let a = try Dataset(raw, valFraction: 0.2, splitSeed: 0)
         // 50 rows per class: round(50·0.2) = 10 of each go to validation.
         #expect(a.validation.count == 30 && a.train.count == 120)
         for c in 0..<3 { #expect(a.validation.y.filter { $0 == Float(c) }.count == 10) }
-        #expect(a == Dataset(raw, valFraction: 0.2, splitSeed: 0))
-        #expect(a != Dataset(raw, valFraction: 0.2, splitSeed: 1))
+        #expect(try a == Dataset(raw, valFraction: 0.2, splitSeed: 0))
+        #expect(try a != Dataset(raw, valFraction: 0.2, splitSeed: 1))
+        #expect(raw.x.count == 150 * 4)  // the caller's copy is untouched by the in-place split
         // Each training feature column has mean 0 and (biased) std 1 after standardisation.
         for j in 0..<a.features {
             let col = (0..<a.train.count).map { Double(a.train.x[$0 * a.features + j]) }
@@ -55,56 +56,41 @@ struct DatasetTests {
         #expect(deriveSeed(7, 3) == deriveSeed(7, 3))
     }
 
-    // MARK: - CSV
+    // MARK: - Split errors
 
-    @Test func categoricalTargetMeansClassification() throws {
-        let d = try CSVData.parse("a,b,label\n1,2,cat\n3,4,dog\n5,6,cat\n", file: "x.csv", target: "label", task: nil)
-        #expect(d.task == .classification(classes: ["cat", "dog"]))
-        #expect(d.featureNames == ["a", "b"])
-        #expect(d.x == [1, 2, 3, 4, 5, 6] && d.y == [0, 1, 0])
-    }
-
-    @Test func numericTargetMeansRegressionUnlessTold() throws {
-        let text = "y,x\n1.5,2\n2,3\n"
-        #expect(try CSVData.parse(text, file: "r.csv", target: "y", task: nil).task == .regression(outputs: 1))
-        let c = try CSVData.parse("y,x\n1,2\n0,3\n", file: "r.csv", target: "y", task: .classification)
-        #expect(c.task == .classification(classes: ["0", "1"]))
-        #expect(c.y == [1, 0])
-    }
-
-    @Test func quotedFieldsAndCRLF() throws {
-        let d = try CSVData.parse("\"a\",\"the, label\"\r\n1,\"x \"\"y\"\"\"\r\n2,z\r\n", file: "q.csv",
-                                  target: "the, label", task: nil)
-        #expect(d.task == .classification(classes: ["x \"y\"", "z"]))
-    }
-
-    @Test func badCSVsGiveLocatedErrors() {
-        func message(_ text: String, target: String = "label", task: TaskHint? = nil) -> String {
-            do {
-                _ = try CSVData.parse(text, file: "data.csv", target: target, task: task)
-                return "no error"
-            } catch {
-                return error.description
-            }
+    @Test func aSplitWithoutValidationRowsIsRefused() throws {
+        // 3 classes of 1 row each: every class keeps its one row for training.
+        let one = try CSVData.parse("a,label\n1,x\n2,y\n3,z\n", file: "one.csv", target: "label", task: nil)
+        #expect(throws: DatasetError("leaves no validation rows: 3 rows in 3 classes (the largest has 1 rows), "
+                                     + "round(rows × 0.2) is 0 for every class and each class keeps one training row; "
+                                     + "use a larger val_fraction or a separate val_csv")) {
+            try Dataset(one, valFraction: 0.2)
         }
-        #expect(message("") == "data.csv: the file is empty")
-        #expect(message("a,label\n") == "data.csv: no data rows after the header")
-        #expect(message("a,b,label\n1,2,x\n3,4\n") == "data.csv:3: expected 3 fields as in the header, got 2")
-        #expect(message("a,b,label\n1,2,x\n3,oops,y\n") == "data.csv:3: column 'b': expected a number, got 'oops'")
-        #expect(message("a,b,label\n1,,x\n") == "data.csv:2: column 'b': expected a number, got an empty field")
-        #expect(message("a,b,Label\n1,2,x\n")
-                == "data.csv:1: no column 'label' in the header (columns: a, b, Label); did you mean 'Label'?")
-        #expect(message("a,label\n1,x\n2,y\n", task: .regression)
-                == "data.csv:2: column 'label': regression needs a numeric target, got 'x'")
-        #expect(message("a,label\n1,x\n2,x\n") == "data.csv: column 'label': classification needs at least 2 classes, found 1")
+        // Regression: round(10 × 0.01) = 0.
+        let ten = LabeledData(name: "r", featureNames: ["a"], task: .regression(outputs: 1),
+                              x: (0..<10).map { Float($0) }, y: (0..<10).map { Double($0) / 2 })
+        #expect(throws: DatasetError("leaves no validation rows: round(10 rows × 0.01) = 0; "
+                                     + "use a larger val_fraction or a separate val_csv")) {
+            try Dataset(ten, valFraction: 0.01)
+        }
+        #expect(throws: DatasetError("val_fraction must be in (0, 1), got 1.0")) { try Dataset(ten, valFraction: 1) }
+        #expect(throws: DatasetError("val_fraction must be in (0, 1), got nan")) { try Dataset(ten, valFraction: .nan) }
+        // round(10 × 0.05) = round(0.5) = 1 (half away from zero): one validation row.
+        #expect(try Dataset(ten, valFraction: 0.05).validation.count == 1)
+    }
+
+    @Test func classCountsCoverBothSplits() throws {
+        let d = try Dataset(try DatasetSpec.builtin("iris").load(), valFraction: 0.2)
+        #expect(d.classCounts == [50, 50, 50])
+        #expect(try Dataset(SyntheticSpec(.sine, n: 20).generate(), valFraction: 0.2).classCounts == [])
     }
 
     @Test func missingFileAndUnknownBuiltinAreErrors() {
-        #expect(throws: DatasetError.self) { try DatasetSpec.csv(path: "/nonexistent/x.csv", target: "y", task: nil).load() }
-        do {
-            _ = try DatasetSpec.builtin("mnist").load()
-        } catch {
-            #expect(error.description == "unknown dataset 'mnist'; built-ins: digits, iris, wine, breast_cancer")
+        #expect(throws: DatasetError(file: "/nonexistent/x.csv", "cannot read the file: no such file")) {
+            try DatasetSpec.csv(path: "/nonexistent/x.csv", target: "y", task: nil).load()
+        }
+        #expect(throws: DatasetError("unknown dataset 'mnist'; built-ins: digits, iris, wine, breast_cancer")) {
+            try DatasetSpec.builtin("mnist").load()
         }
     }
 }

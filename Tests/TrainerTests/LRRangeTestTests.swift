@@ -129,7 +129,7 @@ struct LRRangeTestTests {
     // MARK: - On real data
 
     static func digitsConfig(seed: UInt64 = 3) throws -> (TrainingConfig, Dataset) {
-        let data = Dataset(try DatasetSpec.builtin("digits").load(), valFraction: 0.2, splitSeed: 0)
+        let data = try Dataset(try DatasetSpec.builtin("digits").load(), valFraction: 0.2, splitSeed: 0)
         let config = TrainingConfig(model: ModelConfig(hidden: [64]), optimizer: OptimizerConfig(momentum: 0.9),
                                     epochs: 1, batchSize: 64, seed: seed)
         return (config, data)

@@ -10,7 +10,7 @@ struct PlateauMonitorTests {
     func expectFedWith(_ monitor: ReduceOnPlateau.Monitor, _ metric: (EpochMetrics) -> Double) throws {
         let p = ReduceOnPlateau.Parameters(lr: 0.05, mode: monitor.naturalMode, factor: 0.5, patience: 0,
                                            threshold: 0.3, monitor: monitor)
-        let data = Dataset(try DatasetSpec.builtin("digits").load(), valFraction: 0.2, splitSeed: 0)
+        let data = try Dataset(try DatasetSpec.builtin("digits").load(), valFraction: 0.2, splitSeed: 0)
         let config = TrainingConfig(model: ModelConfig(hidden: [32]), optimizer: OptimizerConfig(momentum: 0.9),
                                     epochs: 8, batchSize: 64, scheduleUnit: .step, seed: 2)
         let result = Trainer.run(config: config, dataset: data, schedule: try LRScheduler(.plateau(p)))
@@ -35,8 +35,8 @@ struct PlateauMonitorTests {
         func monitoredMetric(_ epoch: EpochMetrics) -> Double { epoch.trainLoss + 1000 }
     }
 
-    @Test func theLoopStepsWithTheSourcesMonitoredMetric() {
-        let data = Dataset(SyntheticSpec(.moons, n: 100).generate(), valFraction: 0.2)
+    @Test func theLoopStepsWithTheSourcesMonitoredMetric() throws {
+        let data = try Dataset(SyntheticSpec(.moons, n: 100).generate(), valFraction: 0.2)
         let recorder = TrainingTests.Recorder()
         let config = TrainingConfig(model: ModelConfig(hidden: [4]), optimizer: OptimizerConfig(),
                                     epochs: 3, batchSize: 32, scheduleUnit: .step)

@@ -7,7 +7,7 @@ import Trainer
 
 struct TrainingTests {
     static func digits() throws -> Dataset {
-        Dataset(try DatasetSpec.builtin("digits").load(), valFraction: 0.2, splitSeed: 0)
+        try Dataset(try DatasetSpec.builtin("digits").load(), valFraction: 0.2, splitSeed: 0)
     }
 
     /// The bar, run in full: the trainer target is optimised in debug builds too (Package.swift),
@@ -22,8 +22,8 @@ struct TrainingTests {
         #expect(accuracy >= 0.95, "val accuracy \(accuracy)")
     }
 
-    @Test func spiralsAreLearnedByTwoHiddenLayers() {
-        let data = Dataset(SyntheticSpec(.spirals, n: 600, noise: 0.1).generate(), valFraction: 0.2)
+    @Test func spiralsAreLearnedByTwoHiddenLayers() throws {
+        let data = try Dataset(SyntheticSpec(.spirals, n: 600, noise: 0.1).generate(), valFraction: 0.2)
         let config = TrainingConfig(model: ModelConfig(hidden: [64, 64]), optimizer: OptimizerConfig(kind: .adam),
                                     epochs: 150, batchSize: 32, seed: 3)
         let result = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.01))
@@ -32,7 +32,7 @@ struct TrainingTests {
     }
 
     @Test func regressionReducesMSETenfold() throws {
-        let data = Dataset(SyntheticSpec(.teacher, n: 1000, noise: 0.05).generate(), valFraction: 0.2)
+        let data = try Dataset(SyntheticSpec(.teacher, n: 1000, noise: 0.05).generate(), valFraction: 0.2)
         let config = TrainingConfig(model: ModelConfig(hidden: [64], activation: .tanh),
                                     optimizer: OptimizerConfig(kind: .adam), epochs: 60, batchSize: 32, seed: 0)
         let result = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.003))
@@ -100,8 +100,8 @@ struct TrainingTests {
         #expect(result.epochs.count == 2)
     }
 
-    @Test func scheduleIsSteppedPerEpochOrPerStep() {
-        let data = Dataset(SyntheticSpec(.moons, n: 100).generate(), valFraction: 0.2)
+    @Test func scheduleIsSteppedPerEpochOrPerStep() throws {
+        let data = try Dataset(SyntheticSpec(.moons, n: 100).generate(), valFraction: 0.2)
         // 80 training rows, batch 32 → 3 steps per epoch (32, 32, 16).
         var config = TrainingConfig(model: ModelConfig(hidden: [4]), optimizer: OptimizerConfig(),
                                     epochs: 3, batchSize: 32, scheduleUnit: .epoch)
@@ -125,8 +125,8 @@ struct TrainingTests {
         mutating func step(metric: Double?) { recorder.metrics.append(metric) }
     }
 
-    @Test func metricSchedulesGetTheValidationLossOncePerEpoch() {
-        let data = Dataset(SyntheticSpec(.moons, n: 100).generate(), valFraction: 0.2)
+    @Test func metricSchedulesGetTheValidationLossOncePerEpoch() throws {
+        let data = try Dataset(SyntheticSpec(.moons, n: 100).generate(), valFraction: 0.2)
         let recorder = Recorder()
         let config = TrainingConfig(model: ModelConfig(hidden: [4]), optimizer: OptimizerConfig(),
                                     epochs: 3, batchSize: 32, scheduleUnit: .step)
@@ -134,12 +134,12 @@ struct TrainingTests {
         #expect(recorder.metrics == result.epochs.map { Optional($0.valLoss) })
     }
 
-    @Test func lastPartialBatchOfOneIsSkippedWithBatchNorm() {
+    @Test func lastPartialBatchOfOneIsSkippedWithBatchNorm() throws {
         let config = TrainingConfig(model: ModelConfig(hidden: [4], batchNorm: true), optimizer: OptimizerConfig(),
                                     epochs: 1, batchSize: 8)
         #expect(config.stepsPerEpoch(trainRows: 17) == 2)
         #expect(config.stepsPerEpoch(trainRows: 18) == 3)
-        let data = Dataset(SyntheticSpec(.blobs, n: 20).generate(), valFraction: 0.2)  // 7+7+6 rows, 1 of each class to val
+        let data = try Dataset(SyntheticSpec(.blobs, n: 20).generate(), valFraction: 0.2)  // 7+7+6 rows, 1 of each class to val
         #expect(data.train.count == 17)
         let result = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.1))
         #expect(result.status == .ok)

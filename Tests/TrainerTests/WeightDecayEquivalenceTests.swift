@@ -16,7 +16,7 @@ struct WeightDecayEquivalenceTests {
     static let sgdWithDecay = OptimizerConfig(kind: .sgd, momentum: 0.9, weightDecay: .coupled(5e-4))
 
     /// 640 Gaussian rows labelled by a random linear teacher; 512 train (8 batches of 64), 128 validation.
-    static let dataset: Dataset = {
+    static func dataset() throws -> Dataset {
         var rng = SplitMix64(seed: 42)
         let features = 20, classes = 5, n = 640
         let teacher = (0..<(features * classes)).map { _ in rng.nextGaussian() }
@@ -29,14 +29,14 @@ struct WeightDecayEquivalenceTests {
         }
         let data = LabeledData(name: "teacher5", featureNames: (0..<features).map { "x\($0)" },
                                task: .classification(classes: (0..<classes).map(String.init)), x: x, y: y)
-        return Dataset(data, valFraction: 0.2, splitSeed: 1)
-    }()
+        return try Dataset(data, valFraction: 0.2, splitSeed: 1)
+    }
 
     /// ~300 optimizer steps: 38 epochs of 8 steps.
     func run<T: TrainerScalar>(_ t: T.Type, _ optimizer: OptimizerConfig, _ spec: ScheduleSpec) throws -> TrainingResult {
         let config = TrainingConfig(model: Self.model, optimizer: optimizer, epochs: 38, batchSize: 64,
                                     scheduleUnit: .step, seed: 7)
-        return Trainer.run(T.self, config: config, dataset: Self.dataset, schedule: try LRScheduler(spec))
+        return Trainer.run(T.self, config: config, dataset: try Self.dataset(), schedule: try LRScheduler(spec))
     }
 
     func maxRelativeDifference(_ a: TrainingResult, _ b: TrainingResult) -> Double {
@@ -60,7 +60,7 @@ struct WeightDecayEquivalenceTests {
         // Without the initial buffer b₀ the pure exponential is not equivalent (THEORY.md A.2 "Pitfall").
         let config = TrainingConfig(model: Self.model, optimizer: Self.sgd, epochs: 38, batchSize: 64,
                                     scheduleUnit: .step, seed: 7)
-        let noBuffer = Trainer.run(Double.self, config: config, dataset: Self.dataset, schedule: WithoutBuffer(
+        let noBuffer = Trainer.run(Double.self, config: config, dataset: try Self.dataset(), schedule: WithoutBuffer(
             inner: try LRScheduler(.explr(lr: 0.1, weightDecay: 5e-4, momentum: 0.9))))
         #expect(maxRelativeDifference(decay, noBuffer) > 1e-4)  // measured 1.7e-3
     }
@@ -86,7 +86,7 @@ struct WeightDecayEquivalenceTests {
         let trainable = Set(a.segments.filter(\.trainable).flatMap { Array($0.range) })
         optB.setMomentumBuffer(b.parameters.indices.map { trainable.contains($0) ? c * b.parameters[$0] : 0 })
         let alpha = ExpLR(lr: 0.1, weightDecay: 5e-4, momentum: 0.9).alpha
-        let x = Self.dataset.train.x.map(Double.init), y = Self.dataset.train.y.map(Double.init)
+        let x = try Self.dataset().train.x.map(Double.init), y = try Self.dataset().train.y.map(Double.init)
         var worstOutput = 0.0, worstScale = 0.0, worstLoss = 0.0
         for t in 0..<300 {
             let lo = (t % 8) * 64

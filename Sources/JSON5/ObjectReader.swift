@@ -154,7 +154,7 @@ public struct ObjectReader {
     public func finish(allowed: [String] = []) throws(ConfigError) {
         let valid = allowed.isEmpty ? Array(used).sorted() : allowed
         for m in members where !used.contains(m.key) && !allowed.contains(m.key) {
-            var message = "unknown key '\(m.key)'"
+            var message = "unknown key \(quotedForMessage(m.key))"
             if let near = closestMatch(to: m.key, in: valid) {
                 message += " (did you mean '\(near)'?)"
             } else if !valid.isEmpty {
@@ -164,10 +164,14 @@ public struct ObjectReader {
         }
     }
 
-    /// An integer value (a number with no fraction, within Int's range).
+    /// An integer value: a number with no fraction, within ±2^53 (the integers a `Double` holds
+    /// exactly, so none was rounded on the way in).
     public static func int(_ n: JSONNode, path: String) throws(ConfigError) -> Int {
-        guard case .number(let x) = n.value, x.isFinite, x == x.rounded(), abs(x) <= 9_007_199_254_740_992 else {
+        guard case .number(let x) = n.value, x.isFinite, x == x.rounded() else {
             throw ConfigError(n, path: path, "expected an integer, got \(describe(n.value))")
+        }
+        guard abs(x) <= 9_007_199_254_740_992 else {
+            throw ConfigError(n, path: path, "integers must be within ±9007199254740992 (2^53), got \(describe(n.value))")
         }
         return Int(x)
     }
@@ -189,7 +193,9 @@ public struct ObjectReader {
 public func closestMatch(to word: String, in candidates: [String]) -> String? {
     let w = Array(word.lowercased())
     var best: (String, Int)?
-    for c in candidates {
+    // No candidate more than 3 characters longer or shorter can be within the limit below, and
+    // skipping them keeps a 1 MB key from costing |key| × |candidate| work and memory.
+    for c in candidates where abs(c.count - w.count) <= 3 {
         let d = editDistance(w, Array(c.lowercased()))
         if let b = best, b.1 <= d { continue }
         best = (c, d)

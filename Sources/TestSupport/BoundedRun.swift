@@ -22,9 +22,12 @@ public struct BoundedOutput: Sendable {
 
 /// Runs `lrsearch args…` in `directory`, killing it after `timeout` seconds; `binary` defaults to
 /// ``lrsearchBinary()``. At most `outputLimit` bytes of each stream are kept (the rest is read and
-/// dropped, so the child never blocks on a pipe).
+/// dropped, so the child never blocks on a pipe). The child's address space is limited to
+/// `memoryLimit` bytes (set just after it starts), so an input that makes it allocate without bound
+/// ends in a failed allocation (a signal) instead of taking the machine's memory.
 public func runLRSearchBounded(_ args: [String], in directory: URL? = nil, timeout: Double,
-                               binary: URL? = nil, outputLimit: Int = 1 << 20) throws -> BoundedOutput {
+                               binary: URL? = nil, outputLimit: Int = 1 << 20,
+                               memoryLimit: UInt64 = 2 << 30) throws -> BoundedOutput {
     let process = Process()
     process.executableURL = binary ?? lrsearchBinary()
     process.arguments = args
@@ -37,6 +40,7 @@ public func runLRSearchBounded(_ args: [String], in directory: URL? = nil, timeo
     process.terminationHandler = { _ in done.signal() }
     let start = Date()
     try process.run()
+    limitAddressSpace(of: process.processIdentifier, to: memoryLimit)
     let outBox = ByteBox(), errBox = ByteBox()
     let readers = DispatchGroup()
     DispatchQueue.global().async(group: readers) { drain(out.fileHandleForReading, into: outBox, limit: outputLimit) }
@@ -58,6 +62,19 @@ public func runLRSearchBounded(_ args: [String], in directory: URL? = nil, timeo
     }
     return BoundedOutput(ending: ending, stdout: outBox.get(), stderr: errBox.get(),
                          seconds: Date().timeIntervalSince(start))
+}
+
+/// glibc's prlimit(2) wrapper, looked up at run time: Swift's Glibc module leaves out the _GNU_SOURCE
+/// declarations.
+private typealias PrlimitFunction = @convention(c) (pid_t, Int32, UnsafePointer<rlimit>?, UnsafeMutablePointer<rlimit>?) -> Int32
+
+private func limitAddressSpace(of pid: pid_t, to bytes: UInt64) {
+    #if canImport(Glibc)
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prlimit") else { return }  // RTLD_DEFAULT
+    let prlimit = unsafeBitCast(symbol, to: PrlimitFunction.self)
+    var limit = rlimit(rlim_cur: rlim_t(bytes), rlim_max: rlim_t(bytes))
+    _ = prlimit(pid, Int32(RLIMIT_AS.rawValue), &limit, nil)
+    #endif
 }
 
 private func drain(_ handle: FileHandle, into box: ByteBox, limit: Int) {

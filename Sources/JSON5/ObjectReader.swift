@@ -200,9 +200,9 @@ public func closestMatch(to word: String, in candidates: [String]) -> String? {
         if let b = best, b.1 <= d { continue }
         best = (c, d)
     }
-    guard let (candidate, distance) = best else { return nil }
-    let limit = min(3, max(1, max(w.count, candidate.count) / 3))
-    if distance <= limit { return candidate }
+    if let (candidate, distance) = best, distance <= min(3, max(1, max(w.count, candidate.count) / 3)) {
+        return candidate
+    }
     if w.count >= 3, let c = candidates.first(where: { $0.lowercased().contains(word.lowercased()) }) { return c }
     return nil
 }

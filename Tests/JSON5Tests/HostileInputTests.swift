@@ -115,6 +115,8 @@ import Testing
     @Test func closestMatchSkipsCandidatesOfFarLength() {
         #expect(closestMatch(to: "epochz", in: ["epochs", "batch_size"]) == "epochs")
         #expect(closestMatch(to: String(repeating: "e", count: 100_000), in: ["epochs"]) == nil)
+        // A short prefix still finds the candidate that contains it, however far their lengths.
+        #expect(closestMatch(to: "tri", in: ["triangular", "exp_range"]) == "triangular")
     }
 
     @Test func writerEscapesDELAndC1Controls() {

@@ -191,6 +191,10 @@ public struct ObjectReader {
 /// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo
 /// (distance at most a third of the longer word, and at most 3), or a candidate that contains it.
 public func closestMatch(to word: String, in candidates: [String]) -> String? {
+    // A word over 3 characters longer than every candidate is neither near one nor contained in one;
+    // deciding that reads at most that many characters, so a 1 MB word costs nothing.
+    let longest = candidates.map(\.count).max() ?? 0
+    guard word.prefix(longest + 4).count <= longest + 3 else { return nil }
     let w = Array(word.lowercased())
     var best: (String, Int)?
     // No candidate more than 3 characters longer or shorter can be within the limit below, and

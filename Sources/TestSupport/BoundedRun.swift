@@ -52,6 +52,10 @@ public func runLRSearchBounded(_ args: [String], in directory: URL? = nil, timeo
         if !exited {
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid { exited = true; exitTime = Date() }
+            if r == -1 && errno == ECHILD {  // reaped by someone else: its status is lost
+                for fd in open { close(fd) }
+                throw BoundedRunError(description: "lost the exit status of pid \(pid): reaped elsewhere")
+            }
         }
         // Done when the child is gone and its pipes are drained; a pipe still open 2 s after the
         // exit was inherited by a grandchild (there are none) or another test's child: stop reading.

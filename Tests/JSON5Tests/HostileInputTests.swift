@@ -112,6 +112,8 @@ import Testing
         }
     }
 
+    /// Was: a 1 MB unknown name was lowercased once per candidate for the containment check, in every
+    /// configuration `validate` probes — over 20 s for one spec (a hang in the fuzz sweep).
     @Test func closestMatchSkipsCandidatesOfFarLength() {
         #expect(closestMatch(to: "epochz", in: ["epochs", "batch_size"]) == "epochs")
         #expect(closestMatch(to: String(repeating: "e", count: 100_000), in: ["epochs"]) == nil)

@@ -240,12 +240,12 @@ enum Fuzz {
                 Issue.record("\(f.report)")
             }
         }
-        let kept = Set(failures.map(\.folder))
+        let kept = Set(failures.filter { $0.known == nil || strict }.map(\.folder))  // known issues leave no litter
         for dir in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
             where !kept.contains(root.appendingPathComponent(dir).path) {
             try? FileManager.default.removeItem(at: root.appendingPathComponent(dir))
         }
-        if failures.isEmpty { try? FileManager.default.removeItem(at: root) }
+        if kept.isEmpty { try? FileManager.default.removeItem(at: root) }
         print("fuzz \(target): \(indices.count) cases, \(indices.count - failures.count) clean, "
               + "\(failures.filter { $0.known != nil }.count) known issues, \(failures.filter { $0.known == nil }.count) failures")
     }

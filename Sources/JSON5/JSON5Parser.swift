@@ -21,7 +21,10 @@ public struct JSON5Parser {
     private var line = 1
     private var column = 1
     private var depth = 0
-    private static let maxDepth = 512
+    /// The deepest nesting of arrays and objects accepted (serde_json's default recursion limit). The
+    /// parser and every walk over a tree recurse once per level, so the limit bounds their stack use:
+    /// about 3 KB a level in a debug build, well inside the 512 KB of the smallest thread stacks.
+    public static let maxDepth = 128
 
     public init(_ text: String) {
         scalars = Array(text.unicodeScalars)
@@ -31,6 +34,11 @@ public struct JSON5Parser {
     public static func parse(_ text: String) throws(JSON5SyntaxError) -> JSONNode {
         var parser = JSON5Parser(text)
         return try parser.parseDocument()
+    }
+
+    /// Parses the bytes of a file: UTF-8 text (see ``decodeUTF8(_:)``), then ``parse(_:)``.
+    public static func parse(utf8 bytes: some Collection<UInt8>) throws(JSON5SyntaxError) -> JSONNode {
+        try parse(try decodeUTF8(bytes))
     }
 
     public mutating func parseDocument() throws(JSON5SyntaxError) -> JSONNode {
@@ -67,7 +75,7 @@ public struct JSON5Parser {
                 case "NaN": return JSONNode(.number(.nan), at: start)
                 default:
                     throw JSON5SyntaxError(
-                        "expected a value, found '\(word)' (strings need quotes)", at: start)
+                        "expected a value, found \(quotedForMessage(word)) (strings need quotes)", at: start)
                 }
             }
             throw error("expected a value, found \(describeCurrent())")
@@ -95,10 +103,12 @@ public struct JSON5Parser {
                 throw error("expected a key or '}', found \(describeCurrent())")
             }
             if members.contains(where: { $0.key == key }) {
-                throw JSON5SyntaxError("duplicate key '\(key)'", at: keyLocation)
+                throw JSON5SyntaxError("duplicate key \(quotedForMessage(key))", at: keyLocation)
             }
             try skipTrivia()
-            guard peek() == ":" else { throw error("expected ':' after the key '\(key)', found \(describeCurrent())") }
+            guard peek() == ":" else {
+                throw error("expected ':' after the key \(quotedForMessage(key)), found \(describeCurrent())")
+            }
             advance()
             try skipTrivia()
             let value = try parseValue()
@@ -239,7 +249,7 @@ public struct JSON5Parser {
             let word = parseIdentifierName()
             if word == "Infinity" { return (sign * .infinity, nil) }
             if word == "NaN" { return (.nan, nil) }
-            throw JSON5SyntaxError("expected a number, found '\(word)'", at: start)
+            throw JSON5SyntaxError("expected a number, found \(quotedForMessage(word))", at: start)
         }
         if peek() == "0", let x = peekAt(1), x == "x" || x == "X" {
             advance(); advance()
@@ -259,6 +269,10 @@ public struct JSON5Parser {
                 advance()
             }
             guard digits > 0 else { throw JSON5SyntaxError("expected hex digits after '0x'", at: start) }
+            guard v.isFinite else {
+                throw JSON5SyntaxError("the hex number with \(digits) digits is out of range: the largest finite "
+                                       + "number is 1.7976931348623157e308", at: start)
+            }
             return (sign * v, exact.map { .exact($0) } ?? .outOfRange(text))
         }
         var text = ""
@@ -289,7 +303,14 @@ public struct JSON5Parser {
         if let c = peek(), isIdentifierStart(c) || ("0"..."9").contains(c) {
             throw error("unexpected \(describeCurrent()) after the number")
         }
-        guard let v = Double(text) else { throw JSON5SyntaxError("invalid number '\(text)'", at: start) }
+        guard let v = Double(text) else { throw JSON5SyntaxError("invalid number \(quotedForMessage(text))", at: start) }
+        // Overflow is an error rather than Infinity: write Infinity to mean it. (Underflow rounds to
+        // 0 or a subnormal, as IEEE 754 and JavaScript do.)
+        guard v.isFinite else {
+            let written = quotedForMessage(sign < 0 ? "-" + text : text)
+            throw JSON5SyntaxError("the number \(written) is out of range: the largest finite number is "
+                                   + "1.7976931348623157e308", at: start)
+        }
         return (sign * v, Self.integerValue(of: text, sign: signText))
     }
 
@@ -390,7 +411,7 @@ public struct JSON5Parser {
     private func describeCurrent() -> String {
         guard let c = peek() else { return "the end of the text" }
         if c == "\n" { return "a line break" }
-        return "'\(Character(c))'"
+        return quotedForMessage(String(c))
     }
 
     private func error(_ message: String) -> JSON5SyntaxError { JSON5SyntaxError(message, at: location) }

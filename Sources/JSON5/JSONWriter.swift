@@ -29,7 +29,8 @@ public enum JSONWriter {
         return "\(x)"
     }
 
-    /// The JSON text of one string, quoted and escaped.
+    /// The JSON text of one string, quoted and escaped. Control characters (C0, DEL and C1) are
+    /// always escaped, so the text is safe to print to a terminal.
     public static func string(_ s: String) -> String {
         var out = "\""
         for c in s.unicodeScalars {
@@ -42,7 +43,7 @@ public enum JSONWriter {
             case "\u{2028}": out += "\\u2028"
             case "\u{2029}": out += "\\u2029"
             default:
-                if c.value < 0x20 {
+                if c.value < 0x20 || (0x7F...0x9F).contains(c.value) {  // DEL and C1 too: valid JSON either way
                     let hex = String(c.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {

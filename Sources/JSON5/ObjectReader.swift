@@ -154,7 +154,7 @@ public struct ObjectReader {
     public func finish(allowed: [String] = []) throws(ConfigError) {
         let valid = allowed.isEmpty ? Array(used).sorted() : allowed
         for m in members where !used.contains(m.key) && !allowed.contains(m.key) {
-            var message = "unknown key '\(m.key)'"
+            var message = "unknown key \(quotedForMessage(m.key))"
             if let near = closestMatch(to: m.key, in: valid) {
                 message += " (did you mean '\(near)'?)"
             } else if !valid.isEmpty {
@@ -202,16 +202,22 @@ public struct ObjectReader {
 /// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo
 /// (distance at most a third of the longer word, and at most 3), or a candidate that contains it.
 public func closestMatch(to word: String, in candidates: [String]) -> String? {
+    // A word over 3 characters longer than every candidate is neither near one nor contained in one;
+    // deciding that reads at most that many characters, so a 1 MB word costs nothing.
+    let longest = candidates.map(\.count).max() ?? 0
+    guard word.prefix(longest + 4).count <= longest + 3 else { return nil }
     let w = Array(word.lowercased())
     var best: (String, Int)?
-    for c in candidates {
+    // No candidate more than 3 characters longer or shorter can be within the limit below, and
+    // skipping them keeps a 1 MB key from costing |key| × |candidate| work and memory.
+    for c in candidates where abs(c.count - w.count) <= 3 {
         let d = editDistance(w, Array(c.lowercased()))
         if let b = best, b.1 <= d { continue }
         best = (c, d)
     }
-    guard let (candidate, distance) = best else { return nil }
-    let limit = min(3, max(1, max(w.count, candidate.count) / 3))
-    if distance <= limit { return candidate }
+    if let (candidate, distance) = best, distance <= min(3, max(1, max(w.count, candidate.count) / 3)) {
+        return candidate
+    }
     if w.count >= 3, let c = candidates.first(where: { $0.lowercased().contains(word.lowercased()) }) { return c }
     return nil
 }

@@ -76,13 +76,13 @@ enum FindLRCommand {
 
     /// A trial config (a `schedule` may be left out) or a search spec (a document with `schedules`).
     static func load(_ path: String) throws(CLIError) -> (TrialConfig, Dataset, String) {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read it as UTF-8 text" : "no such file"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read it" : "no such file"
             throw CLIError.input("cannot read '\(path)': \(reason)")
         }
         let root: JSONNode
         do {
-            root = try JSON5Parser.parse(text)
+            root = try JSON5Parser.parse(utf8: data)
         } catch {
             throw CLIError.input("\(path):\(error.location): \(error.message)")
         }

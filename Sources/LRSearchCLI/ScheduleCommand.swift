@@ -64,10 +64,12 @@ public enum ScheduleCommand {
 
     static func readFile(_ path: String, what: String) throws(CLIError) -> String {
         guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(what) '\(path)' does not exist") }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw CLIError("cannot read \(what) '\(path)' as UTF-8 text")
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read \(what) '\(path)'") }
+        do {
+            return try decodeUTF8(data)
+        } catch {
+            throw CLIError("\(path):\(error.location): \(error.message)")
         }
-        return text
     }
 
     static func parse(_ text: String, source: String, steps: Int) throws(CLIError) -> ScheduleSpec {

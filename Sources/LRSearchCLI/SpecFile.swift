@@ -13,12 +13,9 @@ enum SpecFile {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot read it" : "no such file"
             throw CLIError.input("cannot read spec '\(path)': \(reason)")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw CLIError.input("\(path): the spec is not UTF-8 text")
-        }
         let root: JSONNode
         do {
-            root = try JSON5Parser.parse(text)
+            root = try JSON5Parser.parse(utf8: data)
         } catch {
             throw CLIError.input("\(path):\(error.location): \(error.message)")
         }

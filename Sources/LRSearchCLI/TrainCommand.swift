@@ -47,14 +47,14 @@ enum TrainCommand {
     /// Reads, parses and validates the config, then loads its data. Every problem is a usage error
     /// (exit 64) located in CONFIG or in the CSV.
     static func load(path: String) throws(CLIError) -> (TrialConfig, Dataset) {
-        let text: String
+        let data: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw CLIError("cannot read '\(path)': \(error.localizedDescription)", code: .failure)
         }
         do {
-            let node = try JSON5Parser.parse(text)
+            let node = try JSON5Parser.parse(utf8: data)
             let task = try TrialConfig.parseTask(node)
             let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
             let dataset = try DataCache.load(task, node: node, baseDirectory: base)

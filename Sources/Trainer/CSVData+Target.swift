@@ -24,12 +24,14 @@ extension CSVData {
         if table.droppedRows > 0 {
             notes.append("\(table.droppedRows) row\(table.droppedRows == 1 ? "" : "s") with missing values dropped")
         }
+        // Located just after the file's header, where the first data row was expected.
+        func afterHeader(_ k: Int) -> Int? { k < table.headerLines.count ? table.headerLines[k] + 1 : nil }
         guard trainRows > 0 else {
-            throw DatasetError(file: table.files[0], table.droppedRows > 0
+            throw DatasetError(file: table.files[0], line: afterHeader(0), field: 1, table.droppedRows > 0
                                ? "every data row has a missing value" : "no data rows after the header")
         }
         if separateValidation && table.rows == trainRows {
-            throw DatasetError(file: table.files[1], "no data rows after the header")
+            throw DatasetError(file: table.files[1], line: afterHeader(1), field: 1, "no data rows after the header")
         }
         let numeric = table.firstNonNumeric == nil
         let distinct = table.tooManyLabels ? nil : table.labelNames.count
@@ -86,8 +88,10 @@ extension CSVData {
             order.sort { table.labelNames[$0] < table.labelNames[$1] }
         }
         guard order.count >= 2 else {
-            throw DatasetError(file: table.files[0], column: table.target,
-                               "classification needs at least 2 classes, found \(order.count)")
+            // Located where the only class first appears.
+            let o = table.labelOrigins.first
+            throw DatasetError(file: table.files[o?.file ?? 0], line: o?.line, field: o.map { $0.field + 1 },
+                               column: table.target, "classification needs at least 2 classes, found \(order.count)")
         }
         if separateValidation, let unseen = table.labelOrigins.firstIndex(where: { $0.file > 0 }) {
             let o = table.labelOrigins[unseen]

@@ -8,6 +8,7 @@ extension CSVTable {
     mutating func header(_ bytes: [UInt8], line number: Int) throws(DatasetError) {
         line = number
         skipThrough = number
+        headerLines.append(number)
         var cells: [String] = []
         try bytes.withUnsafeBufferPointer { (b) throws(DatasetError) in
             guard let p = b.baseAddress else { return }
@@ -50,10 +51,10 @@ extension CSVTable {
         guard let t = cells.firstIndex(of: target) else {
             var message = "no column '\(target)' in the header (columns: \(cells.joined(separator: ", ")))"
             if let near = CSVData.closest(target, cells) { message += "; did you mean '\(near)'?" }
-            throw DatasetError(file: file, line: line, message)
+            throw DatasetError(file: file, line: line, field: 1, message)
         }
         guard cells.count >= 2 else {
-            throw DatasetError(file: file, line: line, "needs at least one feature column besides '\(target)'")
+            throw DatasetError(file: file, line: line, field: 1, "needs at least one feature column besides '\(target)'")
         }
         names = cells
         targetIndex = t

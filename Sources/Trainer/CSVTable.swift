@@ -36,6 +36,7 @@ struct CSVTable {
 
     var line = 0
     var skipThrough = 0              // lines up to the header's are not data
+    var headerLines: [Int] = []      // each file's header line, for errors about what follows it
     private var rowValue = 0.0, rowLabel: Int32 = -1, rowMissing = false, rowOrigin = Origin(file: 0, line: 0, field: 0)
     private var cbuf: [CChar] = []
     var quoted = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)  // a quoted field's bytes, unescaped
@@ -252,7 +253,8 @@ struct CSVTable {
             if next >= end || p[next] == 0x0A { break }
             i = next + 1
         }
-        return error(nil, "expected \(columns) fields as in the header, got \(count)")
+        // Located at the first missing field (or the first extra one), numbered like every other field.
+        return error(min(count, columns), "expected \(columns) fields as in the header, got \(count)")
     }
 
     // MARK: - Bytes

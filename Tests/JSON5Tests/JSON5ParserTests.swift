@@ -71,7 +71,7 @@ import Testing
 
     @Test func deepNestingIsAnErrorNotACrash() {
         let text = String(repeating: "[", count: 10_000)
-        #expect(syntaxError(text)?.message == "nesting deeper than 512 levels")
+        #expect(syntaxError(text)?.description == "1:129: nesting deeper than 128 levels")
     }
 }
 

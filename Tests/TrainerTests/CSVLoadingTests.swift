@@ -173,7 +173,7 @@ struct CSVLoadingTests {
                 == "val.csv:1:3: the header must equal the training file's (data.csv): expected 2 columns, got 'c'")
         #expect(Self.message("a,label\n1,x\n2,y\n", validation: "a,label\n1,x\n\n4,z\n")
                 == "val.csv:4:2: column 'label': class 'z' does not occur in the training file data.csv")
-        #expect(Self.message("a,label\n1,x\n2,y\n", validation: "a,label\n") == "val.csv: no data rows after the header")
+        #expect(Self.message("a,label\n1,x\n2,y\n", validation: "a,label\n") == "val.csv:2:1: no data rows after the header")
     }
 
     // MARK: - Errors
@@ -182,9 +182,9 @@ struct CSVLoadingTests {
         let cases: [(String, String)] = [
             ("", "data.csv: the file is empty"),
             ("\n \n", "data.csv: the file is empty"),
-            ("a,label\n", "data.csv: no data rows after the header"),
-            ("a,b,label\n1,2,x\n3,4\n", "data.csv:3: expected 3 fields as in the header, got 2"),
-            ("a,b,label\n1,2,x,\n", "data.csv:2: expected 3 fields as in the header, got 4"),
+            ("a,label\n", "data.csv:2:1: no data rows after the header"),
+            ("a,b,label\n1,2,x\n3,4\n", "data.csv:3:3: column 'label': expected 3 fields as in the header, got 2"),
+            ("a,b,label\n1,2,x,\n", "data.csv:2:4: expected 3 fields as in the header, got 4"),
             ("a,b,label\n1,2,x\n3,oops,y\n", "data.csv:3:2: column 'b': expected a number, got 'oops'"),
             ("a,b,label\n1,2,x\n3,1\u{0}2,y\n", "data.csv:3:2: column 'b': expected a number, got '1\\u{0}2'"),
             ("a,b,label\n1,inf,x\n", "data.csv:2:2: column 'b': expected a number, got 'inf'"),
@@ -195,15 +195,15 @@ struct CSVLoadingTests {
              "data.csv:2:2: column 'b': missing value (empty, NA, NaN, null, None or ?); 7 missing cells in all, first at "
                 + "2:2 'b', 3:1 'a', 4:3 'label', 6:1 'a', 6:2 'b', …; fill them in, or set missing: \"drop\" on the csv "
                 + "dataset to drop their rows"),
-            ("a,b,Label\n1,2,x\n", "data.csv:1: no column 'label' in the header (columns: a, b, Label); did you mean 'Label'?"),
-            ("label\n1\n", "data.csv:1: needs at least one feature column besides 'label'"),
+            ("a,b,Label\n1,2,x\n", "data.csv:1:1: no column 'label' in the header (columns: a, b, Label); did you mean 'Label'?"),
+            ("label\n1\n", "data.csv:1:1: needs at least one feature column besides 'label'"),
             ("a,b,a,label\n1,2,3,x\n", "data.csv:1:3: column 'a': appears twice in the header (first as field 1)"),
             ("a,\u{FF}b,label\n1,2,x\n3,4,y\n", "no error"),
             ("a,label\n1,x\n2,y\n3,\"z\n", "data.csv:4:2: column 'label': the quoted field is not closed on this line "
                 + "(a field may not span lines)"),
             ("a,label\n1,\"x\"y\n", "data.csv:2:2: column 'label': unexpected text after the closing quote: 'y'"),
             ("a,label\n1,x\u{1}\n", "data.csv:2:2: column 'label': contains the control character U+0001: 'x\\u{1}'"),
-            ("a,label\n1,x\n2,x\n", "data.csv: column 'label': classification needs at least 2 classes, found 1"),
+            ("a,label\n1,x\n2,x\n", "data.csv:2:2: column 'label': classification needs at least 2 classes, found 1"),
         ]
         for (text, expected) in cases { #expect(Self.message(text) == expected, "\(text.debugDescription)") }
         #expect(Self.message("a,label\n1,x\n2,y\n", task: .regression)

@@ -69,7 +69,7 @@ enum RunCommand {
             }
         }
         let executor = TrialExecutor(session: session, data: data)
-        let runner = Runner(units: session.pending, jobs: options.jobs, execute: { id in try executor.run(id) },
+        let runner = Runner(units: session.pending, jobs: options.jobs, cores: executor.cores, execute: { id in try executor.run(id) },
                             finished: { record in try session.record(record) })
         if session.alreadyComplete {
             writeStderr("\(options.outDir)/ already holds this search, finished; showing its ranking "

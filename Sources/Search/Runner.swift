@@ -3,6 +3,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import Trainer
 
 /// Runs units of work on `jobs` Dispatch workers. Each worker takes the next unit when it is free,
 /// so a slow trial holds up nobody. Results are handed to `finished` one at a time, under the
@@ -42,6 +43,7 @@ public final class Runner: Sendable {
     private let execute: @Sendable (TrialID) throws -> TrialRecord
     private let finished: @Sendable (TrialRecord) throws -> Void
     private let state = Mutex(State())
+    private let cores: CoreBudget?
     private let wake = DispatchSemaphore(value: 0)
     private let started = Date()
 
@@ -50,10 +52,14 @@ public final class Runner: Sendable {
     ///   - jobs: the number of workers (≥ 1); each trial runs on one thread.
     ///   - execute: runs one trial (called on a worker).
     ///   - finished: receives each result, serialized (called on the worker that ran it).
-    public init(units: [TrialID], jobs: Int, execute: @escaping @Sendable (TrialID) throws -> TrialRecord,
+    ///   - cores: kept up to date with the workers left idle once no trial is waiting (the tail of the
+    ///     search, or fewer trials than jobs), shared among the running trials (`CoreBudget.share`).
+    public init(units: [TrialID], jobs: Int, cores: CoreBudget? = nil,
+                execute: @escaping @Sendable (TrialID) throws -> TrialRecord,
                 finished: @escaping @Sendable (TrialRecord) throws -> Void) {
         self.units = units
         self.jobs = max(1, jobs)
+        self.cores = cores
         self.execute = execute
         self.finished = finished
     }
@@ -102,7 +108,10 @@ public final class Runner: Sendable {
         while true {
             let unit: TrialID? = state.withLock { s in
                 guard !s.stopping, s.next < units.count else { return nil }
-                defer { s.next += 1 }
+                defer {
+                    s.next += 1
+                    shareIdleCores(s)
+                }
                 s.running += 1
                 return units[s.next]
             }
@@ -113,6 +122,7 @@ public final class Runner: Sendable {
             let outcome = Result { try execute(unit) }
             state.withLock { s in
                 s.running -= 1
+                shareIdleCores(s)
                 switch outcome {
                 case .success(let record):
                     guard !s.abandoned else { return }
@@ -130,5 +140,12 @@ public final class Runner: Sendable {
             }
             wake.signal()
         }
+    }
+
+    /// Idle workers exist only once no unit waits: then jobs − running of them go to the running trials.
+    private func shareIdleCores(_ s: State) {
+        guard let cores else { return }
+        let idle = s.next >= units.count || s.stopping ? jobs - s.running : 0
+        cores.share(idle: idle, running: s.running)
     }
 }

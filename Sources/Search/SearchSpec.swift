@@ -7,14 +7,18 @@ public enum SamplerKind: String, Sendable, CaseIterable {
     case random, grid, sobol, tpe
 }
 
-/// What a trial is ranked by. Accuracy is maximised; losses are minimised.
+/// What a trial is ranked by. Accuracy and R² are maximised; losses and the MAE are minimised.
 public enum Objective: String, Sendable, CaseIterable, Codable {
     case finalValLoss = "final_val_loss"
     case finalTrainLoss = "final_train_loss"
     case bestValLoss = "best_val_loss"
     case finalValAccuracy = "final_val_accuracy"
+    /// Regression: the last epoch's validation R² (scikit-learn's `r2_score`).
+    case finalValR2 = "final_val_r2"
+    /// Regression: the last epoch's validation mean absolute error, in the target's units.
+    case finalValMAE = "final_val_mae"
 
-    public var maximizes: Bool { self == .finalValAccuracy }
+    public var maximizes: Bool { self == .finalValAccuracy || self == .finalValR2 }
 }
 
 /// Early stopping of trials, as written in the spec's `pruner`.

@@ -79,6 +79,8 @@ public struct TrialRecord: Sendable, Equatable {
         case .finalTrainLoss: return last.trainLoss
         case .bestValLoss: return epochs.map(\.valLoss).filter { $0.isFinite }.min() ?? .nan
         case .finalValAccuracy: return last.valAccuracy ?? .nan
+        case .finalValR2: return last.valR2 ?? .nan
+        case .finalValMAE: return last.valMAE ?? .nan
         }
     }
 
@@ -96,6 +98,8 @@ extension TrialRecord {
             var members: [(String, JSONValue)] = [("epoch", .number(Double(e.epoch))), ("lr", .number(e.lr)),
                                                   ("train_loss", .number(e.trainLoss)), ("val_loss", .number(e.valLoss))]
             if let a = e.valAccuracy { members.append(("val_accuracy", .number(a))) }
+            if let r2 = e.valR2 { members.append(("val_r2", .number(r2))) }
+            if let mae = e.valMAE { members.append(("val_mae", .number(mae))) }
             members.append(("seconds", .number(e.seconds)))
             return .object(members.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
         }
@@ -133,7 +137,8 @@ extension TrialRecord {
                 epochs.append(EpochRecord(
                     epoch: try e.int("epoch") ?? i + 1, lr: try e.double("lr") ?? .nan,
                     trainLoss: try e.double("train_loss") ?? .nan, valLoss: try e.double("val_loss") ?? .nan,
-                    valAccuracy: try e.double("val_accuracy"), seconds: try e.double("seconds") ?? 0))
+                    valAccuracy: try e.double("val_accuracy"), seconds: try e.double("seconds") ?? 0,
+                    valR2: try e.double("val_r2"), valMAE: try e.double("val_mae")))
             }
         }
         var derived: [DerivedValue] = []

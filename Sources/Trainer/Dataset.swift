@@ -62,6 +62,10 @@ public struct Dataset: Sendable, Equatable {
     public var featureNames: [String]
     public var train: DataSplit
     public var validation: DataSplit
+    /// Regression: per output, the training split's target mean μₖ and standard deviation σₖ (σ = 1 for
+    /// a constant target); both splits' `y` hold (y − μₖ)/σₖ. Empty for classification.
+    public var targetMean: [Double] = []
+    public var targetStd: [Double] = []
 
     public var features: Int { featureNames.count }
     public var outputs: Int { task.outputs }
@@ -116,5 +120,42 @@ public struct Dataset: Sendable, Equatable {
         featureNames = data.featureNames
         train = split(trainRows)
         validation = split(valRows)
+        standardizeRegressionTargets()
+    }
+
+    /// σₖ² per output: the factor that turns a squared error on standardised targets into original units.
+    public var targetUnitScale: [Double] { targetStd.map { $0 * $0 } }
+
+    // MARK: - Regression targets
+
+    /// Regression: standardises the targets of both splits with the training split's per-output mean
+    /// and (population) standard deviation, as the features are, so that the learning rate does not
+    /// depend on the target's scale: y' = (y − μₖ)/σₖ, σₖ = 1 for a constant column. Losses and metrics
+    /// are reported back in the original units (`Trainer.run`).
+    mutating func standardizeRegressionTargets() {
+        guard case .regression(let o) = task, o > 0, train.count > 0, train.y.count == train.count * o else { return }
+        var mean = [Double](repeating: 0, count: o), std = [Double](repeating: 0, count: o)
+        for i in 0..<train.count { for k in 0..<o { mean[k] += Double(train.y[i * o + k]) } }
+        for k in 0..<o { mean[k] /= Double(train.count) }
+        for i in 0..<train.count {
+            for k in 0..<o {
+                let t = Double(train.y[i * o + k]) - mean[k]
+                std[k] += t * t
+            }
+        }
+        for k in 0..<o {
+            let s = (std[k] / Double(train.count)).squareRoot()
+            std[k] = s > 1e-12 && s.isFinite ? s : 1
+        }
+        func standardize(_ y: inout [Float]) {
+            for i in y.indices {
+                let k = i % o
+                y[i] = Float((Double(y[i]) - mean[k]) / std[k])
+            }
+        }
+        standardize(&train.y)
+        if validation.y.count == validation.count * o { standardize(&validation.y) }
+        targetMean = mean
+        targetStd = std
     }
 }

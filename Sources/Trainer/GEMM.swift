@@ -1,5 +1,7 @@
 // Matrix multiply in the three forms training needs: the naive reference and the SIMD, cache-blocked kernel.
 
+import Dispatch
+
 /// Which operand is transposed in `C (M, N) = op(A) · op(B)`; all matrices are row-major.
 ///
 /// | form | A stored | B stored | used for |
@@ -61,6 +63,13 @@ public func matmulNaive<T: TrainerScalar>(_ form: GEMMForm, _ a: [T], _ b: [T], 
 ///
 /// The packing buffer is the only memory; `reserve(k:n:)` sizes it once, so steady-state calls allocate
 /// nothing.
+///
+/// With `threads` > 1 and at least `parallelThreshold` multiply-adds, the product is split over
+/// threads (`DispatchQueue.concurrentPerform`): first all of op(B) is packed, its panels shared out
+/// among the threads, then thread t computes a fixed block of whole 6-row tiles of C over all of k. The
+/// partition is of output rows only; every element of C is summed by the same kernel over the same k
+/// blocks in the same order as on one thread, so the result is bit-identical whatever `threads` is.
+/// The packing buffer then holds all of op(B) (K × N rounded up to 16), allocated on first use.
 public struct GEMM<T: TrainerScalar>: Sendable {
     static var mr: Int { 6 }
     static var nr: Int { 16 }
@@ -77,59 +86,107 @@ public struct GEMM<T: TrainerScalar>: Sendable {
         if packed.count < need { packed = [T](repeating: 0, count: need) }
     }
 
-    /// `C (M, N) = op(A)·op(B)`, or `C += op(A)·op(B)` when `accumulate`.
+    /// The fewest multiply-adds (M·N·K) worth splitting over threads. (Measured below; see the comment.)
+    public static var parallelThreshold: Int { 1 << 20 }
+
+    /// `C (M, N) = op(A)·op(B)`, or `C += op(A)·op(B)` when `accumulate`, on up to `threads` threads
+    /// when the product has at least `threshold` multiply-adds (bit-identical to one thread).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public mutating func multiply(
         _ form: GEMMForm, m: Int, n: Int, k: Int,
         a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
-        c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool
+        c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool,
+        threads: Int = 1, threshold: Int = GEMM.parallelThreshold
     ) {
         guard m > 0, n > 0 else { return }
         if k == 0 {
             if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
             return
         }
-        reserve(k: k, n: n)
         let (ars, acs) = form == .tn ? (1, lda) : (lda, 1)
         let panels = (n + Self.nr - 1) / Self.nr
+        let tiles = (m + Self.mr - 1) / Self.mr
+        let work = Double(m) * Double(n) * Double(k)
+        let blocks = threads > 1 && work >= Double(threshold) ? Swift.min(threads, tiles) : 1
+        if blocks > 1 {
+            let need = k * panels * Self.nr
+            if packed.count < need { packed = [T](repeating: 0, count: need) }
+            packed.withUnsafeMutableBufferPointer { pb in
+                guard let pack = pb.baseAddress else { return }
+                let shared = SharedOperands(a: a, b: b, c: c, pack: pack)
+                // All of op(B), k block after k block, each thread packing its share of the panels.
+                DispatchQueue.concurrentPerform(iterations: blocks) { t in
+                    let share = (t * panels / blocks)..<((t + 1) * panels / blocks)
+                    var p0 = 0
+                    while p0 < k {
+                        let kb = Swift.min(Self.kc, k - p0)
+                        Self.packB(form, b: shared.b, ldb: ldb, n: n, p0: p0, kb: kb, panels: share,
+                                   into: shared.pack + p0 * panels * Self.nr)
+                        p0 += kb
+                    }
+                }
+                // Thread t: row tiles [t·tiles/blocks, (t+1)·tiles/blocks) of C, over every k block.
+                DispatchQueue.concurrentPerform(iterations: blocks) { t in
+                    let rows = (t * tiles / blocks * Self.mr)..<Swift.min(m, (t + 1) * tiles / blocks * Self.mr)
+                    var p0 = 0
+                    while p0 < k {
+                        let kb = Swift.min(Self.kc, k - p0)
+                        Self.blockProduct(rows: rows, n: n, kb: kb, p0: p0, a: shared.a, ars: ars, acs: acs,
+                                          pack: shared.pack + p0 * panels * Self.nr, c: shared.c, ldc: ldc,
+                                          overwrite: p0 == 0 && !accumulate)
+                        p0 += kb
+                    }
+                }
+            }
+            return
+        }
+        reserve(k: k, n: n)
         packed.withUnsafeMutableBufferPointer { pb in
             guard let pack = pb.baseAddress else { return }
             var p0 = 0
             while p0 < k {
                 let kb = Swift.min(Self.kc, k - p0)
-                Self.packB(form, b: b, ldb: ldb, n: n, p0: p0, kb: kb, into: pack)
-                let overwrite = p0 == 0 && !accumulate
-                var i0 = 0
-                while i0 < m {
-                    let ib = Swift.min(Self.mc, m - i0)
-                    for panel in 0..<panels {
-                        let j0 = panel * Self.nr
-                        let bp = UnsafePointer(pack + panel * kb * Self.nr)
-                        var ir = i0
-                        while ir < i0 + ib {
-                            let rows = Swift.min(Self.mr, i0 + ib - ir)
-                            Self.kernel(kb: kb, a: a + ir * ars + p0 * acs, ars: ars, acs: acs, rows: rows, b: bp,
-                                        c: c + ir * ldc + j0, ldc: ldc, cols: Swift.min(Self.nr, n - j0),
-                                        overwrite: overwrite)
-                            ir += Self.mr
-                        }
-                    }
-                    i0 += ib
-                }
+                Self.packB(form, b: b, ldb: ldb, n: n, p0: p0, kb: kb, panels: 0..<panels, into: pack)
+                Self.blockProduct(rows: 0..<m, n: n, kb: kb, p0: p0, a: a, ars: ars, acs: acs, pack: pack,
+                                  c: c, ldc: ldc, overwrite: p0 == 0 && !accumulate)
                 p0 += kb
             }
         }
     }
 
-    /// Packs rows `p0..<p0+kb` of op(B) (kb × n) into panels of 16 columns: panel q holds, for each
-    /// p, the 16 values op(B)[p, 16q ..< 16q+16], zero beyond column n.
+    /// `C[rows, 0..<n] (+)= A[rows, p0..<p0+kb] · Bpacked` for one packed k block: rows in blocks of
+    /// `mc`, then panel by panel, then 6-row tiles through the micro-kernel.
     @inline(__always)
-    static func packB(_ form: GEMMForm, b: UnsafePointer<T>, ldb: Int, n: Int, p0: Int, kb: Int,
+    static func blockProduct(rows: Range<Int>, n: Int, kb: Int, p0: Int, a: UnsafePointer<T>, ars: Int, acs: Int,
+                             pack: UnsafeMutablePointer<T>, c: UnsafeMutablePointer<T>, ldc: Int, overwrite: Bool) {
+        let panels = (n + nr - 1) / nr
+        var i0 = rows.lowerBound
+        while i0 < rows.upperBound {
+            let ib = Swift.min(mc, rows.upperBound - i0)
+            for panel in 0..<panels {
+                let j0 = panel * nr
+                let bp = UnsafePointer(pack + panel * kb * nr)
+                var ir = i0
+                while ir < i0 + ib {
+                    kernel(kb: kb, a: a + ir * ars + p0 * acs, ars: ars, acs: acs, rows: Swift.min(mr, i0 + ib - ir),
+                           b: bp, c: c + ir * ldc + j0, ldc: ldc, cols: Swift.min(nr, n - j0), overwrite: overwrite)
+                    ir += mr
+                }
+            }
+            i0 += ib
+        }
+    }
+
+    /// Packs rows `p0..<p0+kb` of op(B) (kb × n) into panels of 16 columns: panel q (of `panels`) goes
+    /// to `pack + q·kb·16` and holds, for each p, the 16 values op(B)[p, 16q ..< 16q+16], zero beyond
+    /// column n.
+    @inline(__always)
+    static func packB(_ form: GEMMForm, b: UnsafePointer<T>, ldb: Int, n: Int, p0: Int, kb: Int, panels: Range<Int>,
                       into pack: UnsafeMutablePointer<T>) {
-        var dst = pack
-        var j0 = 0
-        while j0 < n {
+        for q in panels {
+            let dst = pack + q * kb * nr
+            let j0 = q * nr
             let w = Swift.min(nr, n - j0)
             if form == .nt {
                 // op(B)[p, j] = B[j, p]: B is (N, K).
@@ -148,8 +205,6 @@ public struct GEMM<T: TrainerScalar>: Sendable {
                     }
                 }
             }
-            dst += kb * nr
-            j0 += nr
         }
     }
 
@@ -226,4 +281,14 @@ public struct GEMM<T: TrainerScalar>: Sendable {
         for j in 0..<Swift.min(cols, 8) { p[j] = overwrite ? lo[j] : p[j] + lo[j] }
         if cols > 8 { for j in 8..<cols { p[j] = overwrite ? hi[j - 8] : p[j] + hi[j - 8] } }
     }
+}
+
+/// The operands of one parallel product as the worker threads see them. `@unchecked Sendable`: during
+/// `GEMM.multiply` the threads only read `a` and `b`, and write disjoint parts of `pack` (their
+/// panels) and of `c` (their row blocks); `concurrentPerform` returns only when all are done.
+struct SharedOperands<T>: @unchecked Sendable {
+    let a: UnsafePointer<T>
+    let b: UnsafePointer<T>
+    let c: UnsafeMutablePointer<T>
+    let pack: UnsafeMutablePointer<T>
 }

@@ -16,6 +16,8 @@ extension LRSearch {
             """,
         options: [OptionSpec("--trials", "N", help: "Reference trials to time (default 3; the best is reported)."),
                   OptionSpec("--skip-gemm", help: "Only time the reference trial."),
+                  OptionSpec("--idle-cores", help: "Instead: the digits trial with hidden [1024, 1024] (3 epochs) on 1 "
+                                + "thread vs 2 (target ≥ 1.7×), and GEMM GFLOP/s on 1 vs 2 threads by size."),
                   OptionSpec("--search", "SPEC", help: "Instead: random vs TPE vs random+ASHA on SPEC over several seeds."),
                   OptionSpec("--seeds", "N", help: "With --search: search seeds 1…N (default 5)."),
                   OptionSpec("--jobs", "N", help: "With --search: workers per search (default: all cores; 1 makes TPE reproducible)."),
@@ -26,6 +28,9 @@ extension LRSearch {
                 return try SearchBench.run(specPath: spec, seeds: try args.int("--seeds", min: 1) ?? 5,
                                            jobs: try args.int("--jobs", min: 1),
                                            only: try SearchBench.variants(args.string("--variants")))
+            }
+            if args.flag("--idle-cores") {
+                return try BenchCommand.idleCores(trials: try args.int("--trials", min: 1) ?? 3, gemm: !args.flag("--skip-gemm"))
             }
             return try BenchCommand.run(trials: try args.int("--trials", min: 1) ?? 3, gemm: !args.flag("--skip-gemm"))
         })
@@ -65,5 +70,48 @@ enum BenchCommand {
         print(String(format: "  %.3f s per trial (best of %d), %.0f steps/s, final val accuracy %.4f, status ",
                      r.seconds, trials, Double(r.steps) / r.seconds, r.finalValAccuracy ?? .nan) + r.status.rawValue)
         return .success
+    }
+
+    /// `bench --idle-cores`: the threaded GEMM by size, and a whole `lrsearch train` run on 1 and 2 threads
+    /// (the same trial as `LRSEARCH_THREADS=1 lrsearch train` vs `LRSEARCH_THREADS=2 lrsearch train`).
+    static func idleCores(trials: Int, gemm: Bool) throws -> ExitCode {
+        if gemm {
+            print("GEMM A·B, Float32, 1 vs 2 threads (GFLOP/s); split threshold: M·N·K ≥ \(GEMM<Float>.parallelThreshold)")
+            print("  (M, K, N)             M·N·K      1       2   ratio")
+            for s in Benchmark.threadShapes {
+                let one = Benchmark.gemmGFLOPS(.nn, m: s.m, k: s.k, n: s.n, minSeconds: 0.25)
+                let two = Benchmark.gemmGFLOPS(.nn, m: s.m, k: s.k, n: s.n, minSeconds: 0.25, threads: 2)
+                print(TrainCommand.pad("  (\(s.m), \(s.k), \(s.n))", 18)
+                      + TrainCommand.pad(String(s.m * s.k * s.n), 12, left: true)
+                      + String(format: "%8.1f%8.1f%8.2f", one, two, two / one))
+            }
+            print("")
+        }
+        let raw: LabeledData
+        do {
+            raw = try DatasetSpec.builtin("digits").load()
+        } catch {
+            throw CLIError(error.description, code: .failure)
+        }
+        let dataset = Dataset(raw, valFraction: 0.2, splitSeed: 0)
+        let config = Benchmark.idleCoresConfig
+        let spec = try ScheduleParser.parse(JSONNode(["family": "cosine", "lr": 0.05]), path: "schedule",
+                                            defaults: ScheduleDefaults(totalSteps: config.epochs))
+        func best(threads: Int) throws -> TrainingResult? {
+            var best: TrainingResult?
+            for _ in 0..<trials {
+                let r = Trainer.run(config: config, dataset: dataset, schedule: try LRScheduler(spec),
+                                    cores: CoreBudget(threads: threads, limit: threads))
+                if best.map({ r.seconds < $0.seconds }) ?? true { best = r }
+            }
+            return best
+        }
+        guard let one = try best(threads: 1), let two = try best(threads: 2) else { return .failure }
+        let same = one.epochs.map(\.valLoss) == two.epochs.map(\.valLoss)
+        print("Idle cores: digits, [1024, 1024] ReLU, SGD 0.9, batch 64, 3 epochs, cosine 0.05 (best of \(trials))")
+        print(String(format: "  1 thread:  %.3f s\n  2 threads: %.3f s\n  speed-up:  %.2f× (target ≥ 1.7×); ",
+                     one.seconds, two.seconds, one.seconds / two.seconds)
+              + (same ? "metrics bit-identical" : "METRICS DIFFER"))
+        return same ? .success : .failure
     }
 }

@@ -133,7 +133,7 @@ public enum Trainer {
         guard sum.isFinite else { return sum }
         model.backward(rows: rows.count)
         optimizer.step(parameters: &model.parameters, gradients: &model.gradients, segments: model.segments, lr: lr,
-                       momentum: momentum)
+                       momentum: momentum, threads: model.threads)
         return sum
     }
 

@@ -70,18 +70,22 @@ struct TrainingTests {
     @Test(arguments: [2, 3])
     func idleCoresGiveBitIdenticalRuns(threads: Int) throws {
         let data = try Self.digits()
-        let config = TrainingConfig(model: ModelConfig(hidden: [256, 256], batchNorm: true),
-                                    optimizer: OptimizerConfig(momentum: 0.9), epochs: 2, batchSize: 64, seed: 4)
-        // The smallest product of this model (batch 64 × 64 features × 256) must take the threaded path.
+        // The smallest product of this model (batch 64 × 64 features × 256) must take the threaded path,
+        // and so must the optimizer's update of the 256×256 weights.
         #expect(64 * 64 * 256 >= GEMM<Float>.parallelThreshold)
-        let one = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.05))
-        let many = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.05),
-                               cores: CoreBudget(threads: threads, limit: threads))
-        func bits(_ r: TrainingResult) -> [[UInt64]] {
-            r.epochs.map { [$0.trainLoss.bitPattern, $0.valLoss.bitPattern, ($0.valAccuracy ?? -1).bitPattern] }
+        #expect(256 * 256 >= Optimizer<Float>.parallelMinimum)
+        for optimizer in [OptimizerConfig(momentum: 0.9), OptimizerConfig(kind: .adam)] {
+            let config = TrainingConfig(model: ModelConfig(hidden: [256, 256], batchNorm: true),
+                                        optimizer: optimizer, epochs: 2, batchSize: 64, seed: 4)
+            let one = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.01))
+            let many = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.01),
+                                   cores: CoreBudget(threads: threads, limit: threads))
+            func bits(_ r: TrainingResult) -> [[UInt64]] {
+                r.epochs.map { [$0.trainLoss.bitPattern, $0.valLoss.bitPattern, ($0.valAccuracy ?? -1).bitPattern] }
+            }
+            #expect(one.status == .ok)
+            #expect(bits(one) == bits(many), "\(optimizer.kind)")
         }
-        #expect(one.status == .ok)
-        #expect(bits(one) == bits(many))
     }
 
     @Test func sameSeedGivesBitIdenticalRuns() throws {

@@ -17,7 +17,7 @@ extension LRSearch {
         options: [OptionSpec("--trials", "N", help: "Reference trials to time (default 3; the best is reported)."),
                   OptionSpec("--skip-gemm", help: "Only time the reference trial."),
                   OptionSpec("--idle-cores", help: "Instead: the digits trial with hidden [1024, 1024] (3 epochs) on 1 "
-                                + "thread vs 2 (target ≥ 1.7×), and GEMM GFLOP/s on 1 vs 2 threads by size."),
+                                + "thread vs 2 (target ≥ 1.7×), and GEMM times on 1 vs 2 threads by size."),
                   OptionSpec("--search", "SPEC", help: "Instead: random vs TPE vs random+ASHA on SPEC over several seeds."),
                   OptionSpec("--seeds", "N", help: "With --search: search seeds 1…N (default 5)."),
                   OptionSpec("--jobs", "N", help: "With --search: workers per search (default: all cores; 1 makes TPE reproducible)."),
@@ -76,14 +76,17 @@ enum BenchCommand {
     /// (the same trial as `LRSEARCH_THREADS=1 lrsearch train` vs `LRSEARCH_THREADS=2 lrsearch train`).
     static func idleCores(trials: Int, gemm: Bool) throws -> ExitCode {
         if gemm {
-            print("GEMM A·B, Float32, 1 vs 2 threads (GFLOP/s); split threshold: M·N·K ≥ \(GEMM<Float>.parallelThreshold)")
-            print("  (M, K, N)             M·N·K      1       2   ratio")
+            print("GEMM, Float32, fastest of 400 calls on 1 vs 2 threads (µs); split threshold: M·N·K ≥ "
+                  + "\(GEMM<Float>.parallelThreshold)")
+            print("  (M, K, N)             M·N·K   form       1       2   ratio")
             for s in Benchmark.threadShapes {
-                let one = Benchmark.gemmGFLOPS(.nn, m: s.m, k: s.k, n: s.n, minSeconds: 0.25)
-                let two = Benchmark.gemmGFLOPS(.nn, m: s.m, k: s.k, n: s.n, minSeconds: 0.25, threads: 2)
-                print(TrainCommand.pad("  (\(s.m), \(s.k), \(s.n))", 18)
-                      + TrainCommand.pad(String(s.m * s.k * s.n), 12, left: true)
-                      + String(format: "%8.1f%8.1f%8.2f", one, two, two / one))
+                for form in GEMMForm.allCases {
+                    let one = Benchmark.gemmBestCallSeconds(form, m: s.m, k: s.k, n: s.n, threads: 1) * 1e6
+                    let two = Benchmark.gemmBestCallSeconds(form, m: s.m, k: s.k, n: s.n, threads: 2) * 1e6
+                    print(TrainCommand.pad("  (\(s.m), \(s.k), \(s.n))", 18)
+                          + TrainCommand.pad(String(s.m * s.k * s.n), 12, left: true) + "   " + form.rawValue
+                          + String(format: "%8.1f%8.1f%8.2f", one, two, one / two))
+                }
             }
             print("")
         }

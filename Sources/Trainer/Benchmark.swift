@@ -43,6 +43,34 @@ public enum Benchmark {
         return best
     }
 
+    /// The fastest single call of `C (M, N) = op(A)·op(B)` out of `calls`, in seconds, on `threads` threads
+    /// (split whatever the size). The minimum over many short calls stays meaningful on a busy machine,
+    /// where a batch of calls mostly measures how often the threads were descheduled.
+    public static func gemmBestCallSeconds(_ form: GEMMForm, m: Int, k: Int, n: Int, threads: Int,
+                                           calls: Int = 400) -> Double {
+        let a = (0..<(m * k)).map { Float($0 % 17) * 0.01 }
+        let b = (0..<(k * n)).map { Float($0 % 13) * 0.01 }
+        var c = [Float](repeating: 0, count: m * n)
+        var gemm = GEMM<Float>()
+        let lda = form == .tn ? m : k, ldb = form == .nt ? k : n
+        let clock = ContinuousClock()
+        var best = Double.infinity
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    guard let pa = ap.baseAddress, let pb = bp.baseAddress, let pc = cp.baseAddress else { return }
+                    for _ in 0..<calls {
+                        let start = clock.now
+                        gemm.multiply(form, m: m, n: n, k: k, a: pa, lda: lda, b: pb, ldb: ldb, c: pc, ldc: n,
+                                      accumulate: false, threads: threads, threshold: 0)
+                        best = min(best, Trainer.seconds(clock.now - start))
+                    }
+                }
+            }
+        }
+        return best
+    }
+
     /// The GEMM shapes (M, K, N) of `lrsearch bench --idle-cores`: batch-64 products of the sizes an MLP
     /// meets, around the split threshold.
     public static let threadShapes: [(m: Int, k: Int, n: Int)] = [

@@ -86,8 +86,23 @@ public struct GEMM<T: TrainerScalar>: Sendable {
         if packed.count < need { packed = [T](repeating: 0, count: need) }
     }
 
-    /// The fewest multiply-adds (M·N·K) worth splitting over threads. (Measured below; see the comment.)
-    public static var parallelThreshold: Int { 1 << 20 }
+    /// The fewest multiply-adds (M·N·K) worth splitting over threads: 2²² (4,194,304).
+    ///
+    /// Measured with `lrsearch bench --idle-cores` (release, 2-core AMD EPYC shared with other jobs,
+    /// fastest of 400 calls, Float32, batch M = 64), µs on 1 thread → 2 threads, nn / tn / nt:
+    ///
+    /// | (M, K, N) | M·N·K | nn | tn | nt |
+    /// |---|---|---|---|---|
+    /// | (64, 64, 64) | 262,144 | 7.4 → 7.8 | 7.3 → 7.8 | 7.8 → 8.4 |
+    /// | (64, 128, 128) | 1,048,576 | 29.4 → 29.9 | 29.3 → 30.0 | 30.5 → 30.9 |
+    /// | (64, 128, 256) | 2,097,152 | 62.4 → 54.1 | 58.9 → 62.2 | 60.9 → 59.3 |
+    /// | (64, 256, 256) | 4,194,304 | 121.5 → 93.6 | 123.1 → 100.5 | 120.3 → 97.6 |
+    /// | (64, 256, 512) | 8,388,608 | 240.7 → 188.2 | 243.4 → 183.8 | 241.8 → 186.9 |
+    ///
+    /// Below ~2M multiply-adds the second thread never paid for waking it (two `concurrentPerform`
+    /// calls, a few µs each); from 4M on it saved 20–30% even on the busy machine. So [128, 128] models
+    /// (1M) stay on one thread and [256, 256] and wider split.
+    public static var parallelThreshold: Int { 1 << 22 }
 
     /// `C (M, N) = op(A)·op(B)`, or `C += op(A)·op(B)` when `accumulate`, on up to `threads` threads
     /// when the product has at least `threshold` multiply-adds (bit-identical to one thread).

@@ -70,9 +70,9 @@ struct TrainingTests {
     @Test(arguments: [2, 3])
     func idleCoresGiveBitIdenticalRuns(threads: Int) throws {
         let data = try Self.digits()
-        // The smallest product of this model (batch 64 × 64 features × 256) must take the threaded path,
-        // and so must the optimizer's update of the 256×256 weights.
-        #expect(64 * 64 * 256 >= GEMM<Float>.parallelThreshold)
+        // The hidden layer's products (batch 64 × 256 × 256, in all three forms) must take the threaded
+        // path, and so must the optimizer's update of the 256×256 weights.
+        #expect(64 * 256 * 256 >= GEMM<Float>.parallelThreshold)
         #expect(256 * 256 >= Optimizer<Float>.parallelMinimum)
         for optimizer in [OptimizerConfig(momentum: 0.9), OptimizerConfig(kind: .adam)] {
             let config = TrainingConfig(model: ModelConfig(hidden: [256, 256], batchNorm: true),

@@ -65,11 +65,19 @@ public func matmulNaive<T: TrainerScalar>(_ form: GEMMForm, _ a: [T], _ b: [T], 
 /// nothing.
 ///
 /// With `threads` > 1 and at least `parallelThreshold` multiply-adds, the product is split over
-/// threads (`DispatchQueue.concurrentPerform`): first all of op(B) is packed, its panels shared out
-/// among the threads, then thread t computes a fixed block of whole 6-row tiles of C over all of k. The
-/// partition is of output rows only; every element of C is summed by the same kernel over the same k
-/// blocks in the same order as on one thread, so the result is bit-identical whatever `threads` is.
-/// The packing buffer then holds all of op(B) (K × N rounded up to 16), allocated on first use.
+/// threads with one `DispatchQueue.concurrentPerform`: the output is partitioned into fixed blocks of
+/// whole 16-column panels, and thread t packs its own panels of op(B) and computes every row of them.
+/// Only the output is partitioned, never the sum over k: every element of C is computed by one thread,
+/// by the same kernel over the same k blocks in the same order as on one thread, so the result is
+/// bit-identical whatever `threads` is. The threads share the packing buffer (disjoint panels), so the
+/// split needs no extra memory.
+///
+/// Why column panels rather than row blocks: the products of training have M = batch rows (64) in two
+/// of the three forms, which is 11 tiles of 6 rows (a 6 : 5 split on 2 threads), and every row block
+/// needs all of op(B) packed before any thread starts (two dispatches, and B read by every thread);
+/// N = the layer width splits evenly into panels, each thread reads only its half of B, and one
+/// dispatch suffices. Measured (bench --idle-cores, fastest of 400 calls, 2 threads vs 1), the row
+/// split reached 1.1–1.5× at (64, 256, 256)…(64, 1024, 1024) where the panel split reached 1.4–1.9×.
 public struct GEMM<T: TrainerScalar>: Sendable {
     static var mr: Int { 6 }
     static var nr: Int { 16 }
@@ -86,23 +94,25 @@ public struct GEMM<T: TrainerScalar>: Sendable {
         if packed.count < need { packed = [T](repeating: 0, count: need) }
     }
 
-    /// The fewest multiply-adds (M·N·K) worth splitting over threads: 2²² (4,194,304).
+    /// The fewest multiply-adds (M·N·K) worth splitting over threads: 2²¹ (2,097,152).
     ///
-    /// Measured with `lrsearch bench --idle-cores` (release, 2-core AMD EPYC shared with other jobs,
-    /// fastest of 400 calls, Float32, batch M = 64), µs on 1 thread → 2 threads, nn / tn / nt:
+    /// Measured with `lrsearch bench --idle-cores` (release build, 2-core AMD EPYC, Float32, batch
+    /// M = 64, the fastest of 400 calls), µs on 1 thread → 2 threads, forms nn / tn / nt. The machine was
+    /// shared with other builds (load 7–12), so these are the quietest of several runs:
     ///
     /// | (M, K, N) | M·N·K | nn | tn | nt |
     /// |---|---|---|---|---|
-    /// | (64, 64, 64) | 262,144 | 7.4 → 7.8 | 7.3 → 7.8 | 7.8 → 8.4 |
-    /// | (64, 128, 128) | 1,048,576 | 29.4 → 29.9 | 29.3 → 30.0 | 30.5 → 30.9 |
-    /// | (64, 128, 256) | 2,097,152 | 62.4 → 54.1 | 58.9 → 62.2 | 60.9 → 59.3 |
-    /// | (64, 256, 256) | 4,194,304 | 121.5 → 93.6 | 123.1 → 100.5 | 120.3 → 97.6 |
-    /// | (64, 256, 512) | 8,388,608 | 240.7 → 188.2 | 243.4 → 183.8 | 241.8 → 186.9 |
+    /// | (64, 64, 64) | 262,144 | 9.1 → 9.5 | 8.6 → 7.8 | 7.8 → 8.5 |
+    /// | (64, 128, 128) | 1,048,576 | 31.3 → 29.3 | 31.0 → 29.4 | 30.4 → 27.1 |
+    /// | (64, 128, 256) | 2,097,152 | 65.4 → 52.8 | 70.7 → 51.2 | 60.9 → 43.7 |
+    /// | (64, 256, 256) | 4,194,304 | 124.1 → 65.8 | 116.1 → 65.5 | 120.2 → 68.4 |
+    /// | (64, 256, 512) | 8,388,608 | 242.1 → 127.4 | 229.8 → 126.0 | 240.3 → 134.3 |
+    /// | (64, 1024, 1024) | 67,108,864 | 2139 → 1235 | 2182 → 1538 | 2251 → 1406 |
     ///
-    /// Below ~2M multiply-adds the second thread never paid for waking it (two `concurrentPerform`
-    /// calls, a few µs each); from 4M on it saved 20–30% even on the busy machine. So [128, 128] models
-    /// (1M) stay on one thread and [256, 256] and wider split.
-    public static var parallelThreshold: Int { 1 << 22 }
+    /// Up to ~1M multiply-adds the second thread saves at most what waking it costs (one
+    /// `concurrentPerform`, a few µs), from 2M on it saves 20–40%, from 4M on 40–47%. So a [128, 128]
+    /// model at batch 64 (1M) stays on one thread and wider layers split.
+    public static var parallelThreshold: Int { 1 << 21 }
 
     /// `C (M, N) = op(A)·op(B)`, or `C += op(A)·op(B)` when `accumulate`, on up to `threads` threads
     /// when the product has at least `threshold` multiply-adds (bit-identical to one thread).
@@ -121,34 +131,27 @@ public struct GEMM<T: TrainerScalar>: Sendable {
         }
         let (ars, acs) = form == .tn ? (1, lda) : (lda, 1)
         let panels = (n + Self.nr - 1) / Self.nr
-        let tiles = (m + Self.mr - 1) / Self.mr
+        // Panel q of every k block lives at pack + q·slot, a slot sized for the longest k block, so
+        // threads at different k blocks never write into each other's panels.
+        let slot = Swift.min(k, Self.kc) * Self.nr
+        reserve(k: k, n: n)
         let work = Double(m) * Double(n) * Double(k)
-        let blocks = threads > 1 && work >= Double(threshold) ? Swift.min(threads, tiles) : 1
+        let blocks = threads > 1 && work >= Double(threshold) ? Swift.min(threads, panels) : 1
         if blocks > 1 {
-            let need = k * panels * Self.nr
-            if packed.count < need { packed = [T](repeating: 0, count: need) }
             packed.withUnsafeMutableBufferPointer { pb in
                 guard let pack = pb.baseAddress else { return }
                 let shared = SharedOperands(a: a, b: b, c: c, pack: pack)
-                // All of op(B), k block after k block, each thread packing its share of the panels.
+                // Thread t owns panels [t·panels/blocks, (t+1)·panels/blocks): it packs them into their
+                // own places in the shared buffer, k block by k block, and computes every row of them.
                 DispatchQueue.concurrentPerform(iterations: blocks) { t in
                     let share = (t * panels / blocks)..<((t + 1) * panels / blocks)
                     var p0 = 0
                     while p0 < k {
                         let kb = Swift.min(Self.kc, k - p0)
-                        Self.packB(form, b: shared.b, ldb: ldb, n: n, p0: p0, kb: kb, panels: share,
-                                   into: shared.pack + p0 * panels * Self.nr)
-                        p0 += kb
-                    }
-                }
-                // Thread t: row tiles [t·tiles/blocks, (t+1)·tiles/blocks) of C, over every k block.
-                DispatchQueue.concurrentPerform(iterations: blocks) { t in
-                    let rows = (t * tiles / blocks * Self.mr)..<Swift.min(m, (t + 1) * tiles / blocks * Self.mr)
-                    var p0 = 0
-                    while p0 < k {
-                        let kb = Swift.min(Self.kc, k - p0)
-                        Self.blockProduct(rows: rows, n: n, kb: kb, p0: p0, a: shared.a, ars: ars, acs: acs,
-                                          pack: shared.pack + p0 * panels * Self.nr, c: shared.c, ldc: ldc,
+                        Self.packB(form, b: shared.b, ldb: ldb, n: n, p0: p0, kb: kb, panels: share, slot: slot,
+                                   into: shared.pack)
+                        Self.blockProduct(rows: 0..<m, panels: share, slot: slot, n: n, kb: kb, p0: p0, a: shared.a,
+                                          ars: ars, acs: acs, pack: shared.pack, c: shared.c, ldc: ldc,
                                           overwrite: p0 == 0 && !accumulate)
                         p0 += kb
                     }
@@ -156,32 +159,31 @@ public struct GEMM<T: TrainerScalar>: Sendable {
             }
             return
         }
-        reserve(k: k, n: n)
         packed.withUnsafeMutableBufferPointer { pb in
             guard let pack = pb.baseAddress else { return }
             var p0 = 0
             while p0 < k {
                 let kb = Swift.min(Self.kc, k - p0)
-                Self.packB(form, b: b, ldb: ldb, n: n, p0: p0, kb: kb, panels: 0..<panels, into: pack)
-                Self.blockProduct(rows: 0..<m, n: n, kb: kb, p0: p0, a: a, ars: ars, acs: acs, pack: pack,
-                                  c: c, ldc: ldc, overwrite: p0 == 0 && !accumulate)
+                Self.packB(form, b: b, ldb: ldb, n: n, p0: p0, kb: kb, panels: 0..<panels, slot: slot, into: pack)
+                Self.blockProduct(rows: 0..<m, panels: 0..<panels, slot: slot, n: n, kb: kb, p0: p0, a: a, ars: ars,
+                                  acs: acs, pack: pack, c: c, ldc: ldc, overwrite: p0 == 0 && !accumulate)
                 p0 += kb
             }
         }
     }
 
-    /// `C[rows, 0..<n] (+)= A[rows, p0..<p0+kb] · Bpacked` for one packed k block: rows in blocks of
-    /// `mc`, then panel by panel, then 6-row tiles through the micro-kernel.
+    /// `C[rows, panels] (+)= A[rows, p0..<p0+kb] · Bpacked[panels]` for one packed k block: rows in
+    /// blocks of `mc`, then panel by panel, then 6-row tiles through the micro-kernel.
     @inline(__always)
-    static func blockProduct(rows: Range<Int>, n: Int, kb: Int, p0: Int, a: UnsafePointer<T>, ars: Int, acs: Int,
-                             pack: UnsafeMutablePointer<T>, c: UnsafeMutablePointer<T>, ldc: Int, overwrite: Bool) {
-        let panels = (n + nr - 1) / nr
+    static func blockProduct(rows: Range<Int>, panels: Range<Int>, slot: Int, n: Int, kb: Int, p0: Int, a: UnsafePointer<T>,
+                             ars: Int, acs: Int, pack: UnsafeMutablePointer<T>, c: UnsafeMutablePointer<T>, ldc: Int,
+                             overwrite: Bool) {
         var i0 = rows.lowerBound
         while i0 < rows.upperBound {
             let ib = Swift.min(mc, rows.upperBound - i0)
-            for panel in 0..<panels {
+            for panel in panels {
                 let j0 = panel * nr
-                let bp = UnsafePointer(pack + panel * kb * nr)
+                let bp = UnsafePointer(pack + panel * slot)
                 var ir = i0
                 while ir < i0 + ib {
                     kernel(kb: kb, a: a + ir * ars + p0 * acs, ars: ars, acs: acs, rows: Swift.min(mr, i0 + ib - ir),
@@ -194,13 +196,13 @@ public struct GEMM<T: TrainerScalar>: Sendable {
     }
 
     /// Packs rows `p0..<p0+kb` of op(B) (kb × n) into panels of 16 columns: panel q (of `panels`) goes
-    /// to `pack + q·kb·16` and holds, for each p, the 16 values op(B)[p, 16q ..< 16q+16], zero beyond
-    /// column n.
+    /// to `pack + q·slot` (slot ≥ kb·16) and holds, for each p, the 16 values op(B)[p, 16q ..< 16q+16],
+    /// zero beyond column n.
     @inline(__always)
     static func packB(_ form: GEMMForm, b: UnsafePointer<T>, ldb: Int, n: Int, p0: Int, kb: Int, panels: Range<Int>,
-                      into pack: UnsafeMutablePointer<T>) {
+                      slot: Int, into pack: UnsafeMutablePointer<T>) {
         for q in panels {
-            let dst = pack + q * kb * nr
+            let dst = pack + q * slot
             let j0 = q * nr
             let w = Swift.min(nr, n - j0)
             if form == .nt {
@@ -307,3 +309,4 @@ struct SharedOperands<T>: @unchecked Sendable {
     let c: UnsafeMutablePointer<T>
     let pack: UnsafeMutablePointer<T>
 }
+

@@ -38,12 +38,13 @@ struct GEMMTests {
         for i in 0..<(m * n) { expectClose(c[i], product[i] + 1.5, absolute: 1e-12, "\(form) element \(i)") }
     }
 
-    /// Shapes whose row blocks, panels and k blocks all come out ragged, as (M, N, K).
+    /// Shapes whose row tiles, panels and k blocks (256) all come out ragged, as (M, N, K).
     static let threadedShapes: [(Int, Int, Int)] = [
-        (1, 1, 1), (7, 13, 5), (129, 257, 63), (13, 7, 600), (64, 1024, 300), (97, 40, 520), (600, 17, 1),
+        (1, 1, 1), (7, 13, 5), (129, 257, 63), (13, 7, 600), (64, 1024, 300), (33, 100, 700), (97, 40, 520),
+        (600, 17, 1),
     ]
 
-    /// Splitting the rows over threads changes nothing, to the bit: every element is summed by the same
+    /// Splitting the output over threads changes nothing, to the bit: every element is summed by the same
     /// kernel over the same k blocks (threshold 0 forces the split even for tiny products).
     @Test(arguments: GEMMForm.allCases)
     func threadedIsBitIdenticalToOneThread(form: GEMMForm) {

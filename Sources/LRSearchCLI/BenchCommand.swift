@@ -100,20 +100,22 @@ enum BenchCommand {
         let config = Benchmark.idleCoresConfig
         let spec = try ScheduleParser.parse(JSONNode(["family": "cosine", "lr": 0.05]), path: "schedule",
                                             defaults: ScheduleDefaults(totalSteps: config.epochs))
-        func best(threads: Int) throws -> TrainingResult? {
-            var best: TrainingResult?
-            for _ in 0..<trials {
-                let r = Trainer.run(config: config, dataset: dataset, schedule: try LRScheduler(spec),
-                                    cores: CoreBudget(threads: threads, limit: threads))
-                if best.map({ r.seconds < $0.seconds }) ?? true { best = r }
+        // Runs alternate between 1 and 2 threads so that a busy spell of the machine hits both alike.
+        var runs: [[TrainingResult]] = [[], []]
+        for _ in 0..<trials {
+            for (i, threads) in [1, 2].enumerated() {
+                runs[i].append(Trainer.run(config: config, dataset: dataset, schedule: try LRScheduler(spec),
+                                           cores: CoreBudget(threads: threads, limit: threads)))
             }
-            return best
         }
-        guard let one = try best(threads: 1), let two = try best(threads: 2) else { return .failure }
-        let same = one.epochs.map(\.valLoss) == two.epochs.map(\.valLoss)
+        let whole = runs.map { $0.map(\.seconds).min() ?? .nan }
+        let epoch = runs.map { $0.flatMap { $0.epochs.map(\.seconds) }.min() ?? .nan }
+        let same = Set(runs.flatMap { $0.map { $0.epochs.map(\.valLoss) } }).count == 1
         print("Idle cores: digits, [1024, 1024] ReLU, SGD 0.9, batch 64, 3 epochs, cosine 0.05 (best of \(trials))")
-        print(String(format: "  1 thread:  %.3f s\n  2 threads: %.3f s\n  speed-up:  %.2f× (target ≥ 1.7×); ",
-                     one.seconds, two.seconds, one.seconds / two.seconds)
+        print(String(format: "  1 thread:  %.3f s (fastest epoch %.3f s)\n  2 threads: %.3f s (fastest epoch %.3f s)\n",
+                     whole[0], epoch[0], whole[1], epoch[1])
+              + String(format: "  speed-up:  %.2f× whole run, %.2f× fastest epoch (target ≥ 1.7×); ",
+                       whole[0] / whole[1], epoch[0] / epoch[1])
               + (same ? "metrics bit-identical" : "METRICS DIFFER"))
         return same ? .success : .failure
     }

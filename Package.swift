@@ -4,11 +4,18 @@ import PackageDescription
 
 /// The hot numeric target is compiled without exclusivity checks; its inner loops are written over
 /// unsafe buffers whose exclusivity is evident, and the tests run against the same flags.
-/// `-target-cpu haswell` enables AVX2+FMA: without it `SIMD8.addProduct` becomes a libm `fmaf` call
-/// per lane (0.8 GFLOP/s instead of ~100). `-Ounchecked` also in debug builds: the trainer is then
-/// optimised in every configuration, so the debug test suite runs the code that ships, at speed.
+/// On x86-64, `-target-cpu haswell` enables AVX2+FMA: without it `SIMD8.addProduct` becomes a libm
+/// `fmaf` call per lane (0.8 GFLOP/s instead of ~100). arm64 has FMA and NEON in its baseline, so the
+/// generic SIMD code needs no flag there (and `haswell` would not compile). `-Ounchecked` also in debug
+/// builds: the trainer is then optimised in every configuration, so the debug test suite runs the code
+/// that ships, at speed. (`#if arch` reads the machine building the manifest: native builds only.)
+#if arch(x86_64)
+let cpuFlags = ["-target-cpu", "haswell"]
+#else
+let cpuFlags: [String] = []
+#endif
 let fastMath: [SwiftSetting] = [
-    .unsafeFlags(["-enforce-exclusivity=unchecked", "-Ounchecked", "-target-cpu", "haswell"]),
+    .unsafeFlags(["-enforce-exclusivity=unchecked", "-Ounchecked"] + cpuFlags),
 ]
 
 let package = Package(

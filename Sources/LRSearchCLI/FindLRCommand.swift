@@ -36,7 +36,7 @@ enum FindLRCommand {
         let path = args.positionals[0]
         let (config, dataset, source) = try load(path)
         try SpecFile.checkMemory(MemoryEstimate(config: config.training, dataset: dataset), jobs: 1, file: path)
-        let result = LRFinder.run(config: config.training, dataset: dataset, test: test)
+        let result = LRFinder.run(config: config.training, dataset: dataset, test: test, cores: .allCores())
         if let csv = args.string("--csv") { try write(csv: result.curve, to: csv) }
         print(report(result, dataset: dataset, config: config, source: source))
         return .success

@@ -32,7 +32,8 @@ enum TrainCommand {
             print(describe(dataset))
             print(header)
         }
-        let result = Trainer.run(config: config.training, dataset: dataset, schedule: scheduler) { m in
+        let result = Trainer.run(config: config.training, dataset: dataset, schedule: scheduler,
+                                 cores: .allCores()) { m in
             if !json { print(row(m)) }
             return .continue
         }

@@ -10,7 +10,15 @@ public enum CSVExport {
     public static let fixedColumns = ["rank", "trial", "family", "status", "objective", "objective_std", "repeats",
                                       "final_train_loss", "final_val_loss", "final_val_accuracy", "epochs", "seconds"]
 
+    /// Added after `final_val_accuracy` when the trials recorded regression metrics.
+    public static let regressionColumns = ["final_val_r2", "final_val_mae"]
+
     public static func csv(_ entries: [RankedEntry]) -> String {
+        let regression = entries.contains { e in e.records.contains { $0.epochs.last?.valR2 != nil || $0.epochs.last?.valMAE != nil } }
+        var fixedColumns = fixedColumns
+        if regression, let at = fixedColumns.firstIndex(of: "final_val_accuracy") {
+            fixedColumns.insert(contentsOf: regressionColumns, at: at + 1)
+        }
         var configColumns: [String] = []
         var seen = Set<String>()
         let flats = entries.map { e -> [String: String] in
@@ -26,10 +34,13 @@ public enum CSVExport {
         var lines = [(fixedColumns + configColumns).map(quote).joined(separator: ",")]
         for (e, flat) in zip(entries, flats) {
             let last = e.representative.epochs.last
-            let fixed = [String(e.rank), String(e.index), e.representative.family, e.state.rawValue, number(e.mean),
+            var fixed = [String(e.rank), String(e.index), e.representative.family, e.state.rawValue, number(e.mean),
                          number(e.std), String(e.records.count), last.map { number($0.trainLoss) } ?? "",
                          last.map { number($0.valLoss) } ?? "", last?.valAccuracy.map(number) ?? "",
                          last.map { String($0.epoch) } ?? "0", number(e.seconds)]
+            if regression {
+                fixed.insert(contentsOf: [last?.valR2.map(number) ?? "", last?.valMAE.map(number) ?? ""], at: 10)
+            }
             lines.append((fixed + configColumns.map { flat[$0] ?? "" }).map(quote).joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"

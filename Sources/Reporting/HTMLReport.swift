@@ -93,16 +93,16 @@ public enum HTMLReport {
         out += r.objective.maximizes ? ", higher is better." : ", lower is better."
         if r.ranked.count > tableRows { out += " The first \(tableRows) of \(r.ranked.count); all are in ranked.md and ranked.csv." }
         out += "</p>\n<table class=\"ranked\">\n<thead><tr>"
-        out += RankedTable.headers.enumerated().map { c, h in
-            RankedTable.rightAligned.contains(c) ? "<th class=\"num\">\(escapeXML(h))</th>" : "<th>\(escapeXML(h))</th>"
+        out += table.columns.enumerated().map { c, h in
+            table.rightAlignedColumns.contains(c) ? "<th class=\"num\">\(escapeXML(h))</th>" : "<th>\(escapeXML(h))</th>"
         }.joined() + "</tr></thead>\n<tbody>\n"
         for section in table.sections {
             if let title = section.title {
-                out += "<tr class=\"block\"><th colspan=\"\(RankedTable.headers.count)\">\(escapeXML(title))</th></tr>\n"
+                out += "<tr class=\"block\"><th colspan=\"\(table.columns.count)\">\(escapeXML(title))</th></tr>\n"
             }
             for row in section.rows {
                 out += "<tr>" + row.enumerated().map { c, text in
-                    RankedTable.rightAligned.contains(c) ? "<td class=\"num\">\(escapeXML(text))</td>" : "<td>\(escapeXML(text))</td>"
+                    table.rightAlignedColumns.contains(c) ? "<td class=\"num\">\(escapeXML(text))</td>" : "<td>\(escapeXML(text))</td>"
                 }.joined() + "</tr>\n"
             }
         }

@@ -125,6 +125,8 @@ public enum JSONExport {
                 ("final_val_accuracy", num(last?.valAccuracy)), ("epochs", .number(Double(last?.epoch ?? 0))),
                 ("seconds", num(e.seconds)), ("config", e.representative.config),
             ]
+            if let r2 = last?.valR2 { pairs.insert(("final_val_r2", num(r2)), at: 10) }
+            if let mae = last?.valMAE { pairs.insert(("final_val_mae", num(mae)), at: pairs.count - 3) }
             if !e.representative.derived.isEmpty {
                 pairs.append(("derived", .object(e.representative.derived.map { JSONMember(key: $0.name, value: JSONNode(num($0.value))) })))
             }

@@ -15,6 +15,11 @@ public struct RankedTable: Sendable {
     /// Columns whose cells are numbers (right-aligned).
     public static let rightAligned: Set<Int> = [0, 1, 4, 6, 7, 8, 10]
 
+    /// The columns of a regression search: validation R² and MAE (original units) instead of accuracy.
+    public static let regressionHeaders = ["rank", "trial", "family", "schedule", "lr", "weight decay", "objective",
+                                           "train loss", "val r2", "val mae", "status", "seconds"]
+    public static let regressionRightAligned: Set<Int> = [0, 1, 4, 6, 7, 8, 9, 11]
+
     /// Which block a configuration's row goes in.
     public enum Block: Int, Sendable, CaseIterable {
         case complete, pruned, noValue
@@ -38,13 +43,19 @@ public struct RankedTable: Sendable {
     public var rows: [[String]]
     /// The block of each row.
     public var blocks: [Block]
+    /// `headers`, or `regressionHeaders` when the trials recorded regression metrics.
+    public var columns: [String]
+    public var rightAlignedColumns: Set<Int>
 
     /// Builds the table of `entries` (already ranked, or sorted), keeping the first `top` (nil for all).
     public init(_ entries: [RankedEntry], objective: Objective, top: Int? = nil) {
         self.objective = objective
+        let regression = entries.contains { e in e.records.contains { $0.epochs.last?.valR2 != nil || $0.epochs.last?.valMAE != nil } }
+        columns = regression ? Self.regressionHeaders : Self.headers
+        rightAlignedColumns = regression ? Self.regressionRightAligned : Self.rightAligned
         let kept = entries.prefix(top ?? entries.count).map { (Block($0), $0) }
         let ordered = Block.allCases.flatMap { b in kept.filter { $0.0 == b } }
-        rows = ordered.map { Self.row($0.1, objective: objective) }
+        rows = ordered.map { Self.row($0.1, objective: objective, regression: regression) }
         blocks = ordered.map(\.0)
     }
 
@@ -56,32 +67,36 @@ public struct RankedTable: Sendable {
         }
     }
 
-    static func row(_ e: RankedEntry, objective: Objective) -> [String] {
+    static func row(_ e: RankedEntry, objective: Objective, regression: Bool = false) -> [String] {
         let r = e.representative
         let last = r.epochs.last
         var objectiveText = formatNumber(e.mean)
         if e.records.count > 1 { objectiveText += " ± " + formatNumber(e.std) }
-        let accuracies = e.records.compactMap { $0.epochs.last?.valAccuracy }
-        let accuracy = accuracies.isEmpty ? "-" : formatNumber(accuracies.reduce(0, +) / Double(accuracies.count), digits: 3)
-        let trainLosses = e.records.compactMap { $0.epochs.last?.trainLoss }
-        let trainLoss = trainLosses.isEmpty ? "-" : formatNumber(trainLosses.reduce(0, +) / Double(trainLosses.count))
+        func mean(_ values: [Double], digits: Int = 4) -> String {
+            values.isEmpty ? "-" : formatNumber(values.reduce(0, +) / Double(values.count), digits: digits)
+        }
+        let accuracy = mean(e.records.compactMap { $0.epochs.last?.valAccuracy }, digits: 3)
+        let trainLoss = mean(e.records.compactMap { $0.epochs.last?.trainLoss })
         var status = e.state.rawValue
         if e.state == .pruned, let n = last?.epoch { status += " at epoch \(n)" }
+        let validation = regression
+            ? [mean(e.records.compactMap { $0.epochs.last?.valR2 }, digits: 3), mean(e.records.compactMap { $0.epochs.last?.valMAE })]
+            : [accuracy]
         return [String(e.rank), String(e.index), r.family, scheduleSummary(r.config, derived: r.derived), baseLR(r.config),
-                weightDecay(r.config), objectiveText, trainLoss, accuracy, status, formatSeconds(e.seconds)]
+                weightDecay(r.config), objectiveText, trainLoss] + validation + [status, formatSeconds(e.seconds)]
     }
 
     /// Aligned columns for a terminal: numbers right-aligned, text left-aligned; each block after the
     /// first behind a blank line and its title.
     public func terminal() -> String {
-        let widths = Self.headers.indices.map { c in ([Self.headers[c]] + rows.map { $0[c] }).map(\.count).max() ?? 0 }
+        let widths = columns.indices.map { c in ([columns[c]] + rows.map { $0[c] }).map(\.count).max() ?? 0 }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { c, text in
                 let pad = String(repeating: " ", count: widths[c] - text.count)
-                return Self.rightAligned.contains(c) ? pad + text : text + pad
+                return rightAlignedColumns.contains(c) ? pad + text : text + pad
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }
-        var out = [line(Self.headers), line(widths.map { String(repeating: "─", count: $0) })]
+        var out = [line(columns), line(widths.map { String(repeating: "─", count: $0) })]
         for (i, section) in sections.enumerated() {
             if let title = section.title {
                 if i > 0 { out.append("") }
@@ -97,8 +112,8 @@ public struct RankedTable: Sendable {
         func line(_ cells: [String]) -> String {
             "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |"
         }
-        let align = Self.headers.indices.map { Self.rightAligned.contains($0) ? "---:" : "---" }
-        let head = [line(Self.headers), "|" + align.joined(separator: "|") + "|"]
+        let align = columns.indices.map { rightAlignedColumns.contains($0) ? "---:" : "---" }
+        let head = [line(columns), "|" + align.joined(separator: "|") + "|"]
         let parts = sections.isEmpty ? [head] : sections.map { section -> [String] in
             var lines: [String] = []
             if let title = section.title {

@@ -142,6 +142,8 @@ extension Objective {
                 if e.valLoss.isFinite { best = min(best, e.valLoss) }
                 return best
             case .finalValAccuracy: return -(e.valAccuracy ?? .nan)
+            case .finalValR2: return -(e.valR2 ?? .nan)
+            case .finalValMAE: return e.valMAE ?? .nan
             }
         }
     }

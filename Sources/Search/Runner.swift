@@ -3,6 +3,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import Trainer
 
 /// Runs units of work on `jobs` Dispatch workers. Each worker takes the next unit when it is free,
 /// so a slow trial holds up nobody. Results are handed to `finished` one at a time, under the
@@ -31,7 +32,10 @@ public final class Runner: Sendable {
     private struct State {
         /// The units not yet handed out, generated on demand.
         var queue: any IteratorProtocol<TrialID> & Sendable
-        /// The queue has run dry.
+        /// The next unit to hand out, drawn one ahead so that the last hand-out knows it is the last
+        /// (and the idle workers can be shared at once).
+        var next: TrialID?
+        /// Every unit has been handed out.
         var exhausted = false
         var running = 0
         var done = 0
@@ -45,6 +49,7 @@ public final class Runner: Sendable {
     private let execute: @Sendable (TrialID) throws -> TrialRecord
     private let finished: @Sendable (TrialRecord) throws -> Void
     private let state: Mutex<State>
+    private let cores: CoreBudget?
     private let wake = DispatchSemaphore(value: 0)
     private let started = Date()
 
@@ -55,13 +60,19 @@ public final class Runner: Sendable {
     ///   - jobs: the number of workers (≥ 1); each trial runs on one thread.
     ///   - execute: runs one trial (called on a worker).
     ///   - finished: receives each result, serialized (called on the worker that ran it).
+    ///   - cores: kept up to date with the workers left idle once no trial is waiting (the tail of the
+    ///     search, or fewer trials than jobs), shared among the running trials (`CoreBudget.share`).
     public init<Units: Sequence<TrialID> & Sendable>(
-        units: Units, jobs: Int, execute: @escaping @Sendable (TrialID) throws -> TrialRecord,
+        units: Units, jobs: Int, cores: CoreBudget? = nil,
+        execute: @escaping @Sendable (TrialID) throws -> TrialRecord,
         finished: @escaping @Sendable (TrialRecord) throws -> Void
     ) where Units.Iterator: Sendable {
         total = units.underestimatedCount
-        state = Mutex(State(queue: units.makeIterator()))
+        var queue = units.makeIterator()
+        let first = queue.next()
+        state = Mutex(State(queue: queue, next: first, exhausted: first == nil))
         self.jobs = max(1, jobs)
+        self.cores = cores
         self.execute = execute
         self.finished = finished
     }
@@ -109,12 +120,11 @@ public final class Runner: Sendable {
     private func workLoop() {
         while true {
             let unit: TrialID? = state.withLock { s in
-                guard !s.stopping, !s.exhausted else { return nil }
-                guard let unit = s.queue.next() else {
-                    s.exhausted = true
-                    return nil
-                }
+                guard !s.stopping, let unit = s.next else { return nil }
+                s.next = s.queue.next()
+                s.exhausted = s.next == nil
                 s.running += 1
+                shareIdleCores(s)  // after the last hand-out, the idle workers go to the running trials
                 return unit
             }
             guard let unit else {
@@ -124,6 +134,7 @@ public final class Runner: Sendable {
             let outcome = Result { try execute(unit) }
             state.withLock { s in
                 s.running -= 1
+                shareIdleCores(s)
                 switch outcome {
                 case .success(let record):
                     guard !s.abandoned else { return }
@@ -141,5 +152,12 @@ public final class Runner: Sendable {
             }
             wake.signal()
         }
+    }
+
+    /// Idle workers exist only once no unit waits: then jobs − running of them go to the running trials.
+    private func shareIdleCores(_ s: State) {
+        guard let cores else { return }
+        let idle = s.exhausted || s.stopping ? jobs - s.running : 0
+        cores.share(idle: idle, running: s.running)
     }
 }

@@ -7,20 +7,25 @@ public enum SamplerKind: String, Sendable, CaseIterable {
     case random, grid, sobol, tpe
 }
 
-/// What a trial is ranked by. Accuracy is maximised; losses are minimised.
+/// What a trial is ranked by. Accuracy and R² are maximised; losses and the MAE are minimised.
 public enum Objective: String, Sendable, CaseIterable, Codable {
     case finalValLoss = "final_val_loss"
     case finalTrainLoss = "final_train_loss"
     case bestValLoss = "best_val_loss"
     case finalValAccuracy = "final_val_accuracy"
+    /// Regression: the last epoch's validation R² (scikit-learn's `r2_score`).
+    case finalValR2 = "final_val_r2"
+    /// Regression: the last epoch's validation mean absolute error, in the target's units.
+    case finalValMAE = "final_val_mae"
 
-    public var maximizes: Bool { self == .finalValAccuracy }
+    public var maximizes: Bool { self == .finalValAccuracy || self == .finalValR2 }
 
     /// The tasks whose trials compute this objective; on any other task every trial's value would be
     /// NaN, so the spec check refuses the pair. Each objective declares its own (no default case).
     public var tasks: Set<ObjectiveTask> {
         switch self {
         case .finalValAccuracy: return [.classification]
+        case .finalValR2, .finalValMAE: return [.regression]
         case .finalValLoss, .finalTrainLoss, .bestValLoss: return [.classification, .regression]
         }
     }

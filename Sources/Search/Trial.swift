@@ -79,6 +79,8 @@ public struct TrialRecord: Sendable, Equatable {
         case .finalTrainLoss: return last.trainLoss
         case .bestValLoss: return epochs.map(\.valLoss).filter { $0.isFinite }.min() ?? .nan
         case .finalValAccuracy: return last.valAccuracy ?? .nan
+        case .finalValR2: return last.valR2 ?? .nan
+        case .finalValMAE: return last.valMAE ?? .nan
         }
     }
 
@@ -96,6 +98,8 @@ extension TrialRecord {
             var members: [(String, JSONValue)] = [("epoch", .number(Double(e.epoch))), ("lr", Self.number(e.lr)),
                                                   ("train_loss", Self.number(e.trainLoss)), ("val_loss", Self.number(e.valLoss))]
             if let a = e.valAccuracy { members.append(("val_accuracy", Self.number(a))) }
+            if let r2 = e.valR2 { members.append(("val_r2", Self.number(r2))) }
+            if let mae = e.valMAE { members.append(("val_mae", Self.number(mae))) }
             members.append(("seconds", Self.number(e.seconds)))
             return .object(members.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
         }
@@ -160,7 +164,8 @@ extension TrialRecord {
                 epochs.append(EpochRecord(
                     epoch: try e.int("epoch") ?? i + 1, lr: try Self.double(&e, "lr") ?? .nan,
                     trainLoss: try Self.double(&e, "train_loss") ?? .nan, valLoss: try Self.double(&e, "val_loss") ?? .nan,
-                    valAccuracy: try Self.double(&e, "val_accuracy"), seconds: try Self.double(&e, "seconds") ?? 0))
+                    valAccuracy: try Self.double(&e, "val_accuracy"), seconds: try Self.double(&e, "seconds") ?? 0,
+                    valR2: try Self.double(&e, "val_r2"), valMAE: try Self.double(&e, "val_mae")))
             }
         }
         var derived: [DerivedValue] = []

@@ -20,10 +20,13 @@ public final class TrialExecutor: Sendable {
     public let data: DataCache
     /// Early stopping, if the spec asks for it; it has already seen the journal's finished trials.
     public let pruner: (any Pruner)?
+    /// The threads each trial may use (one until a `Runner` given it shares idle workers).
+    public let cores: CoreBudget
 
-    public init(session: SearchSession, data: DataCache = DataCache()) {
+    public init(session: SearchSession, data: DataCache = DataCache(), cores: CoreBudget = CoreBudget()) {
         self.session = session
         self.data = data
+        self.cores = cores
         pruner = session.makePruner()
     }
 
@@ -45,7 +48,7 @@ public final class TrialExecutor: Sendable {
         }
         let objective = session.spec.objective
         var seen: [EpochRecord] = []
-        let result = Trainer.run(config: config.training, dataset: dataset, schedule: scheduler) { epoch in
+        let result = Trainer.run(config: config.training, dataset: dataset, schedule: scheduler, cores: cores) { epoch in
             seen.append(epoch)
             guard let pruner, let value = objective.curve(seen).last else { return .continue }
             return pruner.shouldPrune(trial: id, epoch: epoch.epoch, value: value) ? .stop : .continue

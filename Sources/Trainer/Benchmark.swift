@@ -8,7 +8,9 @@ public enum Benchmark {
 
     /// Single-thread GFLOP/s of `C (M, N) = op(A)·op(B)` in Float32: 2·M·N·K flops per call, the best of
     /// five timed batches, each repeating the call for at least `minSeconds`/5.
-    public static func gemmGFLOPS(_ form: GEMMForm, m: Int, k: Int, n: Int, minSeconds: Double = 0.5) -> Double {
+    /// With `threads` > 1 the product is always split (threshold 0), to measure where splitting pays.
+    public static func gemmGFLOPS(_ form: GEMMForm, m: Int, k: Int, n: Int, minSeconds: Double = 0.5,
+                                  threads: Int = 1) -> Double {
         let a = (0..<(m * k)).map { Float($0 % 17) * 0.01 }
         let b = (0..<(k * n)).map { Float($0 % 13) * 0.01 }
         var c = [Float](repeating: 0, count: m * n)
@@ -28,7 +30,7 @@ public enum Benchmark {
                         repeat {
                             for _ in 0..<8 {
                                 gemm.multiply(form, m: m, n: n, k: k, a: pa, lda: lda, b: pb, ldb: ldb,
-                                              c: pc, ldc: n, accumulate: false)
+                                              c: pc, ldc: n, accumulate: false, threads: threads, threshold: 0)
                             }
                             calls += 8
                             elapsed = Trainer.seconds(clock.now - start)
@@ -39,6 +41,49 @@ public enum Benchmark {
             }
         }
         return best
+    }
+
+    /// The fastest single call of `C (M, N) = op(A)·op(B)` out of `calls`, in seconds, on `threads` threads
+    /// (split whatever the size). The minimum over many short calls stays meaningful on a busy machine,
+    /// where a batch of calls mostly measures how often the threads were descheduled.
+    public static func gemmBestCallSeconds(_ form: GEMMForm, m: Int, k: Int, n: Int, threads: Int,
+                                           calls: Int = 400) -> Double {
+        let a = (0..<(m * k)).map { Float($0 % 17) * 0.01 }
+        let b = (0..<(k * n)).map { Float($0 % 13) * 0.01 }
+        var c = [Float](repeating: 0, count: m * n)
+        var gemm = GEMM<Float>()
+        let lda = form == .tn ? m : k, ldb = form == .nt ? k : n
+        let clock = ContinuousClock()
+        var best = Double.infinity
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    guard let pa = ap.baseAddress, let pb = bp.baseAddress, let pc = cp.baseAddress else { return }
+                    for _ in 0..<calls {
+                        let start = clock.now
+                        gemm.multiply(form, m: m, n: n, k: k, a: pa, lda: lda, b: pb, ldb: ldb, c: pc, ldc: n,
+                                      accumulate: false, threads: threads, threshold: 0)
+                        best = min(best, Trainer.seconds(clock.now - start))
+                    }
+                }
+            }
+        }
+        return best
+    }
+
+    /// The GEMM shapes (M, K, N) of `lrsearch bench --idle-cores`: batch-64 products of the sizes an MLP
+    /// meets, around the split threshold.
+    public static let threadShapes: [(m: Int, k: Int, n: Int)] = [
+        (64, 64, 64), (64, 64, 128), (64, 128, 128), (64, 64, 256), (64, 128, 256), (64, 256, 256), (64, 256, 512),
+        (64, 1024, 1024),
+    ]
+
+    /// The idle-cores trial: the reference settings with hidden [1024, 1024] and 3 epochs.
+    public static var idleCoresConfig: TrainingConfig {
+        var config = referenceConfig
+        config.model.hidden = [1024, 1024]
+        config.epochs = 3
+        return config
     }
 
     /// The reference trial's training settings: hidden [256, 256], ReLU, no BatchNorm, SGD momentum 0.9,

@@ -73,6 +73,10 @@ public struct Dataset: Sendable, Equatable {
     public var validation: DataSplit
     /// From `LabeledData.notes`.
     public var notes: [String]
+    /// Regression: per output, the training split's target mean μₖ and standard deviation σₖ (σ = 1 for
+    /// a constant target); both splits' `y` hold (y − μₖ)/σₖ. Empty for classification.
+    public var targetMean: [Double] = []
+    public var targetStd: [Double] = []
 
     public var features: Int { featureNames.count }
     public var outputs: Int { task.outputs }
@@ -138,6 +142,7 @@ public struct Dataset: Sendable, Equatable {
         notes = data.notes
         train = DataSplit(x: x, y: ty, count: trainCount)
         validation = DataSplit(x: vx, y: vy, count: valRows.count)
+        standardizeRegressionTargets()
     }
 
     /// Which rows go to validation: the given ones (`validationFrom`), or a seeded, stratified fraction.
@@ -182,5 +187,41 @@ public struct Dataset: Sendable, Equatable {
         return "leaves no validation rows: \(n) rows in \(groups.count) classes (the largest has \(largest) rows), "
             + "round(rows × \(vf)) is 0 for every class and each class keeps one training row; "
             + "use a larger val_fraction or a separate val_csv"
+    }
+
+    /// σₖ² per output: the factor that turns a squared error on standardised targets into original units.
+    public var targetUnitScale: [Double] { targetStd.map { $0 * $0 } }
+
+    // MARK: - Regression targets
+
+    /// Regression: standardises the targets of both splits with the training split's per-output mean
+    /// and (population) standard deviation, as the features are, so that the learning rate does not
+    /// depend on the target's scale: y' = (y − μₖ)/σₖ, σₖ = 1 for a constant column. Losses and metrics
+    /// are reported back in the original units (`Trainer.run`).
+    mutating func standardizeRegressionTargets() {
+        guard case .regression(let o) = task, o > 0, train.count > 0, train.y.count == train.count * o else { return }
+        var mean = [Double](repeating: 0, count: o), std = [Double](repeating: 0, count: o)
+        for i in 0..<train.count { for k in 0..<o { mean[k] += Double(train.y[i * o + k]) } }
+        for k in 0..<o { mean[k] /= Double(train.count) }
+        for i in 0..<train.count {
+            for k in 0..<o {
+                let t = Double(train.y[i * o + k]) - mean[k]
+                std[k] += t * t
+            }
+        }
+        for k in 0..<o {
+            let s = (std[k] / Double(train.count)).squareRoot()
+            std[k] = s > 1e-12 && s.isFinite ? s : 1
+        }
+        func standardize(_ y: inout [Float]) {
+            for i in y.indices {
+                let k = i % o
+                y[i] = Float((Double(y[i]) - mean[k]) / std[k])
+            }
+        }
+        standardize(&train.y)
+        if validation.y.count == validation.count * o { standardize(&validation.y) }
+        targetMean = mean
+        targetStd = std
     }
 }

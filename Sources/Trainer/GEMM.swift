@@ -1,5 +1,7 @@
 // Matrix multiply in the three forms training needs: the naive reference and the SIMD, cache-blocked kernel.
 
+import Dispatch
+
 /// Which operand is transposed in `C (M, N) = op(A) · op(B)`; all matrices are row-major.
 ///
 /// | form | A stored | B stored | used for |
@@ -61,6 +63,21 @@ public func matmulNaive<T: TrainerScalar>(_ form: GEMMForm, _ a: [T], _ b: [T], 
 ///
 /// The packing buffer is the only memory; `reserve(k:n:)` sizes it once, so steady-state calls allocate
 /// nothing.
+///
+/// With `threads` > 1 and at least `parallelThreshold` multiply-adds, the product is split over
+/// threads with one `DispatchQueue.concurrentPerform`: the output is partitioned into fixed blocks of
+/// whole 16-column panels, and thread t packs its own panels of op(B) and computes every row of them.
+/// Only the output is partitioned, never the sum over k: every element of C is computed by one thread,
+/// by the same kernel over the same k blocks in the same order as on one thread, so the result is
+/// bit-identical whatever `threads` is. The threads share the packing buffer (disjoint panels), so the
+/// split needs no extra memory.
+///
+/// Why column panels rather than row blocks: the products of training have M = batch rows (64) in two
+/// of the three forms, which is 11 tiles of 6 rows (a 6 : 5 split on 2 threads), and every row block
+/// needs all of op(B) packed before any thread starts (two dispatches, and B read by every thread);
+/// N = the layer width splits evenly into panels, each thread reads only its half of B, and one
+/// dispatch suffices. Measured (bench --idle-cores, fastest of 400 calls, 2 threads vs 1), the row
+/// split reached 1.1–1.5× at (64, 256, 256)…(64, 1024, 1024) where the panel split reached 1.4–1.9×.
 public struct GEMM<T: TrainerScalar>: Sendable {
     static var mr: Int { 6 }
     static var nr: Int { 16 }
@@ -77,59 +94,116 @@ public struct GEMM<T: TrainerScalar>: Sendable {
         if packed.count < need { packed = [T](repeating: 0, count: need) }
     }
 
-    /// `C (M, N) = op(A)·op(B)`, or `C += op(A)·op(B)` when `accumulate`.
+    /// The fewest multiply-adds (M·N·K) worth splitting over threads: 2²¹ (2,097,152).
+    ///
+    /// Measured with `lrsearch bench --idle-cores` (release build, 2-core AMD EPYC, Float32, batch
+    /// M = 64, the fastest of 400 calls), µs on 1 thread → 2 threads, forms nn / tn / nt. The machine was
+    /// shared with other builds (load 7–12), so these are the quietest of several runs:
+    ///
+    /// | (M, K, N) | M·N·K | nn | tn | nt |
+    /// |---|---|---|---|---|
+    /// | (64, 64, 64) | 262,144 | 9.1 → 9.5 | 8.6 → 7.8 | 7.8 → 8.5 |
+    /// | (64, 128, 128) | 1,048,576 | 31.3 → 29.3 | 31.0 → 29.4 | 30.4 → 27.1 |
+    /// | (64, 128, 256) | 2,097,152 | 65.4 → 52.8 | 70.7 → 51.2 | 60.9 → 43.7 |
+    /// | (64, 256, 256) | 4,194,304 | 124.1 → 65.8 | 116.1 → 65.5 | 120.2 → 68.4 |
+    /// | (64, 256, 512) | 8,388,608 | 242.1 → 127.4 | 229.8 → 126.0 | 240.3 → 134.3 |
+    /// | (64, 1024, 1024) | 67,108,864 | 2139 → 1235 | 2182 → 1538 | 2251 → 1406 |
+    ///
+    /// Up to ~1M multiply-adds the second thread saves at most what waking it costs (one
+    /// `concurrentPerform`, a few µs), from 2M on it saves 20–40%, from 4M on 40–47%. So a [128, 128]
+    /// model at batch 64 (1M) stays on one thread and wider layers split.
+    public static var parallelThreshold: Int { 1 << 21 }
+
+    /// `C (M, N) = op(A)·op(B)`, or `C += op(A)·op(B)` when `accumulate`, on up to `threads` threads
+    /// when the product has at least `threshold` multiply-adds (bit-identical to one thread).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public mutating func multiply(
         _ form: GEMMForm, m: Int, n: Int, k: Int,
         a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
-        c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool
+        c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool,
+        threads: Int = 1, threshold: Int = GEMM.parallelThreshold
     ) {
         guard m > 0, n > 0 else { return }
         if k == 0 {
             if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
             return
         }
-        reserve(k: k, n: n)
         let (ars, acs) = form == .tn ? (1, lda) : (lda, 1)
         let panels = (n + Self.nr - 1) / Self.nr
+        // Panel q of every k block lives at pack + q·slot, a slot sized for the longest k block, so
+        // threads at different k blocks never write into each other's panels.
+        let slot = Swift.min(k, Self.kc) * Self.nr
+        reserve(k: k, n: n)
+        let work = Double(m) * Double(n) * Double(k)
+        let blocks = threads > 1 && work >= Double(threshold) ? Swift.min(threads, panels) : 1
+        if blocks > 1 {
+            packed.withUnsafeMutableBufferPointer { pb in
+                guard let pack = pb.baseAddress else { return }
+                let shared = SharedOperands(a: a, b: b, c: c, pack: pack)
+                // Thread t owns panels [t·panels/blocks, (t+1)·panels/blocks): it packs them into their
+                // own places in the shared buffer, k block by k block, and computes every row of them.
+                DispatchQueue.concurrentPerform(iterations: blocks) { t in
+                    let share = (t * panels / blocks)..<((t + 1) * panels / blocks)
+                    var p0 = 0
+                    while p0 < k {
+                        let kb = Swift.min(Self.kc, k - p0)
+                        Self.packB(form, b: shared.b, ldb: ldb, n: n, p0: p0, kb: kb, panels: share, slot: slot,
+                                   into: shared.pack)
+                        Self.blockProduct(rows: 0..<m, panels: share, slot: slot, n: n, kb: kb, p0: p0, a: shared.a,
+                                          ars: ars, acs: acs, pack: shared.pack, c: shared.c, ldc: ldc,
+                                          overwrite: p0 == 0 && !accumulate)
+                        p0 += kb
+                    }
+                }
+            }
+            return
+        }
         packed.withUnsafeMutableBufferPointer { pb in
             guard let pack = pb.baseAddress else { return }
             var p0 = 0
             while p0 < k {
                 let kb = Swift.min(Self.kc, k - p0)
-                Self.packB(form, b: b, ldb: ldb, n: n, p0: p0, kb: kb, into: pack)
-                let overwrite = p0 == 0 && !accumulate
-                var i0 = 0
-                while i0 < m {
-                    let ib = Swift.min(Self.mc, m - i0)
-                    for panel in 0..<panels {
-                        let j0 = panel * Self.nr
-                        let bp = UnsafePointer(pack + panel * kb * Self.nr)
-                        var ir = i0
-                        while ir < i0 + ib {
-                            let rows = Swift.min(Self.mr, i0 + ib - ir)
-                            Self.kernel(kb: kb, a: a + ir * ars + p0 * acs, ars: ars, acs: acs, rows: rows, b: bp,
-                                        c: c + ir * ldc + j0, ldc: ldc, cols: Swift.min(Self.nr, n - j0),
-                                        overwrite: overwrite)
-                            ir += Self.mr
-                        }
-                    }
-                    i0 += ib
-                }
+                Self.packB(form, b: b, ldb: ldb, n: n, p0: p0, kb: kb, panels: 0..<panels, slot: slot, into: pack)
+                Self.blockProduct(rows: 0..<m, panels: 0..<panels, slot: slot, n: n, kb: kb, p0: p0, a: a, ars: ars,
+                                  acs: acs, pack: pack, c: c, ldc: ldc, overwrite: p0 == 0 && !accumulate)
                 p0 += kb
             }
         }
     }
 
-    /// Packs rows `p0..<p0+kb` of op(B) (kb × n) into panels of 16 columns: panel q holds, for each
-    /// p, the 16 values op(B)[p, 16q ..< 16q+16], zero beyond column n.
+    /// `C[rows, panels] (+)= A[rows, p0..<p0+kb] · Bpacked[panels]` for one packed k block: rows in
+    /// blocks of `mc`, then panel by panel, then 6-row tiles through the micro-kernel.
     @inline(__always)
-    static func packB(_ form: GEMMForm, b: UnsafePointer<T>, ldb: Int, n: Int, p0: Int, kb: Int,
-                      into pack: UnsafeMutablePointer<T>) {
-        var dst = pack
-        var j0 = 0
-        while j0 < n {
+    static func blockProduct(rows: Range<Int>, panels: Range<Int>, slot: Int, n: Int, kb: Int, p0: Int, a: UnsafePointer<T>,
+                             ars: Int, acs: Int, pack: UnsafeMutablePointer<T>, c: UnsafeMutablePointer<T>, ldc: Int,
+                             overwrite: Bool) {
+        var i0 = rows.lowerBound
+        while i0 < rows.upperBound {
+            let ib = Swift.min(mc, rows.upperBound - i0)
+            for panel in panels {
+                let j0 = panel * nr
+                let bp = UnsafePointer(pack + panel * slot)
+                var ir = i0
+                while ir < i0 + ib {
+                    kernel(kb: kb, a: a + ir * ars + p0 * acs, ars: ars, acs: acs, rows: Swift.min(mr, i0 + ib - ir),
+                           b: bp, c: c + ir * ldc + j0, ldc: ldc, cols: Swift.min(nr, n - j0), overwrite: overwrite)
+                    ir += mr
+                }
+            }
+            i0 += ib
+        }
+    }
+
+    /// Packs rows `p0..<p0+kb` of op(B) (kb × n) into panels of 16 columns: panel q (of `panels`) goes
+    /// to `pack + q·slot` (slot ≥ kb·16) and holds, for each p, the 16 values op(B)[p, 16q ..< 16q+16],
+    /// zero beyond column n.
+    @inline(__always)
+    static func packB(_ form: GEMMForm, b: UnsafePointer<T>, ldb: Int, n: Int, p0: Int, kb: Int, panels: Range<Int>,
+                      slot: Int, into pack: UnsafeMutablePointer<T>) {
+        for q in panels {
+            let dst = pack + q * slot
+            let j0 = q * nr
             let w = Swift.min(nr, n - j0)
             if form == .nt {
                 // op(B)[p, j] = B[j, p]: B is (N, K).
@@ -148,8 +222,6 @@ public struct GEMM<T: TrainerScalar>: Sendable {
                     }
                 }
             }
-            dst += kb * nr
-            j0 += nr
         }
     }
 
@@ -227,3 +299,14 @@ public struct GEMM<T: TrainerScalar>: Sendable {
         if cols > 8 { for j in 8..<cols { p[j] = overwrite ? hi[j - 8] : p[j] + hi[j - 8] } }
     }
 }
+
+/// The operands of one parallel product as the worker threads see them. `@unchecked Sendable`: during
+/// `GEMM.multiply` the threads only read `a` and `b`, and write disjoint parts of `pack` (their
+/// panels) and of `c` (their row blocks); `concurrentPerform` returns only when all are done.
+struct SharedOperands<T>: @unchecked Sendable {
+    let a: UnsafePointer<T>
+    let b: UnsafePointer<T>
+    let c: UnsafeMutablePointer<T>
+    let pack: UnsafeMutablePointer<T>
+}
+

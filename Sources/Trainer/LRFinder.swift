@@ -16,8 +16,10 @@ public enum LRFinder {
     /// one step of `config.optimizer` (momentum, weight decay and clipping included) with LR
     /// `test.learningRate(at: i)`. Epochs (a fresh shuffle each, from the trial RNG) run as needed:
     /// ⌊steps / steps per epoch⌋ + 1 at most. The schedule, epochs and validation split of the config
-    /// are not used; the same config, data and test give bit-identical curves.
-    public static func run(config: TrainingConfig, dataset: Dataset, test: LRRangeTest) -> Result {
+    /// are not used; the same config, data and test give bit-identical curves (whatever `cores` offers:
+    /// it sets the threads of each step's large GEMMs, read once per step).
+    public static func run(config: TrainingConfig, dataset: Dataset, test: LRRangeTest,
+                           cores: CoreBudget = .single) -> Result {
         precondition(config.batchSize >= 1 && test.steps >= 1, "validate the config and test before running them")
         let clock = ContinuousClock()
         let started = clock.now
@@ -33,6 +35,7 @@ public enum LRFinder {
             if s == 0 { rng.shuffle(&order) }
             let lo = s * config.batchSize
             let b = min(config.batchSize, n - lo)
+            model.threads = cores.threadsPerTrial
             let sum = Trainer.trainBatch(&model, &optimizer, rows: order[lo..<(lo + b)], x: trainX, y: trainY,
                                          features: d, width: w, loss: loss, lr: lr)
             return sum.isFinite ? sum / Double(b) : sum

@@ -52,17 +52,23 @@ enum LossKernels<T: TrainerScalar> {
     /// L = Σᵢⱼ (pᵢⱼ − tᵢⱼ)² / (rows·outputs)        ∂L/∂pᵢⱼ = 2(pᵢⱼ − tᵢⱼ) · scale,  scale = 1/(rows·outputs)
     /// ```
     ///
-    /// Returns the sum of squared errors (divide by rows·outputs for the mean).
+    /// Returns the sum of squared errors (divide by rows·outputs for the mean), each weighted by
+    /// `units[k]` for output k when `units` is given (σₖ², to report a loss trained on standardised
+    /// targets in the original units: σₖ²(p − t)² = (σₖp + μₖ − (σₖt + μₖ))²). The gradient is not weighted.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     @inline(__always)
-    static func meanSquaredError(predictions: UnsafePointer<T>, targets: UnsafePointer<T>, count: Int,
-                                 grad: UnsafeMutablePointer<T>?, scale: T) -> Double {
+    static func meanSquaredError(predictions: UnsafePointer<T>, targets: UnsafePointer<T>, rows: Int, outputs: Int,
+                                 units: UnsafePointer<Double>?, grad: UnsafeMutablePointer<T>?, scale: T) -> Double {
         var total = 0.0
-        for i in 0..<count {
-            let d = predictions[i] - targets[i]
-            total += Double(d * d)
-            if let grad { grad[i] = 2 * d * scale }
+        for r in 0..<rows {
+            for k in 0..<outputs {
+                let i = r * outputs + k
+                let d = predictions[i] - targets[i]
+                let e = Double(d * d)
+                total += units == nil ? e : e * units.unsafelyUnwrapped[k]
+                if let grad { grad[i] = 2 * d * scale }
+            }
         }
         return total
     }

@@ -11,7 +11,7 @@ extension MLP {
         swap(&gemm, &self.gemm)
         defer { swap(&gemm, &self.gemm) }
         let eps = T(config.batchNormEps), momentum = T(config.batchNormMomentum)
-        let layers = self.layers
+        let layers = self.layers, threads = self.threads
         parameters.withUnsafeMutableBufferPointer { pb in
             runningStatistics.withUnsafeMutableBufferPointer { sb in
                 arena.withUnsafeMutableBufferPointer { ab in
@@ -21,7 +21,7 @@ extension MLP {
                         let (n, c) = (L.fanIn, L.fanOut)
                         let z = a + L.z
                         gemm.multiply(.nn, m: rows, n: c, k: n, a: a + L.input, lda: n, b: p + L.weight, ldb: c,
-                                      c: z, ldc: c, accumulate: false)
+                                      c: z, ldc: c, accumulate: false, threads: threads)
                         if let bias = L.bias {
                             let bp = p + bias
                             for r in 0..<rows {
@@ -57,11 +57,16 @@ extension MLP {
     /// of the per-row loss (cross-entropy, or squared error summed over outputs) and, for
     /// classification, the number of correct arg-max predictions. With `gradient`, also writes
     /// dL/d(outputs) of the batch-mean loss (PyTorch `reduction="mean"`) for `backward`.
+    ///
+    /// `units` (regression only, one value per output or empty): weights σₖ² of each output's squared
+    /// error in the returned sum, so that a model trained on standardised targets reports its loss in
+    /// the original units; the gradient is that of the unweighted loss.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public mutating func loss(_ kind: LossKind, rows: Int, gradient: Bool) -> (sum: Double, correct: Int) {
+    public mutating func loss(_ kind: LossKind, rows: Int, gradient: Bool, units: [Double] = []) -> (sum: Double, correct: Int) {
         guard let last = layers.last else { return (0, 0) }
         let (out, tgt, g, o) = (last.out, targetOffset, gradOffsets.0, outputs)
+        precondition(units.isEmpty || units.count == o, "units needs one value per output, got \(units.count)")
         return arena.withUnsafeMutableBufferPointer { ab -> (sum: Double, correct: Int) in
             guard let a = ab.baseAddress else { return (0, 0) }
             switch kind {
@@ -70,10 +75,26 @@ extension MLP {
                     logits: a + out, labels: a + tgt, rows: rows, classes: o,
                     grad: gradient ? a + g : nil, scale: 1 / T(rows))
             case .meanSquaredError:
-                let sum = LossKernels.meanSquaredError(
-                    predictions: a + out, targets: a + tgt, count: rows * o,
-                    grad: gradient ? a + g : nil, scale: 1 / T(rows * o))
+                let sum = units.withUnsafeBufferPointer { ub in
+                    LossKernels.meanSquaredError(
+                        predictions: a + out, targets: a + tgt, rows: rows, outputs: o, units: ub.isEmpty ? nil : ub.baseAddress,
+                        grad: gradient ? a + g : nil, scale: 1 / T(rows * o))
+                }
                 return (sum / Double(o), 0)
+            }
+        }
+    }
+
+    /// Adds, per output k, Σᵢ (pᵢₖ − tᵢₖ)² and Σᵢ |pᵢₖ − tᵢₖ| over the first `rows` rows of the last
+    /// forward pass (regression; the units of the targets the model was given).
+    func accumulateErrors(rows: Int, into errors: inout RegressionErrors) {
+        guard let last = layers.last, errors.squared.count == outputs else { return }
+        let o = outputs
+        for r in 0..<rows {
+            for k in 0..<o {
+                let d = Double(arena[last.out + r * o + k]) - Double(arena[targetOffset + r * o + k])
+                errors.squared[k] += d * d
+                errors.absolute[k] += abs(d)
             }
         }
     }
@@ -86,7 +107,7 @@ extension MLP {
         var gemm = GEMM<T>()
         swap(&gemm, &self.gemm)
         defer { swap(&gemm, &self.gemm) }
-        let layers = self.layers
+        let layers = self.layers, threads = self.threads
         var (g, other) = gradOffsets
         parameters.withUnsafeMutableBufferPointer { pb in
             gradients.withUnsafeMutableBufferPointer { gb in
@@ -107,7 +128,7 @@ extension MLP {
                         }
                         if L.trainable {
                             gemm.multiply(.tn, m: n, n: c, k: rows, a: a + L.input, lda: n, b: dy, ldb: c,
-                                          c: dp + L.weight, ldc: c, accumulate: false)
+                                          c: dp + L.weight, ldc: c, accumulate: false, threads: threads)
                             if let bias = L.bias {
                                 let db = dp + bias
                                 db.update(repeating: 0, count: c)
@@ -119,7 +140,7 @@ extension MLP {
                         }
                         if l > 0 {
                             gemm.multiply(.nt, m: rows, n: n, k: c, a: dy, lda: c, b: p + L.weight, ldb: c,
-                                          c: a + other, ldc: n, accumulate: false)
+                                          c: a + other, ldc: n, accumulate: false, threads: threads)
                             swap(&g, &other)
                         }
                     }

@@ -26,6 +26,9 @@ public struct MLP<T: TrainerScalar>: Sendable {
     let targetOffset: Int     // (maxBatch, outputs)
     let gradOffsets: (Int, Int)  // two (maxBatch, widest) buffers for dL/d(activations)
     var gemm = GEMM<T>()
+    /// Threads the next forward and backward passes may split their large GEMMs over (see `CoreBudget`);
+    /// the results are the same for any value.
+    public var threads = 1
 
     /// Builds the model and initialises it from `rng` (weights in layer order, row-major).
     public init(inputs: Int, outputs: Int, config: ModelConfig, maxBatch: Int,

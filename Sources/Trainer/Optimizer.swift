@@ -1,5 +1,7 @@
 // SGD (momentum, dampening, Nesterov), Adam and AdamW with PyTorch's update rules, weight decay modes and clipping.
 
+import Dispatch
+
 /// How weight decay enters the update (λ per optimizer step; η is the LR of the step).
 ///
 /// ```
@@ -69,6 +71,10 @@ public struct OptimizerConfig: Sendable, Equatable {
 /// `shrink` is (1 − ηλ) for decoupled decay, (1 − λnew) for new, 1 otherwise (see `WeightDecay`).
 /// Frozen segments are skipped; the gradient clip uses the trainable segments only.
 public struct Optimizer<T: TrainerScalar>: Sendable {
+    /// Segments shorter than this are updated on one thread (2¹⁵ elements: a chunk below ~16K floats
+    /// costs less than waking a worker).
+    public static var parallelMinimum: Int { 1 << 15 }
+
     public let config: OptimizerConfig
     /// SGD momentum buffer, or Adam's first moment.
     public private(set) var first: [T]
@@ -111,10 +117,13 @@ public struct Optimizer<T: TrainerScalar>: Sendable {
     /// included) for this step, as PyTorch's CyclicLR and OneCycleLR do by writing the param group's
     /// `momentum` or `betas[0]` before each step. An SGD buffer that did not exist (momentum 0) starts
     /// at the first step with a non-zero momentum, with b = d.
+    ///
+    /// `threads` > 1 splits each segment of at least `parallelMinimum` elements into that many
+    /// contiguous chunks updated concurrently; the update is elementwise, so the result is the same.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public mutating func step(parameters: inout [T], gradients: inout [T], segments: [ParameterSegment], lr: Double,
-                              momentum: Double? = nil) {
+                              momentum: Double? = nil, threads: Int = 1) {
         var config = self.config
         if let momentum {
             if config.kind == .sgd { config.momentum = momentum } else { config.beta1 = momentum }
@@ -143,17 +152,45 @@ public struct Optimizer<T: TrainerScalar>: Sendable {
                             let decays = !(config.exemptBiasAndNorm && s.kind != .weight)
                             let rule = UpdateRule<T>(config, lr: lr, step: steps, decays: decays, started: started)
                             let (lo, count) = (s.range.lowerBound, s.range.count)
-                            if config.kind == .sgd {
-                                // An empty array may still have a (dangling) base address: decide by config.
-                                let buffer = config.momentum != 0 ? mb.baseAddress.map { $0 + lo } : nil
-                                rule.sgd(p + lo, g + lo, buffer, count: count)
-                            } else if let m = mb.baseAddress, let v = vb.baseAddress {
-                                rule.adam(p + lo, g + lo, m + lo, v + lo, count: count)
+                            // An empty array may still have a (dangling) base address: decide by config.
+                            let sgd = config.kind == .sgd
+                            let m = sgd && config.momentum == 0 ? nil : mb.baseAddress.map { $0 + lo }
+                            let v = sgd ? nil : vb.baseAddress.map { $0 + lo }
+                            if !sgd && (m == nil || v == nil) { continue }
+                            let chunks = threads > 1 && count >= Self.parallelMinimum ? threads : 1
+                            let state = OptimizerState(p: p + lo, g: g + lo, m: m, v: v)
+                            if chunks == 1 {
+                                state.update(rule, sgd: sgd, range: 0..<count)
+                            } else {
+                                DispatchQueue.concurrentPerform(iterations: chunks) { t in
+                                    state.update(rule, sgd: sgd, range: (t * count / chunks)..<((t + 1) * count / chunks))
+                                }
                             }
                         }
                     }
                 }
             }
+        }
+    }
+}
+
+/// One segment's buffers as the update threads see them. `@unchecked Sendable`: each thread updates a
+/// disjoint range of elements, and `concurrentPerform` returns only when all are done.
+struct OptimizerState<T: TrainerScalar>: @unchecked Sendable {
+    let p: UnsafeMutablePointer<T>
+    let g: UnsafePointer<T>
+    /// SGD momentum buffer (nil without momentum) or Adam's first moment.
+    let m: UnsafeMutablePointer<T>?
+    /// Adam's second moment (nil for SGD).
+    let v: UnsafeMutablePointer<T>?
+
+    @inline(__always)
+    func update(_ rule: UpdateRule<T>, sgd: Bool, range: Range<Int>) {
+        let lo = range.lowerBound
+        if sgd {
+            rule.sgd(p + lo, g + lo, m.map { $0 + lo }, count: range.count)
+        } else if let m, let v {
+            rule.adam(p + lo, g + lo, m + lo, v + lo, count: range.count)
         }
     }
 }

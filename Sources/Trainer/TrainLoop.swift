@@ -6,10 +6,10 @@
 public enum Trainer {
     /// Trains in Float32 (the fast path).
     public static func run(
-        config: TrainingConfig, dataset: Dataset, schedule: any LRSource,
+        config: TrainingConfig, dataset: Dataset, schedule: any LRSource, cores: CoreBudget = .single,
         onEpoch: (EpochMetrics) -> EpochDecision = { _ in .continue }
     ) -> TrainingResult {
-        run(Float.self, config: config, dataset: dataset, schedule: schedule, onEpoch: onEpoch)
+        run(Float.self, config: config, dataset: dataset, schedule: schedule, cores: cores, onEpoch: onEpoch)
     }
 
     /// Trains in precision `T`.
@@ -24,11 +24,18 @@ public enum Trainer {
     /// The run ends `diverged` as soon as a step's loss is NaN or infinite, or an epoch's train or
     /// validation loss is not finite or its train loss exceeds `divergenceFactor` × the first epoch's;
     /// `pruned` when `onEpoch` returns `.stop` before the last epoch; `ok` otherwise.
+    ///
+    /// `cores` is read once per step (and once per evaluation): the threads the step's large GEMMs may
+    /// use. It changes the speed only; the metrics are bit-identical for any thread count.
+    ///
+    /// Regression losses are reported in the target's original units (the model trains on the target
+    /// standardised with the training split's statistics, see `Dataset`): the mean over rows and
+    /// outputs of σₖ²·(pᵢₖ − tᵢₖ)², which is the mean squared error of the predictions mapped back.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func run<T: TrainerScalar>(
         _ precision: T.Type, config: TrainingConfig, dataset: Dataset, schedule: any LRSource,
-        onEpoch: (EpochMetrics) -> EpochDecision = { _ in .continue }
+        cores: CoreBudget = .single, onEpoch: (EpochMetrics) -> EpochDecision = { _ in .continue }
     ) -> TrainingResult {
         precondition(config.batchSize >= 1 && config.epochs >= 0, "validate the config before running it")
         let clock = ContinuousClock()
@@ -46,6 +53,8 @@ public enum Trainer {
         let valX = shared(dataset.validation.x), valY = shared(dataset.validation.y)
         let n = dataset.train.count, d = dataset.features, w = dataset.targetWidth
         let loss = dataset.task.loss
+        let units = dataset.targetUnitScale
+        let reference = RegressionReference(dataset.validation, std: dataset.targetStd)
         let stepsPerEpoch = config.stepsPerEpoch(trainRows: n)
         var order = Array(0..<n)
         var history: [EpochMetrics] = []
@@ -62,9 +71,10 @@ public enum Trainer {
             for s in 0..<stepsPerEpoch {
                 let lo = s * config.batchSize
                 let b = min(config.batchSize, n - lo)
+                model.threads = cores.threadsPerTrial
                 let sum = trainBatch(&model, &optimizer, rows: order[lo..<(lo + b)], x: trainX, y: trainY,
                                      features: d, width: w, loss: loss, lr: schedule.learningRate,
-                                     momentum: schedule.momentum)
+                                     momentum: schedule.momentum, units: units)
                 lossSum += sum
                 rows += b
                 if !sum.isFinite { stepFailed = true; break }
@@ -72,12 +82,15 @@ public enum Trainer {
                 if config.scheduleUnit == .step && !schedule.needsMetric { schedule.step(metric: nil) }
             }
             let trainLoss = lossSum / Double(max(rows, 1))
-            var (valLoss, valAccuracy) = evaluate(&model, x: valX, y: valY, rows: dataset.validation.count,
-                                                  features: d, width: w, loss: loss)
-            if dataset.validation.count == 0 { valLoss = trainLoss }
-            let metrics = EpochMetrics(epoch: epoch, lr: epochLR, trainLoss: trainLoss, valLoss: valLoss,
-                                       valAccuracy: dataset.task.isClassification ? valAccuracy : nil,
+            model.threads = cores.threadsPerTrial
+            let evaluation = evaluate(&model, x: valX, y: valY, rows: dataset.validation.count, features: d, width: w,
+                                      loss: loss, units: units, reference: reference)
+            let valLoss = dataset.validation.count == 0 ? trainLoss : evaluation.loss
+            var metrics = EpochMetrics(epoch: epoch, lr: epochLR, trainLoss: trainLoss, valLoss: valLoss,
+                                       valAccuracy: dataset.task.isClassification ? evaluation.accuracy : nil,
                                        seconds: seconds(clock.now - epochStart))
+            metrics.valR2 = evaluation.r2
+            metrics.valMAE = evaluation.mae
             history.append(metrics)
             let reference = firstLoss ?? trainLoss
             firstLoss = reference
@@ -117,14 +130,14 @@ public enum Trainer {
     @_specialize(where T == Double)
     static func trainBatch<T: TrainerScalar>(_ model: inout MLP<T>, _ optimizer: inout Optimizer<T>, rows: ArraySlice<Int>,
                                              x: [T], y: [T], features d: Int, width w: Int, loss: LossKind,
-                                             lr: Double, momentum: Double? = nil) -> Double {
+                                             lr: Double, momentum: Double? = nil, units: [Double] = []) -> Double {
         gather(into: &model, rows: rows, x: x, y: y, features: d, width: w)
         model.forward(rows: rows.count, training: true)
-        let (sum, _) = model.loss(loss, rows: rows.count, gradient: true)
+        let (sum, _) = model.loss(loss, rows: rows.count, gradient: true, units: units)
         guard sum.isFinite else { return sum }
         model.backward(rows: rows.count)
         optimizer.step(parameters: &model.parameters, gradients: &model.gradients, segments: model.segments, lr: lr,
-                       momentum: momentum)
+                       momentum: momentum, threads: model.threads)
         return sum
     }
 
@@ -156,24 +169,41 @@ public enum Trainer {
         }
     }
 
-    /// Mean loss and accuracy over `rows` rows in evaluation mode, in chunks of the model's batch size.
+    /// What one evaluation pass measured; `r2` and `mae` only for regression with a `reference`.
+    struct Evaluation {
+        var loss: Double
+        var accuracy: Double
+        var r2: Double?
+        var mae: Double?
+    }
+
+    /// Mean loss (in original units, see `run`) and accuracy over `rows` rows in evaluation mode, in
+    /// chunks of the model's batch size; for regression also R² and the mean absolute error
+    /// (`RegressionReference.metrics`).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func evaluate<T: TrainerScalar>(_ model: inout MLP<T>, x: [T], y: [T], rows: Int, features d: Int,
-                                           width w: Int, loss: LossKind) -> (loss: Double, accuracy: Double) {
-        guard rows > 0 else { return (.nan, .nan) }
+                                           width w: Int, loss: LossKind, units: [Double] = [],
+                                           reference: RegressionReference? = nil) -> Evaluation {
+        guard rows > 0 else { return Evaluation(loss: .nan, accuracy: .nan) }
         var total = 0.0, correct = 0
+        var errors = RegressionErrors(outputs: reference?.sst.count ?? 0)
         var lo = 0
         while lo < rows {
             let b = min(model.maxBatch, rows - lo)
             gather(into: &model, rows: lo..<(lo + b), x: x, y: y, features: d, width: w)
             model.forward(rows: b, training: false)
-            let (sum, right) = model.loss(loss, rows: b, gradient: false)
+            let (sum, right) = model.loss(loss, rows: b, gradient: false, units: units)
+            if reference != nil { model.accumulateErrors(rows: b, into: &errors) }
             total += sum
             correct += right
             lo += b
         }
-        return (total / Double(rows), Double(correct) / Double(rows))
+        var result = Evaluation(loss: total / Double(rows), accuracy: Double(correct) / Double(rows))
+        if let reference {
+            (result.r2, result.mae) = reference.metrics(errors, rows: rows)
+        }
+        return result
     }
 
     static func seconds(_ d: Duration) -> Double {

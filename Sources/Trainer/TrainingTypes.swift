@@ -72,14 +72,22 @@ public struct EpochMetrics: Sendable, Equatable {
     /// nil for regression.
     public var valAccuracy: Double?
     public var seconds: Double
+    /// Regression: the validation R² (scikit-learn's `r2_score`, outputs averaged); nil for
+    /// classification, without validation rows, and in journals written before it was recorded.
+    public var valR2: Double?
+    /// Regression: the validation mean absolute error in the target's original units; nil as `valR2`.
+    public var valMAE: Double?
 
-    public init(epoch: Int, lr: Double, trainLoss: Double, valLoss: Double, valAccuracy: Double?, seconds: Double) {
+    public init(epoch: Int, lr: Double, trainLoss: Double, valLoss: Double, valAccuracy: Double?, seconds: Double,
+                valR2: Double? = nil, valMAE: Double? = nil) {
         self.epoch = epoch
         self.lr = lr
         self.trainLoss = trainLoss
         self.valLoss = valLoss
         self.valAccuracy = valAccuracy
         self.seconds = seconds
+        self.valR2 = valR2
+        self.valMAE = valMAE
     }
 }
 
@@ -111,6 +119,8 @@ public struct TrainingResult: Sendable, Equatable {
     public var finalTrainLoss: Double? { epochs.last?.trainLoss }
     public var finalValLoss: Double? { epochs.last?.valLoss }
     public var finalValAccuracy: Double? { epochs.last?.valAccuracy }
+    public var finalValR2: Double? { epochs.last?.valR2 }
+    public var finalValMAE: Double? { epochs.last?.valMAE }
     /// The smallest finite validation loss of any epoch.
     public var bestValLoss: Double? { epochs.map(\.valLoss).filter(\.isFinite).min() }
 }

@@ -19,7 +19,7 @@ import Testing
             #expect(r.stdout == "")
             #expect(r.stderr == """
                 Error: reg.json5:1:38: objective: final_val_accuracy is not computed for a regression task \
-                (task.dataset {"name":"sine"} has a numeric target); use one of final_val_loss, final_train_loss, best_val_loss
+                (task.dataset {"name":"sine"} has a numeric target); use one of final_val_loss, final_train_loss, best_val_loss, final_val_r2, final_val_mae
 
                 """, "\(command)")
         }

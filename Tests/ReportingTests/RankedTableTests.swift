@@ -160,3 +160,34 @@ func entryRecords() -> [TrialRecord] {
         #expect(csv[2].hasPrefix("2,5,step,pruned,0.15,0,1,0.3,0.15,0.9,1,0.5,"))
     }
 }
+
+@Suite struct RegressionColumnsTests {
+    static func records() -> [TrialRecord] {
+        [0, 1].map { i in
+            TrialRecord(id: TrialID(index: i, repeat: 0), seed: 0, config: ["schedule": ["family": "cosine", "lr": 0.1]],
+                        state: .ok, epochs: [EpochRecord(epoch: 1, lr: 0.1, trainLoss: 4, valLoss: 2.5 + Double(i),
+                                                         valAccuracy: nil, seconds: 1, valR2: 0.75 - Double(i) / 4,
+                                                         valMAE: 1.25 + Double(i))], seconds: 1)
+        }
+    }
+
+    @Test func aRegressionTableShowsR2AndMAEInsteadOfAccuracy() {
+        let table = RankedTable(rank(Self.records(), objective: .finalValR2), objective: .finalValR2)
+        #expect(table.terminal() == """
+            rank  trial  family  schedule   lr  weight decay  objective  train loss  val r2  val mae  status  seconds
+            ────  ─────  ──────  ────────  ───  ────────────  ─────────  ──────────  ──────  ───────  ──────  ───────
+               1      0  cosine            0.1  -                  0.75           4    0.75     1.25  ok         1.00
+               2      1  cosine            0.1  -                   0.5           4     0.5     2.25  ok         1.00
+            """)
+    }
+
+    @Test func aRegressionCSVHasR2AndMAEColumns() {
+        let csv = CSVExport.csv(rank(Self.records(), objective: .finalValMAE))
+        let lines = csv.split(separator: "\r\n").map(String.init)
+        #expect(lines[0].hasPrefix("rank,trial,family,status,objective,objective_std,repeats,final_train_loss,"
+                                   + "final_val_loss,final_val_accuracy,final_val_r2,final_val_mae,epochs,seconds,"))
+        #expect(lines[1].hasPrefix("1,0,cosine,ok,1.25,0,1,4,2.5,,0.75,1.25,1,1,"))
+        // Classification CSVs keep their columns.
+        #expect(!CSVExport.csv(rank(entryRecords(), objective: .finalValLoss)).contains("final_val_r2"))
+    }
+}

@@ -1,0 +1,50 @@
+// How many threads a trial may use: the cores a search leaves idle, shared by the running trials.
+
+import Foundation
+import Synchronization
+
+/// The threads a trial may spread its large matrix products over, read by the training loop once per
+/// step. A search's runner sets it as trials start and finish: while every worker is busy it is 1,
+/// and in the tail of a search (or when there are fewer trials than `--jobs`) the idle workers are
+/// shared among the running trials. `lrsearch train` and `find-lr` give their one trial every core.
+///
+/// The thread count changes only the speed of a run, never its numbers: the parallel GEMM splits the
+/// output rows into fixed blocks and computes each element exactly as the single-threaded kernel does.
+///
+/// `LRSEARCH_THREADS=N` in the environment caps the threads of every trial (1 turns the sharing off).
+public final class CoreBudget: Sendable {
+    private let threads: Atomic<Int>
+    /// The most threads one trial may use.
+    public let limit: Int
+
+    /// A budget of `threads` per trial (at most `limit`).
+    public init(threads: Int = 1, limit: Int = CoreBudget.threadLimit) {
+        self.limit = max(1, limit)
+        self.threads = Atomic(min(max(1, threads), self.limit))
+    }
+
+    /// A budget that gives one trial every active core (up to `LRSEARCH_THREADS`).
+    public static func allCores() -> CoreBudget {
+        CoreBudget(threads: ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// One thread, always: the default of `Trainer.run`.
+    public static let single = CoreBudget(threads: 1, limit: 1)
+
+    /// The threads a trial should use now (≥ 1).
+    public var threadsPerTrial: Int { threads.load(ordering: .relaxed) }
+
+    /// Shares `idle` workers among `running` trials: each gets 1 + ⌊idle / running⌋ threads.
+    public func share(idle: Int, running: Int) {
+        let extra = running > 0 ? max(0, idle) / running : 0
+        threads.store(min(limit, 1 + extra), ordering: .relaxed)
+    }
+
+    /// `LRSEARCH_THREADS` when it holds a positive integer, else the number of active cores.
+    public static var threadLimit: Int {
+        if let text = ProcessInfo.processInfo.environment["LRSEARCH_THREADS"], let n = Int(text), n > 0 {
+            return min(n, 1024)
+        }
+        return ProcessInfo.processInfo.activeProcessorCount
+    }
+}

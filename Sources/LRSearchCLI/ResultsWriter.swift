@@ -22,7 +22,7 @@ enum ResultsWriter {
         if ranked.count > top { Swift.print("… \(ranked.count - top) more in \(shownDir)/ranked.md") }
         Swift.print("\n" + Sparkline.valLoss(ranked))
         if let best = ranked.first, best.mean.isFinite {
-            Swift.print("\nbest: trial \(best.index) (\(best.representative.family)), \(spec.objective.rawValue) "
+            Swift.print("\nbest: trial \(best.index) (\(best.representative.family.rawValue)), \(spec.objective.rawValue) "
                   + formatNumber(best.mean) + (best.records.count > 1 ? " ± " + formatNumber(best.std) : ""))
             Swift.print("results: \(shownDir)/ (report.html, ranked.md, ranked.csv, best.json, trials.jsonl)")
             Swift.print("rerun the best: lrsearch train \(shownDir)/best.json")

@@ -195,7 +195,7 @@ enum RunCommand {
         let elapsed = Date().timeIntervalSince(p.started)
         var line = "[\(done)/\(session.units.count)] running \(p.running)"
         if let best = rank(session.records, objective: session.spec.objective).first, best.mean.isFinite {
-            line += " · best \(formatNumber(best.mean)) (\(best.representative.family), trial \(best.index))"
+            line += " · best \(formatNumber(best.mean)) (\(best.representative.family.rawValue), trial \(best.index))"
         }
         line += " · \(formatDuration(elapsed))"
         if p.done > 0, !p.stopping {

@@ -51,7 +51,7 @@ public final class TrialExecutor: Sendable {
             return pruner.shouldPrune(trial: id, epoch: epoch.epoch, value: value) ? .stop : .continue
         }
         if result.status == .ok { pruner?.trialCompleted(trial: id, values: objective.curve(result.epochs)) }
-        var record = TrialRecord(id: id, seed: seed, config: node.value, state: result.status, epochs: result.epochs,
+        var record = TrialRecord(id: id, seed: seed, config: node.value, family: config.schedule.family, state: result.status, epochs: result.epochs,
                                  seconds: result.seconds,
                                  derived: config.schedule.derivedParameters.map { DerivedValue(name: $0.name, value: $0.value) },
                                  point: point)

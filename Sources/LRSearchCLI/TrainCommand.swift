@@ -53,27 +53,28 @@ enum TrainCommand {
         } catch {
             throw CLIError("cannot read '\(path)': \(error.localizedDescription)", code: .failure)
         }
+        let node: JSONNode
         do {
-            let node = try JSON5Parser.parse(text)
-            let task = try TrialConfig.parseTask(node)
-            let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            let raw = try task.dataset.load(baseDirectory: base)
-            let dataset = Dataset(raw, valFraction: task.valFraction, splitSeed: task.splitSeed)
-            let config = try TrialConfig.parse(node, trainRows: dataset.train.count, baseDirectory: base)
-            try config.checkMonitor(dataset, node: node)
-            guard dataset.train.count >= 2 else { throw CLIError("\(path): task.dataset: fewer than 2 training rows") }
-            try SpecFile.checkMemory(MemoryEstimate(config: config.training, dataset: dataset), jobs: 1, file: path)
-            return (config, dataset)
-        } catch let e as JSON5SyntaxError {
-            throw CLIError("\(path):\(e.location): \(e.message)")
-        } catch let e as ConfigError {
-            throw CLIError(e.rendered(file: path))
-        } catch let e as DatasetError {
-            throw CLIError(e.description)
-        } catch let e as CLIError {
-            throw e
+            node = try JSON5Parser.parse(text)
         } catch {
-            throw CLIError("\(path): \(error)")
+            throw CLIError("\(path):\(error.location): \(error.message)")
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let (config, dataset) = try loadConfig(node, baseDirectory: base, file: path)
+        try SpecFile.checkMemory(MemoryEstimate(config: config.training, dataset: dataset), jobs: 1, file: path)
+        return (config, dataset)
+    }
+
+    /// The library's one loader (`DataCache.load`), its errors as usage errors (exit 64) located in `file`.
+    static func loadConfig(_ node: JSONNode, baseDirectory: String, file: String,
+                           showsUsage: Bool = true) throws(CLIError) -> (TrialConfig, Dataset) {
+        do {
+            return try DataCache().load(node, baseDirectory: baseDirectory)
+        } catch {
+            switch error {
+            case .config(let e): throw CLIError(e.rendered(file: file), showsUsage: showsUsage)
+            case .dataset(let e): throw CLIError(e.description, showsUsage: showsUsage)
+            }
         }
     }
 

@@ -3,7 +3,6 @@
 import Foundation
 import JSON5
 import LRSchedules
-import Synchronization
 import Trainer
 
 /// A trial that could not run for a reason other than divergence (an unreadable CSV, say). It stops
@@ -59,42 +58,4 @@ public final class TrialExecutor: Sendable {
         return record
     }
 
-}
-
-/// Data sets loaded once per distinct task (dataset, validation fraction, split seed) and shared
-/// read-only by every trial that uses them.
-public final class DataCache: Sendable {
-    private let datasets = Mutex<[String: Dataset]>([:])
-
-    public init() {}
-
-    /// Parses a sampled config and finds (or loads) its data set.
-    public func prepare(_ node: JSONNode) throws(ConfigError) -> (TrialConfig, Dataset) {
-        let task = try TrialConfig.parseTask(node)
-        let key = "\(task.dataset)|\(task.valFraction)|\(task.splitSeed)"
-        let dataset: Dataset
-        if let cached = datasets.withLock({ $0[key] }) {
-            dataset = cached
-        } else {
-            let raw: LabeledData
-            do {
-                raw = try task.dataset.load(baseDirectory: FileManager.default.currentDirectoryPath)
-            } catch {
-                throw ConfigError(node.value["task"]?.value["dataset"], path: "task.dataset", "\(error)")
-            }
-            let loaded = Dataset(raw, valFraction: task.valFraction, splitSeed: task.splitSeed)
-            dataset = datasets.withLock { cache in
-                if let other = cache[key] { return other }  // another worker loaded it meanwhile
-                cache[key] = loaded
-                return loaded
-            }
-        }
-        guard dataset.train.count >= 2 else {
-            throw ConfigError(node.value["task"]?.value["dataset"], path: "task.dataset",
-                              "needs at least 2 training rows, got \(dataset.train.count)")
-        }
-        let config = try TrialConfig.parse(node, trainRows: dataset.train.count)
-        try config.checkMonitor(dataset, node: node)
-        return (config, dataset)
-    }
 }

@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "LRSchedules", targets: ["LRSchedules"]),
         .library(name: "Trainer", targets: ["Trainer"]),
         .library(name: "Search", targets: ["Search"]),
+        .library(name: "LRSearchKit", targets: ["LRSearchKit"]),
     ],
     targets: [
         // MARK: - Foundations (no dependencies)
@@ -38,9 +39,11 @@ let package = Package(
         // MARK: - Search and reporting
         .target(name: "Search", dependencies: ["JSON5", "LRSchedules", "Trainer"]),
         .target(name: "Reporting", dependencies: ["LRSchedules", "Search"]),
+        // One search run from code (`SearchRun`) and its results folder: what the CLI and other callers share.
+        .target(name: "LRSearchKit", dependencies: ["JSON5", "Search", "Reporting"]),
 
         // MARK: - Command line
-        .target(name: "LRSearchCLI", dependencies: ["JSON5", "LRSchedules", "Trainer", "Search", "Reporting"]),
+        .target(name: "LRSearchCLI", dependencies: ["JSON5", "LRSchedules", "Trainer", "Search", "Reporting", "LRSearchKit"]),
         .executableTarget(name: "lrsearch", dependencies: ["LRSearchCLI"]),
 
         // MARK: - Tests
@@ -50,6 +53,7 @@ let package = Package(
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "LRSchedules", "TestSupport"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "TestSupport"]),
+        .testTarget(name: "LRSearchKitTests", dependencies: ["LRSearchKit", "Search", "TestSupport"]),
         .testTarget(name: "LRSearchCLITests", dependencies: ["LRSearchCLI", "TestSupport"]),
     ]
 )

@@ -101,22 +101,10 @@ enum FindLRCommand {
         if !root.value.hasMember("schedule") {
             members.append(JSONMember(key: "schedule", value: JSONNode(["family": "constant", "lr": 0.1])))
         }
-        do {
-            let node = JSONNode(.object(members), at: root.location)
-            let task = try TrialConfig.parseTask(node)
-            let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            let dataset = try DataCache.load(task, node: node, baseDirectory: base)
-            guard dataset.train.count >= 2 else { throw CLIError.input("\(path): task.dataset: fewer than 2 training rows") }
-            return (try TrialConfig.parse(node, trainRows: dataset.train.count), dataset, "config \(path)")
-        } catch let e as CLIError {
-            throw e
-        } catch let e as ConfigError {
-            throw CLIError.input(e.rendered(file: path))
-        } catch let e as DatasetError {
-            throw CLIError.input(e.description)
-        } catch {
-            throw CLIError.input("\(path): \(error)")
-        }
+        let node = JSONNode(.object(members), at: root.location)
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let (config, dataset) = try TrainCommand.loadConfig(node, baseDirectory: base, file: path, showsUsage: false)
+        return (config, dataset, "config \(path)")
     }
 
     /// `iteration,lr,loss,smoothed_loss`, one row per recorded batch, in shortest round-trip form.

@@ -2,6 +2,7 @@
 
 import Foundation
 import JSON5
+import LRSearchKit
 import Reporting
 import Search
 
@@ -129,8 +130,10 @@ enum ReportCommand {
     /// Writes report.html and the SVG plots into `dir`; returns how many files it wrote.
     @discardableResult
     static func writeHTML(_ report: SearchReport, to dir: String) throws(CLIError) -> Int {
-        let files = HTMLReport.files(report)
-        for f in files { try ResultsWriter.save(f.contents, to: dir, f.name) }
-        return files.count
+        do {
+            return try ResultsFolder.writeHTML(report, to: dir)
+        } catch {
+            throw CLIError(error.description, code: .failure)
+        }
     }
 }

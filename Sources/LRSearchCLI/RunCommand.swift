@@ -3,6 +3,7 @@
 import Dispatch
 import Foundation
 import JSON5
+import LRSearchKit
 import Reporting
 import Search
 import Trainer
@@ -69,11 +70,9 @@ enum RunCommand {
         }
         try SpecFile.checkMemory(estimate, jobs: options.jobs, file: path)
 
-        let session: SearchSession
+        let run: SearchRun
         do {
-            session = try SearchSession(spec: spec, options: options) { s throws(ConfigError) in
-                try s.findAutoLRRange(data: data)
-            }
+            run = try SearchRun(spec: spec, options: options, data: data)
         } catch {
             switch error {
             case .journal(.io), .busy: throw CLIError(error.description, code: .failure)
@@ -81,24 +80,21 @@ enum RunCommand {
             default: throw CLIError.input(error.description)
             }
         }
-        if options.overwrite { ResultsWriter.removeOutputs(in: options.outDir) }  // under the session's lock
-        let executor = TrialExecutor(session: session, data: data)
-        let runner = Runner(units: session.pending, jobs: options.jobs, cores: executor.cores, execute: { id in try executor.run(id) },
-                            finished: { record in try session.record(record) })
-        let progress = quiet ? nil : ProgressDisplay { progressLine(session, runner.progress) }
+        let session = run.session
+        let progress = quiet ? nil : ProgressDisplay { progressLine(session, run.progress) }
         // Installed before the first trial starts and never removed: from here on no SIGINT or
         // SIGTERM, at any moment, ends the process before the ranking is written.
         let interrupts = InterruptHandler(
             first: { name in
-                let running = runner.progress.running
+                let running = run.progress.running
                 let message = "Stopping (\(name)): waiting for \(running) running trial\(running == 1 ? "" : "s") to finish (Ctrl-C again to abandon them)"
                 if let progress { progress.note(message) } else { writeStderr(message + "\n") }
-                runner.stop()
+                run.stop()
             },
             second: {
                 let message = "Abandoning the running trials; writing the ranking of the finished ones."
                 if let progress { progress.note(message) } else { writeStderr(message + "\n") }
-                runner.abandon()
+                run.abandon()
             },
             later: { writeStderr("Still writing the results; the process exits as soon as they are written.\n") })
 
@@ -108,22 +104,17 @@ enum RunCommand {
         } else if !quiet {
             writeStderr(banner(session, options: options))
         }
-        var failure: (any Error)?
-        var ending = Runner.Ending.completed
-        let started = Date()
-        do {
-            ending = try runner.run()
-        } catch {
-            failure = error
-        }
+        let outcome = run.run()
         progress?.finish()
+        let ending = outcome.ending
+        let written: ResultsFolder.Written
         do {
-            try session.finish(wallSeconds: Date().timeIntervalSince(started))
+            written = try run.writeResults()
         } catch {
-            failure = failure ?? error
+            throw CLIError(error.description, code: .failure)
         }
-        let nothingRanked = try ResultsWriter.write(session: session, outDir: options.outDir, top: top, data: data, quiet: quiet)
-        if let failure {
+        let nothingRanked = ResultsWriter.print(written, spec: session.spec, outDir: options.outDir, top: top, quiet: quiet)
+        if let failure = outcome.failure {
             throw CLIError("the search stopped: \(failure)", code: .failure)
         }
         if let nothingRanked {  // interrupted, the reason is said and 130 stands
@@ -204,7 +195,7 @@ enum RunCommand {
         let elapsed = Date().timeIntervalSince(p.started)
         var line = "[\(done)/\(session.units.count)] running \(p.running)"
         if let best = rank(session.records, objective: session.spec.objective).first, best.mean.isFinite {
-            line += " · best \(formatNumber(best.mean)) (\(best.representative.family), trial \(best.index))"
+            line += " · best \(formatNumber(best.mean)) (\(best.representative.family.rawValue), trial \(best.index))"
         }
         line += " · \(formatDuration(elapsed))"
         if p.done > 0, !p.stopping {

@@ -63,8 +63,7 @@ public enum ScheduleCommand {
     }
 
     static func readFile(_ path: String, what: String) throws(CLIError) -> String {
-        guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(what) '\(path)' does not exist") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read \(what) '\(path)'") }
+        let data = try SpecFile.readText(path, what: what)
         do {
             return try decodeUTF8(data)
         } catch {

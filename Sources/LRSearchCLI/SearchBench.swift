@@ -1,6 +1,7 @@
 // `lrsearch bench --search SPEC`: what TPE and ASHA buy over random search at the same budget.
 
 import Foundation
+import LRSearchKit
 import Search
 
 enum SearchBench {
@@ -87,16 +88,11 @@ enum SearchBench {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var options = RunOptions(jobs: jobs, outDir: dir)
         options.seed = seed
-        let session = try SearchSession(spec: spec, options: options)
-        let executor = TrialExecutor(session: session, data: data)
-        let start = Date()
-        let runner = Runner(units: session.pending, jobs: jobs, cores: executor.cores, execute: { try executor.run($0) },
-                            finished: { try session.record($0) })
-        _ = try runner.run()
-        let records = session.records
-        let best = rank(records, objective: spec.objective).first { $0.state == .ok }?.mean ?? .nan
-        return Outcome(best: best, epochs: records.reduce(0) { $0 + $1.epochs.count },
-                       seconds: Date().timeIntervalSince(start))
+        let outcome = try SearchRun(spec: spec, options: options, data: data).run()
+        if let failure = outcome.failure { throw failure }
+        let best = outcome.ranked.first { $0.state == .ok }?.mean ?? .nan
+        return Outcome(best: best, epochs: outcome.records.reduce(0) { $0 + $1.epochs.count },
+                       seconds: outcome.wallSeconds)
     }
 
     static func median(_ xs: [Double]) -> Double {

@@ -6,13 +6,23 @@ import Search
 import Trainer
 
 enum SpecFile {
+    /// The largest spec, config or schedule file read (they are hand-written text: 64 MiB is generous).
+    static let maxTextBytes = 64 << 20
+
+    /// A spec, config or schedule file's bytes; a file that cannot be read is a usage error (exit 64) in
+    /// plain words: no such file, is a directory, permission denied, too many levels of symbolic links…
+    static func readText(_ path: String, what: String) throws(CLIError) -> [UInt8] {
+        do {
+            return try FileReader.readAll(path: path, limit: maxTextBytes)
+        } catch {
+            throw CLIError.input("cannot read \(what) '\(escapingControlCharacters(path))': \(error.reason)")
+        }
+    }
+
     /// Reads, parses and checks the spec at `path` (paths in it resolved against its folder).
     /// Every problem found is reported at once, one `file:line:col: path: message` line each.
     static func load(_ path: String) throws(CLIError) -> SearchSpec {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read it" : "no such file"
-            throw CLIError.input("cannot read spec '\(path)': \(reason)")
-        }
+        let data = try readText(path, what: "spec")
         let root: JSONNode
         do {
             root = try JSON5Parser.parse(utf8: data)

@@ -48,32 +48,31 @@ enum TrainCommand {
     /// Reads, parses and validates the config, then loads its data. Every problem is a usage error
     /// (exit 64) located in CONFIG or in the CSV.
     static func load(path: String) throws(CLIError) -> (TrialConfig, Dataset) {
-        let data: Data
+        let data = try SpecFile.readText(path, what: "config")
+        let node: JSONNode
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            node = try JSON5Parser.parse(utf8: data)
         } catch {
-            throw CLIError("cannot read '\(path)': \(error.localizedDescription)", code: .failure)
+            throw CLIError("\(path):\(error.location): \(error.message)")
         }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let (config, dataset) = try loadConfig(node, baseDirectory: base, file: path)
+        try SpecFile.checkMemory(MemoryEstimate(config: config.training, dataset: dataset), jobs: 1, file: path)
+        return (config, dataset)
+    }
+
+    /// The library's one loader (`DataCache.load`), its errors as usage errors (exit 64) located in `file`.
+    static func loadConfig(_ node: JSONNode, baseDirectory: String, file: String,
+                           showsUsage: Bool = true) throws(CLIError) -> (TrialConfig, Dataset) {
         do {
-            let node = try JSON5Parser.parse(utf8: data)
-            let task = try TrialConfig.parseTask(node)
-            let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            let dataset = try DataCache.load(task, node: node, baseDirectory: base)
-            let config = try TrialConfig.parse(node, trainRows: dataset.train.count, baseDirectory: base)
-            try config.checkMonitor(dataset, node: node)
-            guard dataset.train.count >= 2 else { throw CLIError("\(path): task.dataset: fewer than 2 training rows") }
-            try SpecFile.checkMemory(MemoryEstimate(config: config.training, dataset: dataset), jobs: 1, file: path)
-            return (config, dataset)
-        } catch let e as JSON5SyntaxError {
-            throw CLIError("\(path):\(e.location): \(e.message)")
-        } catch let e as ConfigError {
-            throw CLIError(e.rendered(file: path))
-        } catch let e as DatasetError {
-            throw CLIError(e.description)
-        } catch let e as CLIError {
-            throw e
+            return try DataCache().load(node, baseDirectory: baseDirectory)
         } catch {
-            throw CLIError("\(path): \(error)")
+            switch error {
+            case .config(let e): throw CLIError(e.rendered(file: file), showsUsage: showsUsage)
+            case .dataset(let e):  // both places: the config's key and the data file's line:field
+                let at = ConfigError(node.value["task"]?.value["dataset"], path: "task.dataset", e.description)
+                throw CLIError(at.rendered(file: file), showsUsage: showsUsage)
+            }
         }
     }
 
@@ -107,7 +106,7 @@ enum TrainCommand {
     }
 
     static func record(_ config: TrialConfig, _ r: TrainingResult) -> TrialRecord {
-        TrialRecord(id: TrialID(index: 0, repeat: 0), seed: config.training.seed, config: config.json,
+        TrialRecord(id: TrialID(index: 0, repeat: 0), seed: config.training.seed, config: config.json, family: config.schedule.family,
                     state: r.status, epochs: r.epochs, seconds: r.seconds)
     }
 

@@ -34,7 +34,7 @@ public enum CSVExport {
         var lines = [(fixedColumns + configColumns).map(quote).joined(separator: ",")]
         for (e, flat) in zip(entries, flats) {
             let last = e.representative.epochs.last
-            var fixed = [String(e.rank), String(e.index), e.representative.family, e.state.rawValue, number(e.mean),
+            var fixed = [String(e.rank), String(e.index), e.representative.family.rawValue, e.state.rawValue, number(e.mean),
                          number(e.std), String(e.records.count), last.map { number($0.trainLoss) } ?? "",
                          last.map { number($0.valLoss) } ?? "", last?.valAccuracy.map(number) ?? "",
                          last.map { String($0.epoch) } ?? "0", number(e.seconds)]

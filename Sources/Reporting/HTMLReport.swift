@@ -65,7 +65,7 @@ public enum HTMLReport {
         for (k, v) in rows { out += "<tr><th>\(k)</th><td>\(escapeXML(v))</td></tr>\n" }
         out += "</table>\n"
         if let best = r.ranked.first, best.mean.isFinite {
-            out += "<p class=\"best\">Best: trial \(best.index) (\(escapeXML(best.representative.family))), "
+            out += "<p class=\"best\">Best: trial \(best.index) (\(escapeXML(best.representative.family.rawValue))), "
             out += "\(r.objective.rawValue) \(formatNumber(best.mean)).</p>\n"
         } else if let reason = r.noValueReason {
             out += "<p class=\"best\">No trial has a finite \(r.objective.rawValue), so there is nothing to rank: \(escapeXML(reason)).</p>\n"

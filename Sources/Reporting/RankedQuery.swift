@@ -53,7 +53,7 @@ public struct ReportFilter: Sendable, Equatable {
         values = parts[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let valid: [String]
         switch key {
-        case "family": valid = Array(Set(entries.map(\.representative.family))).sorted()
+        case "family": valid = Array(Set(entries.map(\.representative.family.rawValue))).sorted()
         case "status": valid = TrialState.allCases.map(\.rawValue)
         default: throw .unknownFilterKey(key)
         }
@@ -64,7 +64,7 @@ public struct ReportFilter: Sendable, Equatable {
     }
 
     public func keeps(_ e: RankedEntry) -> Bool {
-        values.contains(key == "family" ? e.representative.family : e.state.rawValue)
+        values.contains(key == "family" ? e.representative.family.rawValue : e.state.rawValue)
     }
 }
 
@@ -96,8 +96,8 @@ extension SortColumn {
         }
         let keyed = entries.enumerated().map { (offset: $0.offset, entry: $0.element, key: number($0.element)) }
         let order = keyed.sorted { a, b in
-            if self == .family, a.entry.representative.family != b.entry.representative.family {
-                return a.entry.representative.family < b.entry.representative.family
+            if self == .family, a.entry.representative.family.rawValue != b.entry.representative.family.rawValue {
+                return a.entry.representative.family.rawValue < b.entry.representative.family.rawValue
             }
             switch (a.key.isFinite, b.key.isFinite) {
             case (true, false): return true
@@ -119,7 +119,7 @@ public enum JSONExport {
             let last = e.representative.epochs.last
             var pairs: [(String, JSONValue)] = [
                 ("rank", .number(Double(e.rank))), ("trial", .number(Double(e.index))),
-                ("family", .string(e.representative.family)), ("status", .string(e.state.rawValue)),
+                ("family", .string(e.representative.family.rawValue)), ("status", .string(e.state.rawValue)),
                 ("objective", num(e.mean)), ("objective_std", num(e.std)), ("repeats", .number(Double(e.records.count))),
                 ("final_train_loss", num(last?.trainLoss)), ("final_val_loss", num(last?.valLoss)),
                 ("final_val_accuracy", num(last?.valAccuracy)), ("epochs", .number(Double(last?.epoch ?? 0))),

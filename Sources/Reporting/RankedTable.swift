@@ -82,8 +82,8 @@ public struct RankedTable: Sendable {
         let validation = regression
             ? [mean(e.records.compactMap { $0.epochs.last?.valR2 }, digits: 3), mean(e.records.compactMap { $0.epochs.last?.valMAE })]
             : [accuracy]
-        return [String(e.rank), String(e.index), r.family, scheduleSummary(r.config, derived: r.derived), baseLR(r.config),
-                weightDecay(r.config), objectiveText, trainLoss] + validation + [status, formatSeconds(e.seconds)]
+        return [String(e.rank), String(e.index), r.family.rawValue, scheduleSummary(r.config, derived: r.derived), baseLR(r.config),
+                weightDecay(r), objectiveText, trainLoss] + validation + [status, formatSeconds(e.seconds)]
     }
 
     /// Aligned columns for a terminal: numbers right-aligned, text left-aligned; each block after the
@@ -149,10 +149,9 @@ public struct RankedTable: Sendable {
     /// `λ=0.0005` (coupled), `λnew=1e-05` (new parameterization) or `-`.
     /// The optimizer's weight decay; for explr, equivalent_explr and texp, which turn it into the LR
     /// (the trial trains without it), marked `as LR`.
-    static func weightDecay(_ config: JSONValue) -> String {
-        let text = optimizerDecay(config)
-        guard case .string(let family)? = config["schedule"]?.value["family"]?.value,
-              ScheduleFamily(rawValue: family)?.isWeightDecayConversion == true, text != "-" else { return text }
+    static func weightDecay(_ r: TrialRecord) -> String {
+        let text = optimizerDecay(r.config)
+        guard r.family.isWeightDecayConversion, text != "-" else { return text }
         return text + " as LR"
     }
 

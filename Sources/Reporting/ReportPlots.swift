@@ -87,7 +87,7 @@ extension SearchReport {
         let values = records.map { $0.objective(objective) }
         var series: [PlotSeries] = []
         for family in styles.keys.sorted() {
-            let points = records.indices.filter { records[$0].family == family }.map { PlotPoint(Double($0 + 1), values[$0]) }
+            let points = records.indices.filter { records[$0].family.rawValue == family }.map { PlotPoint(Double($0 + 1), values[$0]) }
             series.append(PlotSeries(.scatter, cssClass: "objective family-\(Self.slug(family))", points: points, style: style(family)))
         }
         var best = Double.nan, running: [PlotPoint] = []
@@ -110,7 +110,7 @@ extension SearchReport {
         let names = styles.keys.sorted()
         var series: [PlotSeries] = [], medians: [PlotPoint] = []
         for (i, family) in names.enumerated() {
-            let entries = ranked.filter { $0.representative.family == family && $0.mean.isFinite }
+            let entries = ranked.filter { $0.representative.family.rawValue == family && $0.mean.isFinite }
             for state in [TrialState.ok, .pruned] {
                 let points = entries.filter { $0.state == state }.map { PlotPoint(Double(i) + Self.jitter($0.index), $0.mean) }
                 var s = style(family)
@@ -142,7 +142,7 @@ extension SearchReport {
         var series: [PlotSeries] = []
         var xs: [Double] = [], ys: [Double] = []
         for family in styles.keys.sorted() where p.family == nil || p.family == family {
-            let points = ranked.filter { $0.representative.family == family }.compactMap { e -> PlotPoint? in
+            let points = ranked.filter { $0.representative.family.rawValue == family }.compactMap { e -> PlotPoint? in
                 guard let x = p.value(in: e.representative.config) else { return nil }
                 return PlotPoint(x, e.mean)
             }
@@ -161,7 +161,7 @@ extension SearchReport {
 
     /// The family's style, thicker for the best trial.
     func emphasised(_ e: RankedEntry) -> SeriesStyle {
-        var s = style(e.representative.family)
+        var s = style(e.representative.family.rawValue)
         s.lineWidth = e.rank == 1 ? 2.75 : 1.5
         return s
     }

@@ -26,10 +26,10 @@ extension SearchReport {
     /// trial at all is named); the families of the records are added to it. In alphabetical order, so
     /// that `run` and `report` print the same lines.
     public func fewTrialWarnings(families: [String] = [], minimum: Int = 3, maxLines: Int = 3) -> [String] {
-        let names = Set(families + ranked.map(\.representative.family)).sorted()
+        let names = Set(families + ranked.map(\.representative.family.rawValue)).sorted()
         guard names.count > 1 else { return [] }  // one family: nothing to compare it with
         let short = names.compactMap { f -> (family: String, complete: Int, others: [String])? in
-            let entries = ranked.filter { $0.representative.family == f }
+            let entries = ranked.filter { $0.representative.family.rawValue == f }
             let complete = entries.filter { $0.state == .ok }.count
             guard complete < minimum else { return nil }
             let others = [TrialState.pruned, .diverged].compactMap { s -> String? in
@@ -55,7 +55,7 @@ extension SearchReport {
     /// value may lie beyond it: widen the range`. The best is the first complete configuration with a value.
     public func edgeWarnings(margin: Double = 0.05) -> [String] {
         guard let best = ranked.first(where: { $0.state == .ok && $0.mean.isFinite }) else { return [] }
-        let config = best.representative.config, family = best.representative.family
+        let config = best.representative.config, family = best.representative.family.rawValue
         return parameters.compactMap { p in
             guard let range = p.range, p.family == nil || p.family == family, let x = p.value(in: config),
                   let u = range.position(of: x) else { return nil }

@@ -22,7 +22,7 @@ public struct SearchReport: Sendable {
         self.records = records
         ranked = rank(records, objective: objective)
         parameters = info.parameters ?? Self.inferParameters(records)
-        styles = Palette.families(records.map(\.family))
+        styles = Palette.families(records.map(\.family.rawValue))
     }
 
     /// Trials per state, in the order ok, pruned, diverged (every repeat counts).
@@ -39,7 +39,7 @@ public struct SearchReport: Sendable {
 
     /// Legend label of a ranked entry: `#1 trial 41 sgdr`.
     public static func label(_ e: RankedEntry) -> String {
-        "#\(e.rank) trial \(e.index) \(e.representative.family)"
+        "#\(e.rank) trial \(e.index) \(e.representative.family.rawValue)"
     }
 
     /// For journals without a parameter list: every numeric leaf of the configs (seeds aside) that

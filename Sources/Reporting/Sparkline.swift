@@ -26,7 +26,7 @@ public enum Sparkline {
         let entries = ranked.filter { $0.representative.epochs.contains { $0.valLoss.isFinite } }.prefix(top)
         guard !entries.isEmpty else { return "" }
         let labels = entries.map { "#\($0.rank) trial \($0.index)" }
-        let families = entries.map(\.representative.family)
+        let families = entries.map(\.representative.family.rawValue)
         let firsts = entries.map { e in e.representative.epochs.first.map { formatNumber($0.valLoss) } ?? "-" }
         let lw = labels.map(\.count).max() ?? 0, fw = families.map(\.count).max() ?? 0, vw = firsts.map(\.count).max() ?? 0
         var lines = ["validation loss per epoch (each line from its own min ▁ to max █):"]

@@ -1,22 +1,17 @@
 // The LR of a per-batch schedule at every optimizer step, rebuilt from a trial's config for the LR plot.
 
-import JSON5
-import struct LRSchedules.LRScheduler
 import Search
 
 extension SearchReport {
     /// The LR at every optimizer step of a trial whose schedule is stepped per batch, at x = 1 + step /
     /// (steps per epoch), so that epoch e's first step sits at x = e as in the journaled per-epoch LRs.
-    /// Rebuilt from the config and the training split's size, stepping the scheduler as the trainer
-    /// does; nil for epoch-stepped or metric-driven schedules and for records without `train_rows`.
+    /// The record's scheduler (`TrialRecord.perBatchSchedule`) is stepped as the trainer does; nil for
+    /// epoch-stepped or metric-driven schedules and for records without `train_rows`.
     /// Long runs keep each bucket's lowest and highest LR, in order, so cycles are not aliased away.
     /// Runs of more than `maxSteps` optimizer steps return nil (the cost is linear in the steps).
     public static func stepCurve(_ r: TrialRecord, maxPoints: Int = 800, maxSteps: Int = 1_000_000) -> [PlotPoint]? {
-        guard let rows = r.trainRows, !r.epochs.isEmpty,
-              let config = try? TrialConfig.parse(JSONNode(r.config), trainRows: rows),
-              config.training.scheduleUnit == .step,
-              var scheduler = try? LRScheduler(config.schedule), !scheduler.needsMetric else { return nil }
-        let perEpoch = config.training.stepsPerEpoch(trainRows: rows)
+        guard !r.epochs.isEmpty, let (first, perEpoch) = r.perBatchSchedule() else { return nil }
+        var scheduler = first
         guard perEpoch > 1 else { return nil }
         // The cost is one scheduler step per optimizer step, and `train_rows` comes from the journal:
         // past `maxSteps` (or on overflow) the plot keeps the journaled per-epoch LRs instead.

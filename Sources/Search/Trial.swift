@@ -1,6 +1,7 @@
 // Trial records: what one finished training run of a search leaves behind, as values and as JSON.
 
 import JSON5
+import LRSchedules
 import Trainer
 
 /// How a trial ended (the trainer's status). Diverged and pruned trials are results, not errors.
@@ -48,6 +49,8 @@ public struct TrialRecord: Sendable, Equatable {
     public var seed: UInt64
     /// The trial's configuration in the format of `best.json` (runnable with `lrsearch train`).
     public var config: JSONValue
+    /// The family of the config's (outermost) schedule, resolved once when the record is made.
+    public var family: ScheduleFamily
     public var state: TrialState
     public var epochs: [EpochRecord]
     public var seconds: Double
@@ -59,11 +62,12 @@ public struct TrialRecord: Sendable, Equatable {
     /// a per-batch schedule step by step (nil in journals written before it was recorded).
     public var trainRows: Int?
 
-    public init(id: TrialID, seed: UInt64, config: JSONValue, state: TrialState, epochs: [EpochRecord], seconds: Double,
-                derived: [DerivedValue] = [], point: UnitPoint? = nil) {
+    public init(id: TrialID, seed: UInt64, config: JSONValue, family: ScheduleFamily, state: TrialState,
+                epochs: [EpochRecord], seconds: Double, derived: [DerivedValue] = [], point: UnitPoint? = nil) {
         self.id = id
         self.seed = seed
         self.config = config
+        self.family = family
         self.state = state
         self.epochs = epochs
         self.seconds = seconds
@@ -84,10 +88,17 @@ public struct TrialRecord: Sendable, Equatable {
         }
     }
 
-    /// The schedule family named in the config.
-    public var family: String {
-        if case .string(let f)? = config["schedule"]?.value["family"]?.value { return f }
-        return "?"
+    /// The schedule family a journaled config names (`config.schedule.family`).
+    static func family(of config: JSONNode) throws(ConfigError) -> ScheduleFamily {
+        let node = config.value["schedule"]?.value["family"]
+        guard case .string(let name)? = node?.value else {
+            throw ConfigError(node ?? config, path: "config.schedule.family",
+                              "expected the schedule's family name, got \(node.map { ObjectReader.describe($0.value) } ?? "nothing")")
+        }
+        guard let family = ScheduleFamily(rawValue: name) else {
+            throw ConfigError(node, path: "config.schedule.family", "unknown schedule family '\(name)'")
+        }
+        return family
     }
 }
 
@@ -156,7 +167,9 @@ extension TrialRecord {
         guard seed >= 0 else { throw ConfigError(r.node("seed"), path: "seed", "expected a seed >= 0, got \(seed)") }
         let state = try r.choice("status", as: TrialState.self) ?? .ok
         let seconds = try Self.double(&r, "seconds") ?? 0
-        let config = try r.required("config").value
+        let configNode = try r.required("config")
+        let config = configNode.value
+        let family = try Self.family(of: configNode)
         var epochs: [EpochRecord] = []
         if let list = r.node("epochs"), case .array(let items) = list.value {
             for (i, item) in items.enumerated() {
@@ -174,7 +187,7 @@ extension TrialRecord {
                 derived.append(DerivedValue(name: m.key, value: try Self.double(m.value, path: "derived.\(m.key)")))
             }
         }
-        self.init(id: TrialID(index: index, repeat: rep), seed: UInt64(seed), config: config, state: state,
+        self.init(id: TrialID(index: index, repeat: rep), seed: UInt64(seed), config: config, family: family, state: state,
                   epochs: epochs, seconds: seconds, derived: derived)
         trainRows = try r.int("train_rows")
         if let node = r.node("point") {

@@ -3,7 +3,6 @@
 import Foundation
 import JSON5
 import LRSchedules
-import Synchronization
 import Trainer
 
 /// A trial that could not run for a reason other than divergence (an unreadable CSV, say). It stops
@@ -54,7 +53,7 @@ public final class TrialExecutor: Sendable {
             return pruner.shouldPrune(trial: id, epoch: epoch.epoch, value: value) ? .stop : .continue
         }
         if result.status == .ok { pruner?.trialCompleted(trial: id, values: objective.curve(result.epochs)) }
-        var record = TrialRecord(id: id, seed: seed, config: node.value, state: result.status, epochs: result.epochs,
+        var record = TrialRecord(id: id, seed: seed, config: node.value, family: config.schedule.family, state: result.status, epochs: result.epochs,
                                  seconds: result.seconds,
                                  derived: config.schedule.derivedParameters.map { DerivedValue(name: $0.name, value: $0.value) },
                                  point: point)
@@ -62,65 +61,4 @@ public final class TrialExecutor: Sendable {
         return record
     }
 
-}
-
-/// Data sets loaded once per distinct task (dataset, validation fraction, split seed) and shared
-/// read-only by every trial that uses them: the split and standardisation run once per key, loads are
-/// serialised (two workers never load the same file twice), and trials get the same arrays (no copy).
-public final class DataCache: Sendable {
-    private let datasets = Mutex<[String: Dataset]>([:])
-    /// Held while loading; counts the loads done.
-    private let loading = Mutex<Int>(0)
-
-    public init() {}
-
-    /// How many data sets were loaded and split (not found in the cache).
-    public var loads: Int { loading.withLock { $0 } }
-
-    /// Parses a sampled config and finds (or loads) its data set.
-    public func prepare(_ node: JSONNode) throws(ConfigError) -> (TrialConfig, Dataset) {
-        let task = try TrialConfig.parseTask(node)
-        let key = "\(task.dataset)|\(task.valFraction)|\(task.splitSeed)"
-        let dataset: Dataset
-        if let cached = datasets.withLock({ $0[key] }) {
-            dataset = cached
-        } else {
-            dataset = try loading.withLock { (count: inout Int) throws(ConfigError) -> Dataset in
-                if let other = datasets.withLock({ $0[key] }) { return other }  // another worker loaded it meanwhile
-                let loaded = try Self.load(task, node: node, baseDirectory: FileManager.default.currentDirectoryPath)
-                count += 1
-                datasets.withLock { $0[key] = loaded }
-                return loaded
-            }
-        }
-        guard dataset.train.count >= 2 else {
-            throw ConfigError(node.value["task"]?.value["dataset"], path: "task.dataset",
-                              "needs at least 2 training rows, got \(dataset.train.count)")
-        }
-        let config = try TrialConfig.parse(node, trainRows: dataset.train.count)
-        try config.checkMonitor(dataset, node: node)
-        return (config, dataset)
-    }
-
-    /// Reads and splits one task's data (relative paths from `baseDirectory`); errors are located at
-    /// task.dataset or task.val_fraction of the config `node`.
-    public static func load(_ task: TrialConfig.Task, node: JSONNode, baseDirectory: String) throws(ConfigError) -> Dataset {
-        let taskNode = node.value["task"]
-        let datasetNode = taskNode?.value["dataset"]
-        do {
-            let raw = try task.dataset.load(baseDirectory: baseDirectory)
-            do {
-                // Handed over, not copied: the split standardises the matrix in place.
-                return try Dataset(consume raw, valFraction: task.valFraction, splitSeed: task.splitSeed)
-            } catch {
-                let given = taskNode?.value["val_fraction"]
-                throw ConfigError(given ?? datasetNode, path: "task.val_fraction",
-                                  (given == nil ? "(default 0.2) " : "") + "\(error)")
-            }
-        } catch let error as ConfigError {
-            throw error
-        } catch {
-            throw ConfigError(datasetNode, path: "task.dataset", "\(error)")
-        }
-    }
 }

@@ -356,14 +356,22 @@ func expectConsistent(_ out: URL, in dir: URL, sourceLocation: SourceLocation = 
         let dir = try scratch(["tiny.json5": tinySpec])
         #expect(try runLRSearch(["run", "tiny.json5", "--quiet", "--trials", "2"], in: dir).status == 0)
         let journal = dir.appendingPathComponent("results/tiny/trials.jsonl")
-        let text = try String(contentsOf: journal, encoding: .utf8)
-            .replacingOccurrences(of: "\"family\":\"cosine\"", with: "\"family\":\"co\\u001b[2Jsine\"")
-            .replacingOccurrences(of: "\"family\":\"step\"", with: "\"family\":\"st\\u001b[2Jep\"")
-        try text.write(to: journal, atomically: true, encoding: .utf8)
+        let original = try String(contentsOf: journal, encoding: .utf8)
+        // The search's name is free text: shown, escaped.
+        try original.replacingOccurrences(of: "\"name\":\"tiny\"", with: "\"name\":\"ti\\u001b[2Jny\"")
+            .write(to: journal, atomically: true, encoding: .utf8)
         let r = try runLRSearch(["report", "results/tiny"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(!r.stdout.unicodeScalars.contains("\u{1B}"))
         #expect(r.stdout.contains("\\u{1B}[2J"))
+        // A family is typed when the journal is read: an unknown one is refused (exit 64), its text escaped.
+        try original.replacingOccurrences(of: "\"family\":\"cosine\"", with: "\"family\":\"co\\u001b[2Jsine\"")
+            .replacingOccurrences(of: "\"family\":\"step\"", with: "\"family\":\"st\\u001b[2Jep\"")
+            .write(to: journal, atomically: true, encoding: .utf8)
+        let refused = try runLRSearch(["report", "results/tiny"], in: dir)
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("config.schedule.family"), "\(refused.stderr)")
+        #expect(!refused.stderr.unicodeScalars.contains("\u{1B}"))
     }
 
     @Test func overwriteLeavesNoFileOfTheEarlierSearch() throws {

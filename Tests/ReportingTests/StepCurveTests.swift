@@ -1,6 +1,7 @@
 // Per-step LR curves for schedules stepped per batch, rebuilt from the config and the training split's size.
 
 import JSON5
+import enum LRSchedules.ScheduleFamily
 import Reporting
 import Search
 import TestSupport
@@ -14,7 +15,10 @@ import Testing
             "schedule": schedule,
         ]
         let epochs = (1...3).map { EpochRecord(epoch: $0, lr: 0.01, trainLoss: 1, valLoss: 1, valAccuracy: 0.9, seconds: 0.1) }
-        var r = TrialRecord(id: TrialID(index: 0, repeat: 0), seed: 1, config: config, state: .ok, epochs: epochs, seconds: 1)
+        var family = ScheduleFamily.constant
+        if case .string(let name)? = schedule["family"]?.value, let f = ScheduleFamily(rawValue: name) { family = f }
+        var r = TrialRecord(id: TrialID(index: 0, repeat: 0), seed: 1, config: config, family: family, state: .ok,
+                            epochs: epochs, seconds: 1)
         r.trainRows = trainRows
         return r
     }

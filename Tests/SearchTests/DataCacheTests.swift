@@ -51,10 +51,16 @@ struct DataCacheTests {
         func message(_ task: String) -> String {
             do {
                 let node = try Self.config(task)
-                _ = try DataCache.load(try TrialConfig.parseTask(node), node: node, baseDirectory: dir.path)
+                do {
+                    _ = try DataCache().load(node, baseDirectory: dir.path)
+                } catch {
+                    switch error {
+                    case .config(let e): return e.rendered(file: "s.json5")
+                    case .dataset(let e):  // located at task.dataset, as a search's `prepare` does
+                        return ConfigError(node.value["task"]?.value["dataset"], path: "task.dataset", "\(e)").rendered(file: "s.json5")
+                    }
+                }
                 return "no error"
-            } catch let e as ConfigError {
-                return e.rendered(file: "s.json5")
             } catch {
                 return "\(error)"
             }

@@ -2,6 +2,7 @@
 
 import Foundation
 import JSON5
+import LRSchedules
 @testable import Search
 import Synchronization
 import TestSupport
@@ -21,7 +22,8 @@ private func journalFakeTrials(_ spec: SearchSpec, dir: String, indices: [Int]) 
     for i in indices {
         let id = TrialID(index: i, repeat: 0)
         let (config, seed, point) = session.config(for: id)
-        try session.record(TrialRecord(id: id, seed: seed, config: config.value, state: .ok,
+        try session.record(TrialRecord(id: id, seed: seed, config: config.value,
+                                       family: try TrialRecord.family(of: config), state: .ok,
                                        epochs: [EpochRecord(epoch: 1, lr: 0.1, trainLoss: 1, valLoss: 0.5 + Double(i),
                                                             valAccuracy: nil, seconds: 0.1)],
                                        seconds: 0.1, point: point))
@@ -163,6 +165,21 @@ private func editJournal(_ dir: String, _ edit: (inout [String]) -> Void) throws
         #expect(back.epochs[1].lr == .infinity && back.epochs[1].trainLoss == -.infinity)
         #expect(back.epochs[0].valLoss.isNaN && back.epochs[1].valLoss.isNaN && back.epochs[1].valAccuracy?.isNaN == true)
         #expect(back.derived == r.derived)
+    }
+
+    @Test func aRecordsFamilyIsTypedOnReadAndAnUnknownOneIsAnError() throws {
+        let line = JSONWriter.compact(record(0, loss: 0.5).json)
+        #expect(try TrialRecord(json: JSON5Parser.parse(line)).family == .cosine)
+        for (bad, found) in [("\"family\":\"cosine\"", "unknown schedule family 'kosine'"), ("\"family\":\"cosine\"", "got nothing")] {
+            let edited = line.replacingOccurrences(of: bad, with: found.hasPrefix("unknown") ? "\"family\":\"kosine\"" : "\"fam\":\"cosine\"")
+            do {
+                _ = try TrialRecord(json: JSON5Parser.parse(edited))
+                Issue.record("a config without a known family was read")
+            } catch let e as ConfigError {
+                #expect(e.path == "config.schedule.family")
+                #expect(e.description.contains(found))
+            }
+        }
     }
 
     @Test func aNumberFieldHoldingOtherTextIsAnError() throws {

@@ -2,6 +2,7 @@
 
 import Foundation
 import JSON5
+import LRSchedules
 @testable import Search
 import Synchronization
 import TestSupport
@@ -9,7 +10,7 @@ import Testing
 
 func record(_ index: Int, _ rep: Int = 0, loss: Double, state: TrialState = .ok, accuracy: Double? = nil) -> TrialRecord {
     TrialRecord(id: TrialID(index: index, repeat: rep), seed: UInt64(100 + index), config: ["schedule": ["family": "cosine"]],
-                state: state, epochs: [EpochRecord(epoch: 1, lr: 0.1, trainLoss: loss + 1, valLoss: loss,
+                family: .cosine, state: state, epochs: [EpochRecord(epoch: 1, lr: 0.1, trainLoss: loss + 1, valLoss: loss,
                                                    valAccuracy: accuracy, seconds: 0.5)], seconds: 0.5)
 }
 
@@ -70,7 +71,7 @@ let startLine = JSONWriter.compact(Journal.startRecord(specHash: "abc", name: "t
         #expect(replay.records.map(\.id) == [TrialID(index: 1, repeat: 0), TrialID(index: 0, repeat: 0)])
         #expect(replay.records[0].state == .diverged)
         #expect(replay.records[1].objective(.finalValLoss) == 0.4125)  // second epoch's val_loss in the fixture
-        #expect(replay.records[1].family == "step")
+        #expect(replay.records[1].family == .step)  // typed when the journal is read
     }
 }
 

@@ -8,7 +8,7 @@ import Testing
 
 @Suite struct RegressionObjectiveTests {
     func regressionRecord(_ index: Int, r2: Double?, mae: Double?) -> TrialRecord {
-        TrialRecord(id: TrialID(index: index, repeat: 0), seed: 1, config: ["schedule": ["family": "cosine"]], state: .ok,
+        TrialRecord(id: TrialID(index: index, repeat: 0), seed: 1, config: ["schedule": ["family": "cosine"]], family: .cosine, state: .ok,
                     epochs: [EpochRecord(epoch: 1, lr: 0.1, trainLoss: 2, valLoss: 3, valAccuracy: nil, seconds: 0.5,
                                          valR2: r2, valMAE: mae)], seconds: 0.5)
     }
@@ -30,7 +30,7 @@ import Testing
         let text = JSONWriter.compact(r.json)
         #expect(text.contains("\"val_r2\":0.8125") && text.contains("\"val_mae\":1.5"))
         let old = """
-            {"op":"trial","index":0,"repeat":0,"seed":1,"status":"ok","seconds":1,"config":{},
+            {"op":"trial","index":0,"repeat":0,"seed":1,"status":"ok","seconds":1,"config":{"schedule":{"family":"cosine"}},
              "epochs":[{"epoch":1,"lr":0.1,"train_loss":2,"val_loss":3,"seconds":1}]}
             """
         let replayed = try TrialRecord(json: JSON5Parser.parse(old))

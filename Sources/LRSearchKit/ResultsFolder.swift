@@ -1,0 +1,99 @@
+// A search's results folder: ranked.md, ranked.csv, best.json and report.html (with its SVG plots), written
+// from the typed records; the CLI only prints what this returns.
+
+import Foundation
+import JSON5
+import Reporting
+import Search
+
+/// A file of the results folder could not be written.
+public struct ResultsFolderError: Error, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "cannot write \(path): \(reason)" }
+}
+
+public enum ResultsFolder {
+    /// What writing the folder found, for the caller to print.
+    public struct Written: Sendable {
+        /// Every configuration of the journal, ranked.
+        public var ranked: [RankedEntry]
+        public var report: SearchReport
+        /// Why nothing could be ranked although trials finished (no finite objective), or nil.
+        public var noValueReason: String?
+        /// Warnings about the search (few trials per family, best values at a range's edge).
+        public var warnings: [String]
+    }
+
+    /// Ranks `records` — every trial in the journal, the same records `lrsearch report` ranks — and
+    /// writes ranked.md, ranked.csv, best.json (the best trial's config in full, every default explicit,
+    /// or no best.json when no trial finished ok) and report.html with its plots into `dir`.
+    @discardableResult
+    public static func write(spec: SearchSpec, records: [TrialRecord], journalPath: String, to dir: String,
+                             data: DataCache = DataCache()) throws(ResultsFolderError) -> Written {
+        let ranked = rank(records, objective: spec.objective)
+        let table = RankedTable(ranked, objective: spec.objective)
+        var header = "# \(spec.name)\n\nRanked by \(spec.objective.rawValue)"
+        header += spec.objective.maximizes ? " (higher is better)" : " (lower is better)"
+        header += "; \(ranked.count) configuration\(ranked.count == 1 ? "" : "s"), \(summary(ranked)).\n\n"
+        if let range = spec.lrRange { header += range.summary + "\n\n" }
+        try save(header + table.markdown(), to: dir, "ranked.md")
+        try save(CSVExport.csv(ranked), to: dir, "ranked.csv")
+        if let best = ranked.first(where: { $0.state == .ok && $0.mean.isFinite }) {
+            // Written in full, every default explicit, so best.json documents what ran.
+            let node = JSONNode(best.representative.config)
+            let full = (try? data.prepare(node).0.json) ?? best.representative.config
+            try save(JSONWriter.pretty(full) + "\n", to: dir, "best.json")
+        } else {
+            // No trial finished ok: a best.json left from an earlier search would name the wrong winner.
+            try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent("best.json"))
+        }
+        let info = (try? Journal.replay(path: journalPath))?.flatMap(\.info)
+            ?? SearchInfo(name: spec.name, objective: spec.objective, sampler: spec.sampler, parameters: spec.plottedParameters)
+        let report = SearchReport(info: info, records: records, objective: spec.objective)
+        try writeHTML(report, to: dir)
+        var noValue: String?
+        if !ranked.isEmpty, let reason = report.noValueReason {
+            noValue = "no trial has a finite \(spec.objective.rawValue), so there is nothing to rank: \(reason). "
+                + "The trials are in \(journalPath)."
+        }
+        let warnings = report.fewTrialWarnings(families: spec.schedules.map(\.family)) + report.edgeWarnings()
+        return Written(ranked: ranked, report: report, noValueReason: noValue, warnings: warnings)
+    }
+
+    /// Writes report.html and the SVG plots into `dir`; returns how many files it wrote.
+    @discardableResult
+    public static func writeHTML(_ report: SearchReport, to dir: String) throws(ResultsFolderError) -> Int {
+        let files = HTMLReport.files(report)
+        for f in files { try save(f.contents, to: dir, f.name) }
+        return files.count
+    }
+
+    /// Removes what an earlier search wrote into `dir` (the ranking, best.json, report.html and its
+    /// SVG plots), so that `run --overwrite` never leaves one search's files beside another's journal.
+    /// Only names lrsearch writes are touched; anything else in the folder stays.
+    public static func removeOutputs(in dir: String) {
+        let fixed: Set<String> = ["ranked.md", "ranked.csv", "best.json", "report.html", "lr-curves.svg",
+                                  "loss-curves.svg", "progress.svg", "families.svg"]
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        for name in names where fixed.contains(name) || (name.hasPrefix("param-") && name.hasSuffix(".svg")) {
+            try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(name))
+        }
+    }
+
+    /// "3 ok, 1 pruned": the count of configurations in each state, in ranking order.
+    public static func summary(_ ranked: [RankedEntry]) -> String {
+        let counts = Dictionary(grouping: ranked, by: \.state).mapValues(\.count)
+        return TrialState.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ")
+    }
+
+    static func save(_ text: String, to dir: String, _ name: String) throws(ResultsFolderError) {
+        let path = (dir as NSString).appendingPathComponent(name)
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw ResultsFolderError(path: path, reason: RunLock.reason(error))
+        }
+    }
+}

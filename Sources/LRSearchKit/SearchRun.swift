@@ -1,0 +1,97 @@
+// One search, run from code: open (or resume) its results folder, run the pending trials on `jobs` workers,
+// journal each, and hand back the ranking. `lrsearch run` and `bench --search` are thin callers of it.
+
+import Foundation
+import JSON5
+import Search
+
+/// A search bound to its results folder, ready to run.
+///
+/// `init` takes the folder's lock, replays the journal (for `--resume`), resolves an automatic LR
+/// range and, with `overwrite`, clears the previous search's outputs. `run()` runs the pending trials
+/// and journals the end of the run; `stop()` and `abandon()` may be called from any thread meanwhile
+/// (a signal handler, say). `writeResults()` writes the results folder. The lock is held as long as
+/// the `SearchRun` lives.
+public final class SearchRun: Sendable {
+    /// How a run ended.
+    public struct Outcome {
+        /// `.completed`, or how it was stopped.
+        public var ending: Runner.Ending
+        /// What stopped the search other than a signal (a trial that could not run, a journal write
+        /// that failed), or nil.
+        public var failure: (any Error)?
+        /// Every finished trial of the journal (the resumed ones included).
+        public var records: [TrialRecord]
+        /// `records` ranked by the spec's objective.
+        public var ranked: [RankedEntry]
+        public var wallSeconds: Double
+    }
+
+    public let session: SearchSession
+    public let data: DataCache
+    private let runner: Runner
+
+    /// - Parameters:
+    ///   - data: data sets shared with the caller (which may already have loaded them to check the spec).
+    ///   - onTrial: called on a worker thread after each trial is journaled.
+    /// - Throws: `SessionError` as `SearchSession` does (busy folder, journal that does not replay or
+    ///   match, an existing search without `resume` or `overwrite`, a failed range test).
+    public init(spec: SearchSpec, options: RunOptions, data: DataCache = DataCache(),
+                onTrial: @escaping @Sendable (TrialRecord) -> Void = { _ in }) throws(SessionError) {
+        let session = try SearchSession(spec: spec, options: options) { s throws(ConfigError) in
+            try s.findAutoLRRange(data: data)
+        }
+        if options.overwrite { ResultsFolder.removeOutputs(in: options.outDir) }  // under the session's lock
+        let executor = TrialExecutor(session: session, data: data)
+        self.session = session
+        self.data = data
+        self.outDir = options.outDir
+        runner = Runner(units: session.pending, jobs: options.jobs, cores: executor.cores, execute: { id in try executor.run(id) },
+                        finished: { record in
+                            try session.record(record)
+                            onTrial(record)
+                        })
+    }
+
+    /// The results folder.
+    public let outDir: String
+
+    /// Trials of this run: to run, done, running; whether it is stopping.
+    public var progress: Runner.Progress { runner.progress }
+
+    /// Hands out no more trials; the running ones finish and are journaled.
+    public func stop() { runner.stop() }
+
+    /// Stops waiting for the running trials: `run()` returns as soon as it can.
+    public func abandon() { runner.abandon() }
+
+    /// Runs the pending trials (none when the folder already holds this search, finished) and
+    /// journals the end of the run. A failure is returned, not thrown: the ranking of what finished
+    /// is still worth writing.
+    public func run() -> Outcome {
+        var failure: (any Error)?
+        var ending = Runner.Ending.completed
+        let started = Date()
+        do {
+            ending = try runner.run()
+        } catch {
+            failure = error
+        }
+        let wall = Date().timeIntervalSince(started)
+        do {
+            try session.finish(wallSeconds: wall)
+        } catch {
+            failure = failure ?? error
+        }
+        let records = session.records
+        return Outcome(ending: ending, failure: failure, records: records,
+                       ranked: rank(records, objective: session.spec.objective), wallSeconds: wall)
+    }
+
+    /// Writes ranked.md, ranked.csv, best.json and report.html for every trial in the journal.
+    @discardableResult
+    public func writeResults() throws(ResultsFolderError) -> ResultsFolder.Written {
+        try ResultsFolder.write(spec: session.spec, records: session.records, journalPath: session.journalPath,
+                                to: outDir, data: data)
+    }
+}

@@ -83,7 +83,7 @@ enum RunCommand {
         }
         if options.overwrite { ResultsWriter.removeOutputs(in: options.outDir) }  // under the session's lock
         let executor = TrialExecutor(session: session, data: data)
-        let runner = Runner(units: session.pending, jobs: options.jobs, execute: { id in try executor.run(id) },
+        let runner = Runner(units: session.pending, jobs: options.jobs, gate: session, execute: { id in try executor.run(id) },
                             finished: { record in try session.record(record) })
         let progress = quiet ? nil : ProgressDisplay { progressLine(session, runner.progress) }
         // Installed before the first trial starts and never removed: from here on no SIGINT or

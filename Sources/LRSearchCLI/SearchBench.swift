@@ -90,7 +90,7 @@ enum SearchBench {
         let session = try SearchSession(spec: spec, options: options)
         let executor = TrialExecutor(session: session, data: data)
         let start = Date()
-        let runner = Runner(units: session.pending, jobs: jobs, execute: { try executor.run($0) },
+        let runner = Runner(units: session.pending, jobs: jobs, gate: session, execute: { try executor.run($0) },
                             finished: { try session.record($0) })
         _ = try runner.run()
         let records = session.records

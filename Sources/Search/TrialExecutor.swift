@@ -19,7 +19,7 @@ public final class TrialExecutor: Sendable {
     public let session: SearchSession
     public let data: DataCache
     /// Early stopping, if the spec asks for it; it has already seen the journal's finished trials.
-    public let pruner: (any Pruner)?
+    public let pruner: PruningGate?
 
     public init(session: SearchSession, data: DataCache = DataCache()) {
         self.session = session

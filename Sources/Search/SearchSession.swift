@@ -266,9 +266,9 @@ public final class SearchSession: Sendable {
         for j in missing.reversed() {
             let visible = observed.prefix { $0.index < j - lag }.map(\.observation)
             let liars = stride(from: j - step, through: max(units.shardIndex, j - lag), by: -step).reversed().compactMap { known($0) }
-            memo[j] = tpe.suggest(index: j, observations: visible, running: liars)
+            memo[j] = tpe.unitPoint(trial: j, history: SamplerHistory(observations: visible, running: liars))
         }
-        return known(index) ?? tpe.suggest(index: index, observations: [], running: [])  // never nil: `index` was suggested above
+        return known(index) ?? tpe.unitPoint(trial: index, history: .empty)  // never nil: `index` was suggested above
     }
 
     /// The spec's pruner, fed by the board (which holds the journal's finished trials, so a resumed

@@ -162,7 +162,7 @@ public final class Runner: Sendable {
             switch take {
             case .unit(let unit): return unit
             case .none: return nil
-            case .wait: handOut.wait(until: Date(timeIntervalSinceNow: 1))  // woken by each result; the timeout is a safety net
+            case .wait: _ = handOut.wait(until: Date(timeIntervalSinceNow: 1))  // woken by each result; the timeout is a safety net
             }
         }
     }

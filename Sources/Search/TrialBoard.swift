@@ -92,7 +92,7 @@ public final class TrialBoard: @unchecked Sendable {  // every stored var is rea
                 }
             }
             if ready { return peers }
-            condition.wait(until: Date(timeIntervalSinceNow: 1))
+            _ = condition.wait(until: Date(timeIntervalSinceNow: 1))
         }
     }
 

@@ -29,6 +29,10 @@ public struct HyperbandPruner: Pruner, Equatable {
         bracket(trial).checkpoint(trial: trial, epoch: epoch)
     }
 
+    public func compares(_ trial: TrialID, with other: TrialID) -> Bool {
+        bracketIndex(trial.index) == bracketIndex(other.index)
+    }
+
     public func shouldPrune(trial: TrialID, epoch: Int, value: Double, peers: [PrunePeer]) -> Bool {
         let b = bracketIndex(trial.index)
         return brackets[b].shouldPrune(trial: trial, epoch: epoch, value: value,

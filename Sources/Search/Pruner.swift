@@ -39,6 +39,13 @@ public protocol Pruner: Sendable {
     /// Whether `trial`, whose objective at `epoch` is `value` (lower is better, NaN for diverged),
     /// stops now, judged against `peers` (each meets `checkpoint(trial:epoch:)`).
     func shouldPrune(trial: TrialID, epoch: Int, value: Double, peers: [PrunePeer]) -> Bool
+    /// Whether `other` (an earlier trial) is compared with `trial` at all; those that are not are not
+    /// waited for. Every earlier trial by default.
+    func compares(_ trial: TrialID, with other: TrialID) -> Bool
+}
+
+extension Pruner {
+    public func compares(_ trial: TrialID, with other: TrialID) -> Bool { true }
 }
 
 extension Objective {

@@ -67,7 +67,8 @@ public final class TrialBoard: @unchecked Sendable {  // every stored var is rea
 
     /// Waits until each peer of `id` meets `checkpoint` at `epoch` (or has finished) and returns the
     /// peers, in index order, or nil when the wait was cancelled.
-    public func peers(of id: TrialID, epoch: Int, checkpoint: PruneCheckpoint) -> [PrunePeer]? {
+    public func peers(of id: TrialID, epoch: Int, checkpoint: PruneCheckpoint,
+                      including: (TrialID) -> Bool = { _ in true }) -> [PrunePeer]? {
         condition.lock()
         defer { condition.unlock() }
         let indices = peerIndices(of: id.index)
@@ -81,6 +82,7 @@ public final class TrialBoard: @unchecked Sendable {  // every stored var is rea
             outer: for i in indices {
                 for r in 0..<units.repeats {
                     let peer = TrialID(index: i, repeat: r)
+                    guard including(peer) else { continue }
                     if let done = finished[peer] {
                         peers.append(done)
                     } else if checkpoint == .reached, let values = reported[peer], values.count >= epoch {
@@ -129,7 +131,8 @@ public final class PruningGate: Sendable {
     public func shouldPrune(trial: TrialID, epoch: Int, value: Double) -> Bool {
         board.report(trial, value: value)  // every epoch: later trials may wait for it
         guard let checkpoint = pruner.checkpoint(trial: trial, epoch: epoch) else { return false }
-        guard let peers = board.peers(of: trial, epoch: epoch, checkpoint: checkpoint) else { return true }
+        guard let peers = board.peers(of: trial, epoch: epoch, checkpoint: checkpoint,
+                                      including: { pruner.compares(trial, with: $0) }) else { return true }
         return pruner.shouldPrune(trial: trial, epoch: epoch, value: value, peers: peers)
     }
 

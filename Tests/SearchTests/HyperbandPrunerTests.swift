@@ -24,5 +24,9 @@ import Testing
         #expect(hb.shouldPrune(trial: TrialID(index: 3, repeat: 0), epoch: 1, value: 0.6, peers: peers))
         #expect(!hb.shouldPrune(trial: TrialID(index: 3, repeat: 0), epoch: 1, value: 0.4, peers: peers))
         #expect(!hb.shouldPrune(trial: TrialID(index: 4, repeat: 0), epoch: 1, value: 9, peers: peers))  // bracket 1
+        // So trials of other brackets are not waited for.
+        #expect(hb.compares(TrialID(index: 3, repeat: 0), with: TrialID(index: 0, repeat: 0)))
+        #expect(!hb.compares(TrialID(index: 3, repeat: 0), with: TrialID(index: 1, repeat: 0)))
+        #expect(ASHAPruner(minEpochs: 1, reductionFactor: 3, maxEpochs: 9).compares(TrialID(index: 3, repeat: 0), with: TrialID(index: 1, repeat: 0)))
     }
 }

@@ -65,4 +65,27 @@ import Trainer
         let crowded = tpe.suggest(index: 20, observations: observations, running: Array(repeating: alone, count: 5))
         #expect(alone != crowded)  // the constant liar changes g, so the same seed picks another point
     }
+
+    @Test func lagIsReadDefaultsToFourAndIsBounded() throws {
+        let base = #"{ task: { dataset: "iris" }, schedules: [{ family: "constant" }] }"#
+        #expect(try parseSpec(base).lag == 4)
+        #expect(try parseSpec(base.replacingOccurrences(of: "{ task", with: "{ lag: 0, task")).lag == 0)
+        #expect(specErrors(base.replacingOccurrences(of: "{ task", with: "{ lag: -1, task"))
+                == ["s.json5:1:8: lag: must be an integer in [0, 10000], got -1"])
+        #expect(specErrors(base.replacingOccurrences(of: "{ task", with: "{ lag: 1e9, task"))
+                == ["s.json5:1:8: lag: must be an integer in [0, 10000], got 1000000000"])
+        #expect(!specErrors(base.replacingOccurrences(of: "{ task", with: "{ lag: 2.5, task")).isEmpty)
+    }
+
+    /// The suggestion for trial i sees only what it is given: results beyond the window change nothing.
+    @Test func theSuggestionIsAPureFunctionOfItsHistory() throws {
+        let spec = try parseSpec(#"{ seed: 4, sampler: "tpe", task: { dataset: "iris" }, lr: { loguniform: [0.001, 1] }, schedules: [{ family: "constant" }, { family: "cosine" }] }"#)
+        let tpe = TPESampler(spec: spec)
+        var rng = SplitMix64(seed: 9)
+        let observations = (0..<15).map { _ in (tpe.randomPoint(using: &rng), Double.random(in: 0..<1, using: &rng)) }
+        let history = SamplerHistory(observations: observations, running: [observations[0].0])
+        #expect(tpe.unitPoint(trial: 20, history: history) == tpe.unitPoint(trial: 20, history: history))
+        #expect(tpe.suggest(trial: 20, history: history) == spec.trialPoint(tpe.unitPoint(trial: 20, history: history), index: 20))
+        #expect(tpe.unitPoint(trial: 20, history: history) != tpe.unitPoint(trial: 21, history: history))
+    }
 }

@@ -256,6 +256,7 @@ public final class SearchSession: Sendable {
         observed.sort { $0.index < $1.index }
         let lag = board.lag, step = units.shardCount
         func known(_ i: Int) -> UnitPoint? { memo[i] ?? journaled[i] }
+        if let p = known(index) { return p }
         // The configurations to suggest, from `index` down to the first run of `lag` known ones.
         var missing: [Int] = []
         var i = index, knownRun = 0

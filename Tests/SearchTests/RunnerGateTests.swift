@@ -47,12 +47,15 @@ struct ReleaseGate: TrialGate {
     @Test func aFailedUnitReleasesTheWaitsOfLaterOnesAndTheRunThrows() throws {
         let board = TrialBoard(lag: 0, units: try TrialUnits(configurations: 4, repeats: 1))
         let released = Mutex<[Int]>([])
+        let started = Mutex(false)
         let runner = Runner(units: (0..<4).map { TrialID(index: $0, repeat: 0) }, jobs: 2, gate: ReleaseGate(board: board),
                             execute: { id in
             if id.index == 0 {
-                Thread.sleep(forTimeInterval: 0.02)
+                // Fail only once unit 1 runs (a safety bound of 60 s, never reached).
+                for _ in 0..<60_000 where !started.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.001) }
                 throw Boom()
             }
+            started.withLock { $0 = true }
             // Waits for unit 0 to finish, which it never does: only the cancel lets it go.
             if board.peers(of: id, epoch: 1, checkpoint: .finished) == nil { released.withLock { $0.append(id.index) } }
             return RunnerTests.fakeTrial(id)

@@ -46,7 +46,7 @@ public final class SearchRun: Sendable {
         self.session = session
         self.data = data
         self.outDir = options.outDir
-        runner = Runner(units: session.pending, jobs: options.jobs, cores: executor.cores, execute: { id in try executor.run(id) },
+        runner = Runner(units: session.pending, jobs: options.jobs, cores: executor.cores, gate: session, execute: { id in try executor.run(id) },
                         finished: { record in
                             try session.record(record)
                             onTrial(record)

@@ -5,6 +5,16 @@ import Foundation
 import Synchronization
 import Trainer
 
+/// What the runner asks before handing a unit out, for searches whose trials depend on earlier ones.
+public protocol TrialGate: Sendable {
+    /// Whether unit `id` may start now (what it depends on has finished). Called under the runner's
+    /// lock each time a worker is free and after each result: keep it cheap, and never call the runner.
+    func isReady(_ id: TrialID) -> Bool
+    /// The search stops on an error: release every wait inside running trials (their dependencies
+    /// may never finish).
+    func cancel()
+}
+
 /// Runs units of work on `jobs` Dispatch workers. Each worker takes the next unit when it is free,
 /// so a slow trial holds up nobody. Results are handed to `finished` one at a time, under the
 /// runner's lock, in completion order (that is where the journal is appended and fsynced).
@@ -12,6 +22,11 @@ import Trainer
 /// `stop()` (the first Ctrl-C) stops handing out work and lets running trials finish; `abandon()`
 /// (the second) makes `run()` return at once. A unit that throws stops the search: no new work is
 /// handed out, and `run()` throws that error once the running units are done.
+///
+/// With a `gate`, units are still handed out in order, but the next one waits until the gate says it
+/// is ready (TPE's trial i waits for the results of trials 0 … i − 1 − lag); a free worker sleeps
+/// until a result comes in. A unit depends only on units handed out before it, so this cannot
+/// deadlock: the one with the lowest index always runs.
 public final class Runner: Sendable {
     /// How a run ended.
     public enum Ending: Sendable, Equatable {
@@ -33,7 +48,7 @@ public final class Runner: Sendable {
         /// The units not yet handed out, generated on demand.
         var queue: any IteratorProtocol<TrialID> & Sendable
         /// The next unit to hand out, drawn one ahead so that the last hand-out knows it is the last
-        /// (and the idle workers can be shared at once).
+        /// (and the idle workers can be shared at once); it waits here until it is ready (`TrialGate`).
         var next: TrialID?
         /// Every unit has been handed out.
         var exhausted = false
@@ -50,7 +65,10 @@ public final class Runner: Sendable {
     private let finished: @Sendable (TrialRecord) throws -> Void
     private let state: Mutex<State>
     private let cores: CoreBudget?
+    private let gate: (any TrialGate)?
     private let wake = DispatchSemaphore(value: 0)
+    /// Free workers wait on it for the next unit to become ready.
+    private let handOut = NSCondition()
     private let started = Date()
 
     /// - Parameters:
@@ -58,12 +76,13 @@ public final class Runner: Sendable {
     ///     sequence (`TrialUnits`) of a billion trials starts at once. Its `underestimatedCount` is
     ///     the total shown in progress (exact for arrays and `TrialUnits`).
     ///   - jobs: the number of workers (≥ 1); each trial runs on one thread.
+    ///   - gate: says when the next unit may start (nil: at once).
     ///   - execute: runs one trial (called on a worker).
     ///   - finished: receives each result, serialized (called on the worker that ran it).
     ///   - cores: kept up to date with the workers left idle once no trial is waiting (the tail of the
     ///     search, or fewer trials than jobs), shared among the running trials (`CoreBudget.share`).
     public init<Units: Sequence<TrialID> & Sendable>(
-        units: Units, jobs: Int, cores: CoreBudget? = nil,
+        units: Units, jobs: Int, cores: CoreBudget? = nil, gate: (any TrialGate)? = nil,
         execute: @escaping @Sendable (TrialID) throws -> TrialRecord,
         finished: @escaping @Sendable (TrialRecord) throws -> Void
     ) where Units.Iterator: Sendable {
@@ -73,6 +92,7 @@ public final class Runner: Sendable {
         state = Mutex(State(queue: queue, next: first, exhausted: first == nil))
         self.jobs = max(1, jobs)
         self.cores = cores
+        self.gate = gate
         self.execute = execute
         self.finished = finished
     }
@@ -86,7 +106,7 @@ public final class Runner: Sendable {
     /// Stop handing out trials; running ones finish.
     public func stop() {
         state.withLock { $0.stopping = true }
-        wake.signal()
+        wakeAll()
     }
 
     /// Stop waiting for running trials: `run()` returns `.abandoned` now.
@@ -95,7 +115,8 @@ public final class Runner: Sendable {
             $0.stopping = true
             $0.abandoned = true
         }
-        wake.signal()
+        gate?.cancel()
+        wakeAll()
     }
 
     /// Runs every unit (or until stopped) and returns how it ended.
@@ -117,40 +138,71 @@ public final class Runner: Sendable {
         }
     }
 
-    private func workLoop() {
+    private func wakeAll() {
+        wake.signal()
+        handOut.lock()
+        handOut.broadcast()
+        handOut.unlock()
+    }
+
+    private enum Take {
+        case unit(TrialID)
+        case wait
+        case none
+    }
+
+    /// The next unit to run, once it is ready, or nil when there is nothing more to hand out.
+    private func take() -> TrialID? {
+        handOut.lock()
+        defer { handOut.unlock() }
         while true {
-            let unit: TrialID? = state.withLock { s in
-                guard !s.stopping, let unit = s.next else { return nil }
+            let take: Take = state.withLock { s in
+                guard !s.stopping, !s.exhausted, let unit = s.next else { return .none }
+                if let gate, !gate.isReady(unit) { return .wait }
                 s.next = s.queue.next()
                 s.exhausted = s.next == nil
                 s.running += 1
                 shareIdleCores(s)  // after the last hand-out, the idle workers go to the running trials
-                return unit
+                return .unit(unit)
             }
-            guard let unit else {
+            switch take {
+            case .unit(let unit): return unit
+            case .none: return nil
+            case .wait: _ = handOut.wait(until: Date(timeIntervalSinceNow: 1))  // woken by each result; the timeout is a safety net
+            }
+        }
+    }
+
+    private func workLoop() {
+        while true {
+            guard let unit = take() else {
                 wake.signal()
                 return
             }
             let outcome = Result { try execute(unit) }
-            state.withLock { s in
+            let failed: Bool = state.withLock { s in
                 s.running -= 1
                 shareIdleCores(s)
                 switch outcome {
                 case .success(let record):
-                    guard !s.abandoned else { return }
+                    guard !s.abandoned else { return false }
                     do {
                         try finished(record)
                         s.done += 1
+                        return false
                     } catch {
                         if s.error == nil { s.error = error }
                         s.stopping = true
+                        return true
                     }
                 case .failure(let error):
                     if s.error == nil { s.error = error }
                     s.stopping = true
+                    return true
                 }
             }
-            wake.signal()
+            if failed { gate?.cancel() }
+            wakeAll()
         }
     }
 

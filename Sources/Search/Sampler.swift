@@ -1,4 +1,5 @@
-// Static samplers: trial i's configuration is a pure function of (spec, i), whatever ran before.
+// The sampler protocol, and the static samplers' facade: trial i's configuration is a pure function of
+// (spec, i, what it may see).
 
 import JSON5
 import Trainer
@@ -14,116 +15,75 @@ public struct TrialPoint: Sendable, Equatable {
     public var family: [JSONValue]
 }
 
-/// A sampler whose points do not depend on results: random, grid and Sobol. Points are drawn in
-/// trial-index order from the spec seed, so trial i is the same configuration on every run, every
-/// machine and every shard.
+/// What a sampler may see when it suggests trial i: for TPE, the results of trials 0 … i − 1 − lag
+/// (`SearchSpec.lag`) and the points of trials i − lag … i − 1; the static samplers see nothing.
+public struct SamplerHistory: Sendable {
+    /// Finished trials (their first repeat), in index order: the unit point and the objective
+    /// (lower is better; NaN for diverged).
+    public var observations: [TPESampler.Observation]
+    /// Trials whose results the sampler may not see, in index order (TPE's constant liar).
+    public var running: [UnitPoint]
+
+    public init(observations: [TPESampler.Observation] = [], running: [UnitPoint] = []) {
+        self.observations = observations
+        self.running = running
+    }
+
+    public static let empty = SamplerHistory()
+}
+
+/// Chooses trial configurations. `suggest` is a pure function of the sampler (the spec and its seed),
+/// the trial index and the history it is given, so the same inputs give the same point on any run,
+/// machine or shard.
+public protocol Sampler: Sendable {
+    /// The configuration of trial `index`.
+    func suggest(trial index: Int, history: SamplerHistory) -> TrialPoint
+}
+
+/// The sampler of a spec whose points do not depend on results (random, grid, Sobol; TPE's startup
+/// draws are random): trial i is the same configuration on every run, every machine and every shard.
 public struct StaticSampler: Sendable {
     public let spec: SearchSpec
     public let count: Int
-    private let sobol: SobolSequence?
-    private let grid: [GridBlock]
-
-    /// One schedule entry's part of the grid: the value lists whose cartesian product it runs.
-    struct GridBlock: Sendable {
-        var schedule: Int
-        var axes: [[JSONValue]]
-        var size: Int
-    }
+    private let sampler: any Sampler
 
     /// - Parameter trials: the number of trials for random and Sobol (the spec's, or an override);
     ///   for grid, a cap on the enumeration (nil runs all of it).
     public init(spec: SearchSpec, trials: Int? = nil) throws(ConfigError) {
         self.spec = spec
         switch spec.sampler {
-        case .random, .tpe:
-            sobol = nil
-            grid = []
+        case .random, .tpe:  // TPE's points come from SearchSession, which holds the results it needs
+            sampler = RandomSampler(spec: spec)
             count = trials ?? spec.trials
         case .sobol:
-            let dims = 1 + spec.commonParameters.count + (spec.schedules.map(\.template.parameters.count).max() ?? 0)
-            guard dims <= SobolSequence.maxDimensions else {
-                throw ConfigError(path: "sampler", location: nil,
-                                  message: "sobol supports at most \(SobolSequence.maxDimensions - 1) sampled parameters per trial, this spec has \(dims - 1); use \"random\"")
-            }
-            sobol = SobolSequence(dimensions: dims, seed: deriveSeed(spec.seed, 0x50B0))
-            grid = []
+            sampler = try SobolSampler(spec: spec)
             count = trials ?? spec.trials
         case .grid:
-            sobol = nil
-            let commonAxes = spec.commonParameters.map { $0.distribution.gridValues(points: spec.gridPoints) }
-            var blocks: [GridBlock] = []
-            var total = 0
-            for (i, s) in spec.schedules.enumerated() {
-                let axes = commonAxes + s.template.parameters.map { $0.distribution.gridValues(points: spec.gridPoints) }
-                var size = 1
-                for axis in axes { size = try Self.gridSize(size.multipliedReportingOverflow(by: axis.count), schedule: i) }
-                total = try Self.gridSize(total.addingReportingOverflow(size), schedule: i)
-                blocks.append(GridBlock(schedule: i, axes: axes, size: size))
-            }
-            grid = blocks
-            count = min(total, trials ?? total)
+            let grid = try GridSampler(spec: spec)
+            sampler = grid
+            count = min(grid.count, trials ?? grid.count)
         }
     }
 
     /// The most points a grid may have: 2^53, so that every trial index is exact wherever it is stored.
-    public static let maxGridSize = 1 << 53
-
-    /// A product or sum on the way to a grid's size (of user-chosen axis lengths), checked against
-    /// ``maxGridSize``, or an error that states the bound.
-    static func gridSize(_ r: (partialValue: Int, overflow: Bool), schedule: Int) throws(ConfigError) -> Int {
-        guard !r.overflow, r.partialValue <= maxGridSize else {
-            throw ConfigError(path: "schedules[\(schedule)]", location: nil,
-                              message: "the grid has more than 2^53 (9007199254740992) points; "
-                                + "lower grid_points or the number of choices, or use sampler \"random\"")
-        }
-        return r.partialValue
-    }
+    public static let maxGridSize = GridSampler.maxGridSize
 
     /// The configuration of trial `index` (0 ≤ index < count).
     public func point(_ index: Int) -> TrialPoint {
-        switch spec.sampler {
-        case .random, .tpe:  // TPE's points come from SearchSession, which holds the results it needs
-            var rng = SplitMix64(seed: deriveSeed(spec.seed, UInt64(index)))
-            return point(index) { unit(rng.next()) }
-        case .sobol:
-            let u = sobol.map { $0.point(index) } ?? []
-            var k = 0
-            return point(index) {
-                defer { k += 1 }
-                return k < u.count ? u[k] : 0.5
-            }
-        case .grid:
-            return gridPoint(index)
-        }
+        sampler.suggest(trial: index, history: .empty)
     }
+}
 
-    /// Takes the family from the stratified order, then draws each parameter from the unit values after
-    /// the first (which is left unused, so that the parameters keep their dimensions).
-    private func point(_ index: Int, next: () -> Double) -> TrialPoint {
+extension SearchSpec {
+    /// Trial `index`'s point from unit values drawn by `next`: the family from the stratified order,
+    /// then each parameter from the unit values after the first (which is left unused, so that the
+    /// parameters keep their dimensions).
+    func stratifiedPoint(_ index: Int, next: () -> Double) -> TrialPoint {
         _ = next()
-        let s = spec.stratifiedFamily(index)
-        let common = spec.commonParameters.map { $0.distribution.value(at: next()) }
-        let family = spec.schedules[s].template.parameters.map { $0.distribution.value(at: next()) }
+        let s = stratifiedFamily(index)
+        let common = commonParameters.map { $0.distribution.value(at: next()) }
+        let family = schedules[s].template.parameters.map { $0.distribution.value(at: next()) }
         return TrialPoint(index: index, schedule: s, common: common, family: family)
-    }
-
-    private func gridPoint(_ index: Int) -> TrialPoint {
-        var rest = index
-        for block in grid {
-            guard rest >= block.size else {
-                // Mixed radix, last axis fastest.
-                var values = [JSONValue](repeating: .null, count: block.axes.count)
-                for a in block.axes.indices.reversed() {
-                    values[a] = block.axes[a][rest % block.axes[a].count]
-                    rest /= block.axes[a].count
-                }
-                let nCommon = spec.commonParameters.count
-                return TrialPoint(index: index, schedule: block.schedule, common: Array(values[..<nCommon]),
-                                  family: Array(values[nCommon...]))
-            }
-            rest -= block.size
-        }
-        preconditionFailure("grid index \(index) out of range 0..<\(count)")
     }
 }
 

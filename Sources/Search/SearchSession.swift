@@ -73,6 +73,8 @@ public final class SearchSession: Sendable {
     /// TPE's points of this run by configuration index (nil for the static samplers).
     private let tpe: TPESampler?
     private let suggested = Mutex<[Int: UnitPoint]>([:])
+    /// What adaptive decisions may see: trial i sees trials 0 … i − 1 − `spec.lag` (of this shard).
+    public let board: TrialBoard
 
     /// - Parameter findLRRange: runs the range test for a spec with `lr: { auto: true }`; called only
     ///   when the journal does not already hold the range of this spec (a resumed search reuses it).
@@ -157,6 +159,10 @@ public final class SearchSession: Sendable {
         }
         finished = Mutex(previous)
         tpe = spec.sampler == .tpe ? TPESampler(spec: spec) : nil
+        board = TrialBoard(lag: spec.lag, units: units)
+        for r in previous where units.contains(r.id) {
+            board.finish(r.id, values: spec.objective.curve(r.epochs), complete: r.state == .ok)
+        }
     }
 
     /// Checks a replayed journal against the spec before anything is run or ranked: its spec hash
@@ -220,31 +226,55 @@ public final class SearchSession: Sendable {
         }
     }
 
-    /// The configuration, seed and (for TPE) unit point of a unit. TPE suggests a configuration's
-    /// point when its first repeat starts, from every result journaled so far and the points still
-    /// running; later repeats and resumed runs reuse it.
+    /// The configuration, seed and (for TPE) unit point of a unit.
+    ///
+    /// TPE's point for configuration i is a pure function of the spec, the seed and what trial i may
+    /// see: the objectives of the first repeats of trials 0 … i − 1 − lag (of this shard) as
+    /// observations, and the points of trials i − lag … i − 1 as running (the constant liar) — whether
+    /// or not they have finished meanwhile. The runner hands unit i out only once those results exist
+    /// (`isReady`), so the point never depends on timing; a journaled point is reused.
     public func config(for id: TrialID) -> (config: JSONNode, seed: UInt64, point: UnitPoint?) {
         let seed = spec.trialSeed(id)
         guard let tpe else { return (spec.trialConfig(sampler.point(id.index), seed: seed), seed, nil) }
-        let point = suggested.withLock { memo -> UnitPoint in
-            let done = records
-            if let p = memo[id.index] ?? done.first(where: { $0.id.index == id.index })?.point { return p }
-            let finishedIndices = Set(done.map(\.id.index))
-            let observations = done.compactMap { r -> TPESampler.Observation? in
-                guard let p = r.point, r.id.repeat == 0 else { return nil }
-                return (p, r.state == .diverged ? .nan : spec.objective.curve(r.epochs).last ?? .nan)
-            }
-            let running = memo.filter { !finishedIndices.contains($0.key) }.sorted { $0.key < $1.key }.map(\.value)
-            let p = tpe.suggest(index: id.index, observations: observations, running: running)
-            memo[id.index] = p
-            return p
-        }
+        let done = records
+        let point = suggested.withLock { memo in tpePoint(id.index, tpe: tpe, records: done, memo: &memo) }
         return (spec.trialConfig(spec.trialPoint(point, index: id.index), seed: seed), seed, point)
     }
 
-    /// The spec's pruner, primed with the trials replayed from the journal (so a resumed search
-    /// keeps its rungs and medians), or nil for `none`.
-    public func makePruner() -> (any Pruner)? {
+    /// TPE's point of configuration `index`, suggesting first (in index order) the points of earlier
+    /// configurations it needs as liars and does not know yet.
+    private func tpePoint(_ index: Int, tpe: TPESampler, records: [TrialRecord], memo: inout [Int: UnitPoint]) -> UnitPoint {
+        var journaled: [Int: UnitPoint] = [:]
+        var observed: [(index: Int, observation: TPESampler.Observation)] = []
+        for r in records where units.contains(r.id) {
+            guard let p = r.point else { continue }
+            journaled[r.id.index] = p
+            if r.id.repeat == 0 {
+                observed.append((r.id.index, (p, r.state == .diverged ? .nan : spec.objective.curve(r.epochs).last ?? .nan)))
+            }
+        }
+        observed.sort { $0.index < $1.index }
+        let lag = board.lag, step = units.shardCount
+        func known(_ i: Int) -> UnitPoint? { memo[i] ?? journaled[i] }
+        if let p = known(index) { return p }
+        // The configurations to suggest, from `index` down to the first run of `lag` known ones.
+        var missing: [Int] = []
+        var i = index, knownRun = 0
+        while i >= units.shardIndex, knownRun < max(1, lag) || i == index {
+            if known(i) == nil { missing.append(i); knownRun = 0 } else { knownRun += 1 }
+            i -= step
+        }
+        for j in missing.reversed() {
+            let visible = observed.prefix { $0.index < j - lag }.map(\.observation)
+            let liars = stride(from: j - step, through: max(units.shardIndex, j - lag), by: -step).reversed().compactMap { known($0) }
+            memo[j] = tpe.unitPoint(trial: j, history: SamplerHistory(observations: visible, running: liars))
+        }
+        return known(index) ?? tpe.unitPoint(trial: index, history: .empty)  // never nil: `index` was suggested above
+    }
+
+    /// The spec's pruner, fed by the board (which holds the journal's finished trials, so a resumed
+    /// search keeps its rungs and medians), or nil for `none`.
+    public func makePruner() -> PruningGate? {
         let pruner: any Pruner
         switch spec.pruner {
         case .none:
@@ -257,14 +287,17 @@ public final class SearchSession: Sendable {
         case .median(let warmup, let minTrials):
             pruner = MedianPruner(warmupEpochs: warmup, minTrials: minTrials)
         }
-        for r in records { pruner.replayed(trial: r.id, values: spec.objective.curve(r.epochs), complete: r.state == .ok) }
-        return pruner
+        return PruningGate(pruner: pruner, board: board)
     }
 
     /// Journals a finished trial (append + fsync) and keeps its record.
     public func record(_ r: TrialRecord) throws(JournalError) {
+        // A trial whose pruning wait was cut short by an error decided without its peers: leave it out,
+        // so a resumed search runs it again and decides as it should.
+        guard !board.wasReleased(r.id) else { return }
         try journal.append(r.json)
         finished.withLock { $0.append(r) }
+        board.finish(r.id, values: spec.objective.curve(r.epochs), complete: r.state == .ok)
     }
 
     /// Journals the end of this run after `wallSeconds` (nothing when the run had nothing to do).
@@ -295,6 +328,16 @@ public final class SearchSession: Sendable {
         let hex = String(h, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
+}
+
+extension SearchSession: TrialGate {
+    /// A unit may start when the results TPE's suggestion for it depends on exist: the first repeats
+    /// of trials 0 … i − 1 − lag. Static samplers depend on nothing (pruning waits inside the trial).
+    public func isReady(_ id: TrialID) -> Bool {
+        tpe == nil || board.firstRepeatsFinished(before: id.index)
+    }
+
+    public func cancel() { board.cancel() }
 }
 
 extension SearchSpec {

@@ -87,11 +87,19 @@ public struct SearchSpec: Sendable, Equatable {
     /// (one seed per repeat), so schedules are compared on common random numbers; `"distinct"` (the
     /// default) gives every configuration its own seed.
     public var sharedSeeds = false
+    /// `lag`: TPE's suggestion for trial i and the pruner's decisions for it see only trials
+    /// 0 … i − 1 − lag, so they do not depend on which trials happen to have finished (see TrialBoard).
+    public var lag = SearchSpec.defaultLag
+    /// 4: with up to 4 workers the trials a trial may see have almost always finished by the time it
+    /// starts, so it rarely waits; a larger lag lets TPE learn less from the most recent trials.
+    public static let defaultLag = 4
+    /// The largest `lag` accepted.
+    public static let maxLag = 10_000
     /// The whole document, for the spec hash.
     public var source: JSONNode
 
     static let topKeys = ["name", "description", "seed", "trials", "sampler", "grid_points", "objective", "repeats",
-                          "task", "optimizer", "lr", "schedules", "pruner", "trial_seeds"]
+                          "task", "optimizer", "lr", "schedules", "pruner", "trial_seeds", "lag"]
 
     /// Parses a spec document, collecting every problem it finds rather than stopping at the first.
     /// `defaultName` names the search when the spec has no `name` (the file's base name).
@@ -146,6 +154,13 @@ public struct SearchSpec: Sendable, Equatable {
         let sharedSeeds = attempt(false) { () throws(ConfigError) in
             try r.choice("trial_seeds", as: TrialSeeds.self) == .shared
         }
+        let lag = attempt(defaultLag) { () throws(ConfigError) in
+            guard let k = try r.int("lag") else { return defaultLag }
+            guard k >= 0, k <= maxLag else {
+                throw ConfigError(r.node("lag"), path: "lag", "must be an integer in [0, \(maxLag)], got \(k)")
+            }
+            return k
+        }
         let schedules = parseSchedules(r.node("schedules"), in: r, errors: &errors)
         attempt(()) { () throws(ConfigError) in try r.finish(allowed: topKeys) }
         if sampler != .grid, r.has("grid_points") {
@@ -157,6 +172,7 @@ public struct SearchSpec: Sendable, Equatable {
                               optimizer: optimizer, lr: lr, lrAuto: lrAuto, schedules: schedules, pruner: pruner,
                               source: root)
         spec.sharedSeeds = sharedSeeds
+        spec.lag = lag
         return (spec, errors)
     }
 

@@ -111,3 +111,14 @@ extension SearchSpec {
                    family: zip(schedules[u.schedule].template.parameters, u.family).map { $0.distribution.value(at: $1) })
     }
 }
+
+extension TPESampler: Sampler {
+    public func suggest(trial index: Int, history: SamplerHistory) -> TrialPoint {
+        spec.trialPoint(unitPoint(trial: index, history: history), index: index)
+    }
+
+    /// Trial `index`'s point in unit coordinates (what the journal keeps).
+    public func unitPoint(trial index: Int, history: SamplerHistory) -> UnitPoint {
+        suggest(index: index, observations: history.observations, running: history.running)
+    }
+}

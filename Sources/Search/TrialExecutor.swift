@@ -18,7 +18,7 @@ public final class TrialExecutor: Sendable {
     public let session: SearchSession
     public let data: DataCache
     /// Early stopping, if the spec asks for it; it has already seen the journal's finished trials.
-    public let pruner: (any Pruner)?
+    public let pruner: PruningGate?
     /// The threads each trial may use (one until a `Runner` given it shares idle workers).
     public let cores: CoreBudget
 

@@ -1,4 +1,4 @@
-// Spec parsing (every error path names its field and place) and the static samplers.
+// Spec parsing (every error path names its field and place) and trial seeds; each sampler has its own test file.
 
 import Foundation
 import JSON5
@@ -124,86 +124,6 @@ let threeFamilies = """
         #expect(Distribution.uniform(0, 1).gridValues(points: 3) == [0, 0.5, 1])
         #expect(Distribution.int(1, 3).gridValues(points: 5) == [1, 2, 3])  // fewer integers than points: all of them
         #expect(Distribution.int(0, 100).gridValues(points: 3) == [0, 50, 100])
-    }
-}
-
-@Suite struct SamplerTests {
-    @Test func randomSamplingIsAPureFunctionOfSeedAndIndex() throws {
-        let spec = try parseSpec(threeFamilies)
-        let a = try StaticSampler(spec: spec), b = try StaticSampler(spec: spec)
-        for i in 0..<40 { #expect(a.point(i) == b.point(i)) }
-        // Trial 5 alone gives the same point as trial 5 after 0…4: no hidden shared state.
-        #expect(try StaticSampler(spec: spec).point(5) == a.point(5))
-        var other = spec
-        other.seed = 8
-        let otherSampler = try StaticSampler(spec: other)
-        #expect((0..<40).contains { otherSampler.point($0) != a.point($0) })
-    }
-
-    @Test func samplesStayInRangeAndOnlyTheirFamilyParametersAreDrawn() throws {
-        let spec = try parseSpec(threeFamilies)
-        let sampler = try StaticSampler(spec: spec)
-        var families = Set<Int>()
-        for i in 0..<200 {
-            let p = sampler.point(i)
-            families.insert(p.schedule)
-            #expect(p.family.count == spec.schedules[p.schedule].template.parameters.count)
-            guard case .number(let lr) = p.common[2] else { Issue.record("lr not a number"); continue }
-            #expect(lr >= 1e-3 && lr <= 1)
-            #expect(p.common[0] == 16 || p.common[0] == 32)
-            if p.schedule == 0, case .number(let s) = p.family[0] { #expect([1, 2, 3, 4].contains(s)) }
-        }
-        #expect(families == [0, 1, 2])
-    }
-
-    @Test func trialConfigPlacesTheBaseLRInTheSchedule() throws {
-        let spec = try parseSpec(threeFamilies)
-        let p = TrialPoint(index: 0, schedule: 2, common: [32, 0.9, 0.05], family: [0.7])
-        let config = spec.trialConfig(p, seed: 11).value
-        #expect(config == [
-            "seed": 11,
-            "task": ["dataset": "iris", "epochs": 5, "batch_size": 32],
-            "optimizer": ["kind": "sgd", "momentum": 0.9],
-            "schedule": ["family": "exponential", "lr": 0.05, "gamma": 0.7],
-        ])
-    }
-
-    @Test func gridEnumeratesEachFamilysProduct() throws {
-        let spec = try parseSpec("""
-            { sampler: "grid", grid_points: 2, task: {}, lr: { choice: [0.1, 0.01] },
-              schedules: [ { family: "step", gamma: { uniform: [0.1, 0.5] }, step_size: { choice: [2, 3, 4] } },
-                           { family: "cosine" } ] }
-            """)
-        let sampler = try StaticSampler(spec: spec)
-        #expect(sampler.count == 2 * 2 * 3 + 2)  // step: lr × gamma × step_size; cosine: lr
-        let points = (0..<sampler.count).map(sampler.point)
-        #expect(points[0] == TrialPoint(index: 0, schedule: 0, common: [0.1], family: [0.1, 2]))
-        #expect(points[1] == TrialPoint(index: 1, schedule: 0, common: [0.1], family: [0.1, 3]))  // last axis fastest
-        #expect(points[12] == TrialPoint(index: 12, schedule: 1, common: [0.1], family: []))
-        #expect(Set(points.map { "\($0.schedule) \($0.common) \($0.family)" }).count == 14)  // all distinct
-        #expect(try StaticSampler(spec: spec, trials: 5).count == 5)
-    }
-
-    @Test func sobolMatchesScipysUnscrambledPoints() {
-        // scipy.stats.qmc.Sobol(d=4, scramble=False).random(8)
-        let s = SobolSequence(dimensions: 4)
-        let expected: [[Double]] = [[0, 0, 0, 0], [0.5, 0.5, 0.5, 0.5], [0.75, 0.25, 0.25, 0.25], [0.25, 0.75, 0.75, 0.75],
-                                    [0.375, 0.375, 0.625, 0.875], [0.875, 0.875, 0.125, 0.375],
-                                    [0.625, 0.125, 0.875, 0.625], [0.125, 0.625, 0.375, 0.125]]
-        #expect((0..<8).map(s.point) == expected)
-        // scipy.stats.qmc.Sobol(d=6, scramble=False).random(16)[9]
-        #expect(SobolSequence(dimensions: 6).point(9) == [0.6875, 0.8125, 0.4375, 0.9375, 0.0625, 0.8125])
-    }
-
-    @Test func scrambledSobolKeepsOnePointPerStratum() {
-        let s = SobolSequence(dimensions: 3, seed: 42)
-        for d in 0..<3 {
-            // The first 16 points of a (t, m, s)-net put exactly one point in each interval [k/16, (k+1)/16).
-            let cells = Set((0..<16).map { Int(s.point($0)[d] * 16) })
-            #expect(cells.count == 16, "dimension \(d)")
-        }
-        #expect(s.point(0) != [0, 0, 0])
-        #expect(SobolSequence(dimensions: 3, seed: 42).point(5) == s.point(5))
     }
 }
 

@@ -1,4 +1,4 @@
-// TPE: the Parzen estimator's math, and the sampler concentrating on the optimum of toy objectives.
+// TPE's policy: concentrating on the optimum of toy objectives, determinism, the constant liar.
 
 import Foundation
 import JSON5
@@ -6,30 +6,6 @@ import JSON5
 import TestSupport
 import Testing
 import Trainer
-
-@Suite struct ParzenEstimatorTests {
-    @Test func bandwidthsAreNeighbourDistancesClipped() {
-        // sorted 0.2, 0.3, 0.7: σ = max(left, right) → 0.2, 0.4, 0.4; floor 1/min(100, 4) = 0.25
-        let p = ParzenEstimator(observations: [0.7, 0.2, 0.3])
-        #expect(p.mus == [0.2, 0.3, 0.7])
-        expectAllClose(p.sigmas, [0.25, 0.4, 0.4], relative: 1e-12)
-    }
-
-    @Test func densityIntegratesToOneOnTheUnitInterval() {
-        let p = ParzenEstimator(observations: [0.1, 0.15, 0.9])
-        let n = 20_000
-        let integral = (0..<n).reduce(0.0) { $0 + exp(p.logDensity((Double($1) + 0.5) / Double(n))) } / Double(n)
-        expectClose(integral, 1, relative: 1e-6)  // midpoint rule on a smooth density
-    }
-
-    @Test func emptyEstimatorIsTheUniformPrior() {
-        #expect(ParzenEstimator(observations: []).logDensity(0.3) == 0)  // density 1 → log 0
-        let c = CategoricalEstimator(categories: 4, observations: [])
-        #expect(c.probabilities == [0.25, 0.25, 0.25, 0.25])
-        // one observation of category 2 plus the prior (1/3 each): (1/3 + 1) / 2 = 2/3
-        expectClose(CategoricalEstimator(categories: 3, observations: [2]).probabilities[2], 2.0 / 3, relative: 1e-12)
-    }
-}
 
 @Suite struct TPESamplerTests {
     /// Runs `trials` sequential TPE suggestions against `f` and returns the points in order.
@@ -88,5 +64,28 @@ import Trainer
         let alone = tpe.suggest(index: 20, observations: observations, running: [])
         let crowded = tpe.suggest(index: 20, observations: observations, running: Array(repeating: alone, count: 5))
         #expect(alone != crowded)  // the constant liar changes g, so the same seed picks another point
+    }
+
+    @Test func lagIsReadDefaultsToFourAndIsBounded() throws {
+        let base = #"{ task: { dataset: "iris" }, schedules: [{ family: "constant" }] }"#
+        #expect(try parseSpec(base).lag == 4)
+        #expect(try parseSpec(base.replacingOccurrences(of: "{ task", with: "{ lag: 0, task")).lag == 0)
+        #expect(specErrors(base.replacingOccurrences(of: "{ task", with: "{ lag: -1, task"))
+                == ["s.json5:1:8: lag: must be an integer in [0, 10000], got -1"])
+        #expect(specErrors(base.replacingOccurrences(of: "{ task", with: "{ lag: 1e9, task"))
+                == ["s.json5:1:8: lag: must be an integer in [0, 10000], got 1000000000"])
+        #expect(!specErrors(base.replacingOccurrences(of: "{ task", with: "{ lag: 2.5, task")).isEmpty)
+    }
+
+    /// The suggestion for trial i sees only what it is given: results beyond the window change nothing.
+    @Test func theSuggestionIsAPureFunctionOfItsHistory() throws {
+        let spec = try parseSpec(#"{ seed: 4, sampler: "tpe", task: { dataset: "iris" }, lr: { loguniform: [0.001, 1] }, schedules: [{ family: "constant" }, { family: "cosine" }] }"#)
+        let tpe = TPESampler(spec: spec)
+        var rng = SplitMix64(seed: 9)
+        let observations = (0..<15).map { _ in (tpe.randomPoint(using: &rng), Double.random(in: 0..<1, using: &rng)) }
+        let history = SamplerHistory(observations: observations, running: [observations[0].0])
+        #expect(tpe.unitPoint(trial: 20, history: history) == tpe.unitPoint(trial: 20, history: history))
+        #expect(tpe.suggest(trial: 20, history: history) == spec.trialPoint(tpe.unitPoint(trial: 20, history: history), index: 20))
+        #expect(tpe.unitPoint(trial: 20, history: history) != tpe.unitPoint(trial: 21, history: history))
     }
 }

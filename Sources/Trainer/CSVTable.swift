@@ -85,7 +85,8 @@ struct CSVTable {
         rowMissing = false
         rowLabel = -1
         while true {
-            if index != targetIndex, index < columns, let (v, next) = Self.fastFloat(p, j) {
+            if index != targetIndex, index < columns,
+               let (v, next) = Self.swarFloat(p, j, end: end) ?? Self.fastFloat(p, j) {
                 out[index < targetIndex ? index : index - 1] = v
                 index += 1
                 if p[next] == 0x0A {
@@ -128,6 +129,44 @@ struct CSVTable {
             j = next + 1
         }
     }
+
+    /// The commonest case without a loop per digit: `[-]d….f…` then ',' or the newline, at most 8 integer and
+    /// 1…7 fraction digits, the fraction's 8-byte window inside `p[..<end]`. Its digits are found and
+    /// converted 8 bytes at a time (SWAR), so no branch depends on how many digits there are. Same value as
+    /// `fastFloat` (m ≤ 2²⁴, one correctly rounded division by 10^L); nil for anything else.
+    @inline(__always)
+    static func swarFloat(_ p: UnsafePointer<UInt8>, _ start: Int, end: Int) -> (Float, Int)? {
+        let negative = p[start] == 0x2D
+        var i = start &+ (negative ? 1 : 0)
+        let i0 = i
+        var m: UInt64 = 0
+        while true {
+            let d = p[i] &- 0x30
+            if d >= 10 { break }
+            m = m &* 10 &+ UInt64(d); i += 1
+        }
+        let intDigits = i - i0
+        guard intDigits > 0, intDigits <= 8, p[i] == 0x2E, i + 9 <= end else { return nil }
+        let j = i + 1
+        // Byte k of `a` is p[j + k] − '0' (little-endian); its high bit ends up set in `nonDigit` unless it is 0…9.
+        let a = UInt64(littleEndian: UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self)) ^ 0x3030_3030_3030_3030
+        let nonDigit = (((a & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | a) & 0x8080_8080_8080_8080
+        let length = nonDigit.trailingZeroBitCount >> 3   // 8 when all are digits
+        guard length > 0, length < 8 else { return nil }
+        let t = p[j + length]
+        guard t == 0x2C || t == 0x0A else { return nil }
+        // The `length` digits as 8 with leading zeros, then 8 digits → one number (first digit in the low byte).
+        var v = a &<< UInt64(64 - 8 * length)
+        v = (v &* 10) &+ (v >> 8)
+        v = (((v & 0x0000_00FF_0000_00FF) &* (100 &+ (1_000_000 << 32)))
+             &+ (((v >> 16) & 0x0000_00FF_0000_00FF) &* (1 &+ (10_000 << 32)))) >> 32
+        m = m &* tenPowers[length] &+ v
+        guard m <= 1 << 24 else { return nil }
+        let f = Float(m) / CSVNumbers.floatPowers[length]
+        return (negative ? -f : f, j + length)
+    }
+
+    static let tenPowers: [UInt64] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
 
     /// The common case in one pass: a plain decimal field with ≤ 19 digits, m ≤ 2²⁴ and |e| ≤ 10 (exact as
     /// `CSVNumbers.float`'s fast path), blanks around it, then ',' or the newline. Returns the value and

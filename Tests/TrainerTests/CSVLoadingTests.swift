@@ -74,6 +74,46 @@ struct CSVLoadingTests {
         #expect(data.x[5] == 16_777_216)
     }
 
+    @Test func plainDecimalsOfEveryShapeReadAsFloatOfTheirText() throws {
+        // `[-]int.frac` with 0…9 digits on each side and a terminator, blank, CR, exponent or junk after: the
+        // 8-bytes-at-a-time path takes ≤ 8 + 1…7 digits, and must agree with Float(String) bit for bit, and
+        // leave every other shape (and every error) to the general path. Fields near the end of the text too.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        func digits(_ n: Int) -> String { String((0..<n).map { _ in Character(String(next(10))) }) }
+        var cells: [String] = ["16777.216", "16777.217", "1677721.6", "1677721.7", "0.16777216", "-0.0", "0.0000001",
+                               "9.9999999", "99999999.5", "12345678.1234567", "0.1234567", "0.12345678", "-1.5"]
+        for _ in 0..<4000 {
+            let sign = next(3) == 0 ? "-" : "", int = digits(next(10)), frac = digits(next(10))
+            cells.append(sign + (int.isEmpty && frac.isEmpty ? "0" : int) + "." + frac)
+        }
+        for suffix in [" ", "\r", "e3", "E-2", "\t"] {
+            for cell in cells.prefix(40) { cells.append(cell + suffix) }
+        }
+        for width in 1...3 {
+            let rows = cells.map { cell in Array(repeating: cell, count: width).joined(separator: ",") + ",\(next(2))" }
+            for ending in ["", "\n"] {
+                let text = (1...width).map { "c\($0)" }.joined(separator: ",") + ",label\n"
+                    + rows.joined(separator: "\n") + ending
+                let data = try Self.parse(text, task: .classification)
+                #expect(data.count == cells.count)
+                for (i, cell) in cells.enumerated() {
+                    let t = cell.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\r", with: "")
+                    let value = try #require(Float(t), "\(t)")
+                    for k in 0..<width where data.x[i * width + k].bitPattern != value.bitPattern {
+                        Issue.record("\(cell.debugDescription): \(data.x[i * width + k]) vs \(value)")
+                    }
+                }
+            }
+        }
+        for cell in ["1.5x", "-0.25-", "12.3456789x", "1.2.3", "-.", "1.5e", "0.5\"1\""] {
+            #expect(Self.message("a,label\n\(cell),1\n2,0\n") == "data.csv:2:1: column 'a': expected a number, got '\(cell)'")
+        }
+    }
+
     @Test func targetsKeepFloat64Precision() throws {
         let data = try Self.parse("a,y\n1,0.1\n2,1e300\n3,-2.5\n4,0.30000000000000004\n", target: "y")
         #expect(data.task == .regression(outputs: 1))

@@ -32,7 +32,7 @@ extension ScheduleParser {
         case .warmup: return try readWarmup(&f)
         case .inverseSqrt:
             return .inverseSqrt(lr: try f.lr(), warmupSteps: try f.int("warmup_steps", 0),
-                                timescale: try f.reader.int("timescale"))
+                                timescale: try f.optionalInt("timescale"))
         case .wsd: return try readWSD(&f)
         case .explr:
             let lr = try f.lr()
@@ -94,7 +94,7 @@ extension ScheduleParser {
     private static func readCyclic(_ f: inout Fields) throws(ConfigError) -> ScheduleSpec {
         .cyclic(CyclicSchedule.Parameters(
             baseLR: try f.lr("base_lr"), maxLR: try f.double("max_lr"), stepSizeUp: try f.int("step_size_up", 2000),
-            stepSizeDown: try f.reader.int("step_size_down"), mode: try f.choice("mode", .triangular),
+            stepSizeDown: try f.optionalInt("step_size_down"), mode: try f.choice("mode", .triangular),
             gamma: try f.double("gamma", 1), cycleMomentum: try f.bool("cycle_momentum", true),
             baseMomentum: try f.double("base_momentum", 0.8), maxMomentum: try f.double("max_momentum", 0.9)))
     }
@@ -168,9 +168,9 @@ extension ScheduleParser {
         let warmup = try f.int("warmup_steps", 0)
         let decay = try f.int("decay_steps")
         var stable: Int
-        if let s = try f.reader.int("stable_steps") {
+        if let s = try f.optionalInt("stable_steps") {
             stable = s
-            if let total = try f.reader.int("total_steps"), total != warmup + s + decay {
+            if let total = try f.optionalInt("total_steps"), total != warmup + s + decay {
                 throw ConfigError(f.reader.node("total_steps"), path: f.reader.path("total_steps"),
                                   "is \(total), but warmup_steps + stable_steps + decay_steps = \(warmup + s + decay)")
             }

@@ -109,7 +109,11 @@ public enum ScheduleParser {
                               "expected a family name (a string), got \(ObjectReader.describe(n.value))")
         }
         guard let family = ScheduleFamily(rawValue: name) else {
-            var message = "unknown family \(JSONWriter.string(name))"
+            // Escaped, and cut at 60 characters: the name may hold control characters or be a megabyte long.
+            let scalars = name.unicodeScalars
+            var message = "unknown family " + (scalars.count > 60
+                ? JSONWriter.string(String(String.UnicodeScalarView(scalars.prefix(60)))) + "… (\(scalars.count) characters)"
+                : JSONWriter.string(name))
             if let near = closestMatch(to: name, in: valid) { message += " (did you mean '\(near)'?)" }
             throw ConfigError(n, path: r.path("family"), message + "; valid families: " + valid.joined(separator: ", "))
         }
@@ -167,17 +171,40 @@ struct Fields {
         return 0  // unreachable: required(_:) throws for an absent key
     }
 
+    /// An integer parameter (a step count, a milestone, a cycle length): within ±2^53, the longest run a
+    /// schedule steps through, so that the sums and products the parsers form of them cannot overflow.
     mutating func int(_ key: String, _ fallback: Int? = nil) throws(ConfigError) -> Int {
-        if let n = try reader.int(key) { return n }
+        if let n = try reader.int(key) {
+            try Self.checkMagnitude(n, node: reader.node(key), path: reader.path(key))
+            return n
+        }
         if let fallback { return fallback }
         _ = try reader.required(key)
         return 0  // unreachable
     }
 
     mutating func ints(_ key: String) throws(ConfigError) -> [Int] {
-        if let list = try reader.ints(key) { return list }
+        if let list = try reader.ints(key) {
+            for (i, n) in list.enumerated() {
+                if case .array(let items)? = reader.node(key)?.value, i < items.count {
+                    try Self.checkMagnitude(n, node: items[i], path: reader.path(key) + "[\(i)]")
+                }
+            }
+            return list
+        }
         _ = try reader.required(key)
         return []  // unreachable
+    }
+
+    /// An optional integer parameter, bounded as `int`.
+    mutating func optionalInt(_ key: String) throws(ConfigError) -> Int? {
+        try reader.has(key) ? int(key) : nil
+    }
+
+    static func checkMagnitude(_ n: Int, node: JSONNode?, path: String) throws(ConfigError) {
+        guard n.magnitude <= UInt(maxScheduleSteps) else {
+            throw ConfigError(node, path: path, "must be within ±2^53 (9007199254740992) steps, got \(n)")
+        }
     }
 
     mutating func bool(_ key: String, _ fallback: Bool) throws(ConfigError) -> Bool {

@@ -214,7 +214,7 @@ public enum CSVData {
         }
         if last != 0x0A { result.lines += 1 }
         if !found {
-            guard head.contains(where: { !CSVTable.isBlank($0) }) else { throw DatasetError(file: file, "the file is empty") }
+            guard head.contains(where: { !CSVTable.isBlank($0) }) else { throw DatasetError(file: file, line: 1, field: 1, "the file is empty") }
             (result.header, result.headerLine) = (head, headLines + 1)
         }
         return result

@@ -17,7 +17,8 @@ extension CSVTable {
                 let (start, count, next) = try field(p, i, end: b.count, index: cells.count)
                 let text = UnsafeBufferPointer(start: start, count: count)
                 if let bad = Self.controlCharacter(text) {
-                    throw error(nil, "field \(cells.count + 1) of the header contains the control character \(bad)")
+                    throw DatasetError(file: file, line: line, field: cells.count + 1,
+                                       "field \(cells.count + 1) of the header contains the control character \(bad)")
                 }
                 guard let name = String(validating: text, as: UTF8.self) else {
                     throw DatasetError(file: file, line: line, field: cells.count + 1,
@@ -49,8 +50,11 @@ extension CSVTable {
             seen[name] = k
         }
         guard let t = cells.firstIndex(of: target) else {
-            var message = "no column '\(target)' in the header (columns: \(cells.joined(separator: ", ")))"
-            if let near = CSVData.closest(target, cells) { message += "; did you mean '\(near)'?" }
+            // Names are shown cut to 40 characters, at most 20 of them: a header may be huge.
+            func cut(_ s: String) -> String { s.count > 40 ? s.prefix(40) + "… (\(s.count) characters)" : s }
+            let shown = cells.prefix(20).map(cut).joined(separator: ", ") + (cells.count > 20 ? ", … (\(cells.count) columns)" : "")
+            var message = "no column '\(cut(target))' in the header (columns: \(shown))"
+            if let near = CSVData.closest(target, cells) { message += "; did you mean '\(cut(near))'?" }
             throw DatasetError(file: file, line: line, field: 1, message)
         }
         guard cells.count >= 2 else {

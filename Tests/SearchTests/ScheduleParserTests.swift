@@ -65,6 +65,27 @@ import Testing
         #expect(try parse(text) == spec, "\(text)")
     }
 
+    /// Found by the fuzz sweep (seed 7): a step count of 2^63 − 1 overflowed `warmup_steps + decay_steps`
+    /// in wsd's message (SIGILL), and an unknown family of a million characters was echoed whole.
+    @Test func stepCountsAreBoundedAndUnknownFamiliesAreCut() throws {
+        #expect(throws: ConfigError(path: "decay_steps", location: SourceLocation(line: 1, column: 57),
+                                    message: "must be within ±2^53 (9007199254740992) steps, got 9223372036854775807")) {
+            try parse(#"{ family: "wsd", lr: 0.1, warmup_steps: 5, decay_steps: 0x7FFFFFFFFFFFFFFF, total_steps: 50 }"#)
+        }
+        #expect(throws: ConfigError(path: "stable_steps", location: SourceLocation(line: 1, column: 41),
+                                    message: "must be within ±2^53 (9007199254740992) steps, got -9223372036854775807")) {
+            try parse(#"{ family: "wsd", lr: 0.1, stable_steps: -9223372036854775807, decay_steps: 5 }"#)
+        }
+        let name = String(repeating: "a", count: 1_000_000)
+        do {
+            _ = try parse("{ family: \"\(name)\" }")
+            Issue.record("an unknown family was accepted")
+        } catch let error as ConfigError {
+            #expect(error.message.hasPrefix("unknown family \"\(String(repeating: "a", count: 60))\"… (1000000 characters); valid families: constant,"))
+            #expect(error.message.utf8.count < 1000)
+        }
+    }
+
     @Test func everyFamilyIsCoveredByTheRoundTrip() {
         #expect(Set(Self.everyFamily.map(\.family)) == Set(ScheduleFamily.allCases))
     }

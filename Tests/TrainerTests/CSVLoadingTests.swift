@@ -220,8 +220,8 @@ struct CSVLoadingTests {
 
     @Test func everyErrorNamesFileLineFieldAndColumn() {
         let cases: [(String, String)] = [
-            ("", "data.csv: the file is empty"),
-            ("\n \n", "data.csv: the file is empty"),
+            ("", "data.csv:1:1: the file is empty"),
+            ("\n \n", "data.csv:1:1: the file is empty"),
             ("a,label\n", "data.csv:2:1: no data rows after the header"),
             ("a,b,label\n1,2,x\n3,4\n", "data.csv:3:3: column 'label': expected 3 fields as in the header, got 2"),
             ("a,b,label\n1,2,x,\n", "data.csv:2:4: expected 3 fields as in the header, got 4"),
@@ -307,7 +307,14 @@ struct CSVLoadingTests {
                 return error.description.replacingOccurrences(of: path, with: "f.csv")
             }
         }
-        #expect(load(Array("a,b\u{0},label\n1,2,x\n".utf8)) == "f.csv:1: field 2 of the header contains the control character U+0000")
+        #expect(load(Array("a,b\u{0},label\n1,2,x\n".utf8)) == "f.csv:1:2: field 2 of the header contains the control character U+0000")
+        // Found by the fuzz sweep (seed 7): a missing target column listed a 1 MB header name in full.
+        let long = String(repeating: "é", count: 100_000)
+        #expect(load(Array("a,\(long),lbl\n1,2,x\n".utf8))
+                == "f.csv:1:1: no column 'label' in the header (columns: a, \(String(repeating: "é", count: 40))… (100000 characters), lbl); did you mean 'a'?")
+        let wide = (0..<25).map { "c\($0)" }.joined(separator: ",")
+        #expect(load(Array("\(wide)\n\((0..<25).map { _ in "1" }.joined(separator: ","))\n".utf8))
+                == "f.csv:1:1: no column 'label' in the header (columns: \((0..<20).map { "c\($0)" }.joined(separator: ", ")), … (25 columns))")
         #expect(load(Array("a,".utf8) + [0xC3, 0x28] + Array(",label\n1,2,x\n".utf8))
                 == "f.csv:1:2: the header is not valid UTF-8 text ('\\xC3(')")
         #expect(load(Array("a,label\n1,x\n2,".utf8) + [0xFF] + Array("\n".utf8))

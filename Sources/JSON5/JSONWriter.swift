@@ -31,6 +31,14 @@ public enum JSONWriter {
 
     /// The JSON text of one string, quoted and escaped. Control characters (C0, DEL and C1) are
     /// always escaped, so the text is safe to print to a terminal.
+    /// `string(s)` for a user's word echoed in a message: cut at `limit` Unicode scalars, with the full
+    /// length said after the closing quote, so that a megabyte-long name makes a short message.
+    public static func string(_ s: String, cutAt limit: Int) -> String {
+        let scalars = s.unicodeScalars
+        guard scalars.count > limit else { return string(s) }
+        return string(String(String.UnicodeScalarView(scalars.prefix(limit)))) + "… (\(scalars.count) characters)"
+    }
+
     public static func string(_ s: String) -> String {
         var out = "\""
         for c in s.unicodeScalars {

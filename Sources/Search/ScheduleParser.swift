@@ -110,10 +110,7 @@ public enum ScheduleParser {
         }
         guard let family = ScheduleFamily(rawValue: name) else {
             // Escaped, and cut at 60 characters: the name may hold control characters or be a megabyte long.
-            let scalars = name.unicodeScalars
-            var message = "unknown family " + (scalars.count > 60
-                ? JSONWriter.string(String(String.UnicodeScalarView(scalars.prefix(60)))) + "… (\(scalars.count) characters)"
-                : JSONWriter.string(name))
+            var message = "unknown family " + JSONWriter.string(name, cutAt: 60)
             if let near = closestMatch(to: name, in: valid) { message += " (did you mean '\(near)'?)" }
             throw ConfigError(n, path: r.path("family"), message + "; valid families: " + valid.joined(separator: ", "))
         }

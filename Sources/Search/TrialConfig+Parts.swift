@@ -9,7 +9,7 @@ extension TrialConfig {
         if case .string(let name) = node.value {
             guard BuiltinDataset.named(name) != nil else {
                 let valid = BuiltinDataset.all.map(\.name)
-                var message = "unknown dataset \(JSONWriter.string(name)); built-ins: \(valid.joined(separator: ", "))"
+                var message = "unknown dataset \(JSONWriter.string(name, cutAt: 60)); built-ins: \(valid.joined(separator: ", "))"
                 if let near = closestMatch(to: name, in: valid + SyntheticSpec.Kind.allCases.map(\.rawValue)) {
                     message += " (did you mean '\(near)'?)"
                 }

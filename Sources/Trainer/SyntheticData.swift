@@ -126,7 +126,8 @@ public enum DatasetSpec: Sendable, Equatable {
         switch self {
         case .builtin(let name):
             guard let b = BuiltinDataset.named(name) else {
-                throw DatasetError("unknown dataset '\(name)'; built-ins: "
+                let shown = name.count > 60 ? name.prefix(60) + "… (\(name.count) characters)" : name
+                throw DatasetError("unknown dataset '\(shown)'; built-ins: "
                                    + BuiltinDataset.all.map(\.name).joined(separator: ", "))
             }
             return try b.load()

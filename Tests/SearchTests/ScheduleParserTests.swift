@@ -84,6 +84,13 @@ import Testing
             #expect(error.message.hasPrefix("unknown family \"\(String(repeating: "a", count: 60))\"… (1000000 characters); valid families: constant,"))
             #expect(error.message.utf8.count < 1000)
         }
+        // The same for an unknown dataset name (found by the same sweep, in a spec's task.dataset).
+        do {
+            _ = try TrialConfig.parseTask(JSON5Parser.parse("{ task: { dataset: \"\(String(repeating: "é", count: 100_000))\" } }"))
+            Issue.record("an unknown dataset was accepted")
+        } catch let error as ConfigError {
+            #expect(error.message.hasPrefix("unknown dataset \"\(String(repeating: "é", count: 60))\"… (100000 characters); built-ins: "))
+        }
     }
 
     @Test func everyFamilyIsCoveredByTheRoundTrip() {

@@ -48,3 +48,28 @@ public final class CoreBudget: Sendable {
         return ProcessInfo.processInfo.activeProcessorCount
     }
 }
+
+/// Runs `body(c)` for every chunk c in `0..<chunks`, on up to `threads` threads (one
+/// `concurrentPerform` of `min(threads, chunks)` iterations, the calling thread among them), each
+/// thread taking the next undone chunk from a shared counter until none is left.
+///
+/// Why chunks taken on demand rather than one fixed share per thread: on a machine that also runs
+/// other work, a worker may wake late or lose its core for milliseconds. With fixed shares the step
+/// waits for that worker's whole share; here the other threads take over the chunks it has not
+/// started, and the wait is at most one chunk. Which thread computes a chunk never changes the
+/// result when the chunks write disjoint outputs computed the same way (every caller's case).
+@inline(__always)
+func forEachChunk(_ chunks: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+    if threads <= 1 || chunks <= 1 {
+        for c in 0..<chunks { body(c) }
+        return
+    }
+    let next = Atomic<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: min(threads, chunks)) { _ in
+        while true {
+            let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            if c >= chunks { return }
+            body(c)
+        }
+    }
+}

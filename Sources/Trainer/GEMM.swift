@@ -65,8 +65,9 @@ public func matmulNaive<T: TrainerScalar>(_ form: GEMMForm, _ a: [T], _ b: [T], 
 /// nothing.
 ///
 /// With `threads` > 1 and at least `parallelThreshold` multiply-adds, the product is split over
-/// threads with one `DispatchQueue.concurrentPerform`: the output is partitioned into fixed blocks of
-/// whole 16-column panels, and thread t packs its own panels of op(B) and computes every row of them.
+/// threads with one `DispatchQueue.concurrentPerform` (`forEachChunk`): the output is partitioned into
+/// fixed chunks of whole 16-column panels (up to `chunksPerThread` per thread), and whichever thread
+/// takes a chunk packs its panels of op(B) and computes every row of them.
 /// Only the output is partitioned, never the sum over k: every element of C is computed by one thread,
 /// by the same kernel over the same k blocks in the same order as on one thread, so the result is
 /// bit-identical whatever `threads` is. The threads share the packing buffer (disjoint panels), so the
@@ -114,6 +115,9 @@ public struct GEMM<T: TrainerScalar>: Sendable {
     /// model at batch 64 (1M) stays on one thread and wider layers split.
     public static var parallelThreshold: Int { 1 << 21 }
 
+    /// Chunks of output panels per thread in a split product (see `forEachChunk`).
+    static var chunksPerThread: Int { 8 }
+
     /// `C (M, N) = op(A)·op(B)`, or `C += op(A)·op(B)` when `accumulate`, on up to `threads` threads
     /// when the product has at least `threshold` multiply-adds (bit-identical to one thread).
     @_specialize(where T == Float)
@@ -141,10 +145,12 @@ public struct GEMM<T: TrainerScalar>: Sendable {
             packed.withUnsafeMutableBufferPointer { pb in
                 guard let pack = pb.baseAddress else { return }
                 let shared = SharedOperands(a: a, b: b, c: c, pack: pack)
-                // Thread t owns panels [t·panels/blocks, (t+1)·panels/blocks): it packs them into their
-                // own places in the shared buffer, k block by k block, and computes every row of them.
-                DispatchQueue.concurrentPerform(iterations: blocks) { t in
-                    let share = (t * panels / blocks)..<((t + 1) * panels / blocks)
+                // Chunk q owns panels [q·panels/chunks, (q+1)·panels/chunks): whichever thread takes it
+                // packs them into their own places in the shared buffer, k block by k block, and computes
+                // every row of them. Several chunks per thread, so a late thread holds up at most one.
+                let chunks = Swift.min(panels, blocks * Self.chunksPerThread)
+                forEachChunk(chunks, threads: blocks) { q in
+                    let share = (q * panels / chunks)..<((q + 1) * panels / chunks)
                     var p0 = 0
                     while p0 < k {
                         let kb = Swift.min(Self.kc, k - p0)

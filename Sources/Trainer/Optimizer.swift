@@ -118,8 +118,9 @@ public struct Optimizer<T: TrainerScalar>: Sendable {
     /// `momentum` or `betas[0]` before each step. An SGD buffer that did not exist (momentum 0) starts
     /// at the first step with a non-zero momentum, with b = d.
     ///
-    /// `threads` > 1 splits each segment of at least `parallelMinimum` elements into that many
-    /// contiguous chunks updated concurrently; the update is elementwise, so the result is the same.
+    /// `threads` > 1 splits each segment of at least `parallelMinimum` elements into contiguous chunks
+    /// of about that size, updated concurrently on up to `threads` threads (`forEachChunk`); the update
+    /// is elementwise, so the result is the same.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public mutating func step(parameters: inout [T], gradients: inout [T], segments: [ParameterSegment], lr: Double,
@@ -157,12 +158,13 @@ public struct Optimizer<T: TrainerScalar>: Sendable {
                             let m = sgd && config.momentum == 0 ? nil : mb.baseAddress.map { $0 + lo }
                             let v = sgd ? nil : vb.baseAddress.map { $0 + lo }
                             if !sgd && (m == nil || v == nil) { continue }
-                            let chunks = threads > 1 && count >= Self.parallelMinimum ? threads : 1
                             let state = OptimizerState(p: p + lo, g: g + lo, m: m, v: v)
-                            if chunks == 1 {
+                            if threads <= 1 || count < Self.parallelMinimum {
                                 state.update(rule, sgd: sgd, range: 0..<count)
                             } else {
-                                DispatchQueue.concurrentPerform(iterations: chunks) { t in
+                                // Chunks of ~2¹⁵ elements taken on demand (see `forEachChunk`).
+                                let chunks = Swift.max(threads, count / Self.parallelMinimum)
+                                forEachChunk(chunks, threads: threads) { t in
                                     state.update(rule, sgd: sgd, range: (t * count / chunks)..<((t + 1) * count / chunks))
                                 }
                             }

@@ -17,6 +17,9 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {
     public private(set) var state: UInt64
     public init(seed: UInt64) { state = seed }
 
+    /// γ, the golden-ratio increment: after j calls of `next()` the state is seed + j·γ.
+    public static var increment: UInt64 { 0x9E37_79B9_7F4A_7C15 }
+
     @inline(__always)
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

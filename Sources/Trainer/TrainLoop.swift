@@ -41,7 +41,8 @@ public enum Trainer {
         let clock = ContinuousClock()
         let runStart = clock.now
         var rng = SplitMix64(seed: config.seed)
-        var (model, optimizer) = freshModel(T.self, config: config, dataset: dataset, using: &rng)
+        var (model, optimizer) = freshModel(T.self, config: config, dataset: dataset,
+                                            threads: cores.threadsPerTrial, using: &rng)
         if let c = schedule.initialMomentumBufferCoefficient, config.optimizer.kind == .sgd,
            config.optimizer.momentum != 0 {
             optimizer.setMomentumBuffer(initialBuffer(model, coefficient: T(c)))
@@ -114,12 +115,12 @@ public enum Trainer {
 
     /// The model and optimizer a run starts from: weights drawn from `rng` (the trial RNG, which then
     /// goes on to shuffle the batches), fresh optimizer state.
-    static func freshModel<T: TrainerScalar>(_ t: T.Type, config: TrainingConfig, dataset: Dataset,
+    static func freshModel<T: TrainerScalar>(_ t: T.Type, config: TrainingConfig, dataset: Dataset, threads: Int = 1,
                                              using rng: inout SplitMix64) -> (MLP<T>, Optimizer<T>) {
         // No batch holds more rows than the training split: size the buffers by that, not batch_size.
         let maxBatch = max(1, min(config.batchSize, dataset.train.count))
         let model = MLP<T>(inputs: dataset.features, outputs: dataset.outputs, config: config.model,
-                           maxBatch: maxBatch, using: &rng)
+                           maxBatch: maxBatch, threads: threads, using: &rng)
         return (model, Optimizer<T>(config: config.optimizer, parameterCount: model.parameterCount))
     }
 

@@ -17,12 +17,12 @@ import Testing
 
     @Test(arguments: [
         (#"{ family: "cosine", lr: 0.1, t_max: 5000000000000000000 }"#, "4",
-         "SCHEDULE:1:37: t_max: must be at most 2^53 (9007199254740992), got 5000000000000000000"),
+         "SCHEDULE:1:37: t_max: must be within ±2^53 (9007199254740992) steps, got 5000000000000000000"),
         (#"{ family: "cosine", lr: 0.1, t_max: 1e300 }"#, "4", "SCHEDULE:1:37: t_max: must be an integer in [-2^63, 2^63), got 1e300"),
         (#"{ family: "cosine", lr: 0.1, t_max: 99999999999999999999 }"#, "4",
          "SCHEDULE:1:37: t_max: must be an integer in [-2^63, 2^63), got 99999999999999999999"),
         (#"{ family: "multistep", lr: 0.1, milestones: [9007199254740993] }"#, "4",
-         "SCHEDULE:1:46: milestones[0]: must be at most 2^53 (9007199254740992), got 9007199254740993"),
+         "SCHEDULE:1:46: milestones[0]: must be within ±2^53 (9007199254740992) steps, got 9007199254740993"),
         (#"{ family: "step", lr: 0.1, step_size: 0 }"#, "4", "SCHEDULE:1:39: step_size: must be a positive integer, got 0"),
         (#"{ family: "exponential", lr: 0.1, gamma: -1 }"#, "4", "SCHEDULE:1:42: gamma: must be > 0, got -1"),
         (#"{ family: "exponential", lr: 1e308, gamma: Infinity }"#, "4", "SCHEDULE:1:44: gamma: must be a finite number, got Infinity"),

@@ -88,6 +88,22 @@ struct TrainingTests {
         }
     }
 
+    /// Weights drawn on several threads (SplitMix64 jumped ahead per chunk) are the single-threaded
+    /// weights to the bit, and the generator ends in the same state, for He and Xavier.
+    @Test(arguments: [2, 3])
+    func threadedInitialisationIsBitIdentical(threads: Int) {
+        for initialization in [Initialization.he, .xavier] {
+            var config = ModelConfig(hidden: [300, 200])
+            config.initialization = initialization
+            #expect(300 * 200 >= MLP<Float>.parallelInitMinimum)
+            var r1 = SplitMix64(seed: 11), rn = SplitMix64(seed: 11)
+            let one = MLP<Float>(inputs: 130, outputs: 7, config: config, maxBatch: 4, using: &r1)
+            let many = MLP<Float>(inputs: 130, outputs: 7, config: config, maxBatch: 4, threads: threads, using: &rn)
+            #expect(one.parameters.map(\.bitPattern) == many.parameters.map(\.bitPattern), "\(initialization)")
+            #expect(r1 == rn)
+        }
+    }
+
     @Test func sameSeedGivesBitIdenticalRuns() throws {
         let data = try Self.digits()
         var config = TrainingConfig(model: ModelConfig(hidden: [32], batchNorm: true),

@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(name: "lrsearch", dependencies: ["LRSearchCLI"]),
 
         // MARK: - Tests
-        .target(name: "TestSupport", path: "Sources/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Trainer"], path: "Sources/TestSupport"),
         .testTarget(name: "JSON5Tests", dependencies: ["JSON5", "TestSupport"]),
         .testTarget(name: "LRSchedulesTests", dependencies: ["LRSchedules", "TestSupport"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer", "LRSchedules", "TestSupport"]),

@@ -1,22 +1,16 @@
 // Seeded byte-level mutations of JSON5 and CSV inputs, for the fuzz tests: every mutation is a pure
 // function of (input, kind, generator state), so a case number and a seed reproduce it exactly.
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny, fast generator whose whole state is one UInt64.
-/// TestSupport has no dependencies, so it carries its own copy rather than Trainer's.
-public struct FuzzRNG: RandomNumberGenerator, Sendable {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+import Trainer
+
+/// The fuzz tests' generator: the trainer's SplitMix64 (Steele, Lea, Flood 2014), one UInt64 of state.
+public typealias FuzzRNG = SplitMix64
+
+extension SplitMix64 {
     /// The generator for case `index` of a run seeded `seed`: cases are independent of each other,
     /// so one case reproduces without replaying the ones before it.
-    public static func forCase(_ index: Int, seed: UInt64) -> FuzzRNG {
-        var g = FuzzRNG(seed: seed ^ (UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03))
+    public static func forCase(_ index: Int, seed: UInt64) -> SplitMix64 {
+        var g = SplitMix64(seed: seed ^ (UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03))
         _ = g.next()
         return g
     }

@@ -39,7 +39,8 @@ extension RecurrentLRSchedule {
 /// ```
 /// For a constant η, α_t tends to ``ExpLR``'s α. Reference: η = 0.1, λ = 5e-4, γ = 0.9 give
 /// lr(0..2) = 0.100005000250, 0.100019502828, 0.100042562591. The LR is NaN from the step where α_t
-/// would reach 0 (a run whose LR rises far past the (1 − √γ)²/λ bound), so such a trial diverges.
+/// would reach 0 (a run whose LR rises far past the (1 − √γ)²/λ bound), so such a trial diverges; an
+/// LR that stays at 0 (a decay to zero) stays 0, and one that rises again after reaching 0 is NaN.
 ///
 /// - Parameters:
 ///   - base: η_t, any pure schedule stepped once per optimizer step.
@@ -80,7 +81,11 @@ public struct EquivalentExpLR: RecurrentLRSchedule {
     /// Given α_t and P_t in `state`, computes α_{t+1}, P_{t+1} and returns P_t·P_{t+1}·η_t.
     private func close(_ state: inout RecurrenceState, eta: Double, previousEta: Double) -> Double {
         let alphaT = state.alpha
-        let next = 1 - eta * weightDecay + momentum * (eta / previousEta) * (1 - 1 / alphaT)
+        // η_t = 0 moves no weight whatever the buffer holds, so the momentum term is 0 (not 0/0 when the
+        // LR stayed at 0, as at the end of a decay to zero). An LR that rises again from 0 has no exact
+        // equivalent (the buffer is no longer recoverable from the weights): η_t/0 makes it NaN below.
+        let ratio = eta == 0 ? 0 : eta / previousEta
+        let next = 1 - eta * weightDecay + momentum * ratio * (1 - 1 / alphaT)
         guard next > 0, alphaT > 0 else {
             state.alpha = .nan
             state.scale = .nan

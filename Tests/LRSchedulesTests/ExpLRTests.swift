@@ -91,6 +91,22 @@ import Testing
         expectClose(lrs[299], 0.0011077954092450467, relative: 1e-13)
     }
 
+    @Test func anLRThatReachesZeroStaysZeroAndOneThatRisesAgainHasNoEquivalent() throws {
+        // Linear decay 0.1 → 0 over 4 steps. Steps 0–3 follow the recursion (η_4 = 0 gives ratio 0/0.025 = 0),
+        // lr(4) = P_4·P_5·0 = 0, and every later step, where η stays 0, is 0 too (was 0/0 = NaN).
+        let linear = ScheduleSpec.linear(lr: 0.1, startFactor: 1, endFactor: 0, totalIters: 4)
+        let lrs = try #require(stepped(.equivalentExplr(of: linear, weightDecay: 5e-4, momentum: 0.9), 8))
+        expectClose(lrs[0], 0.10000500025001252, relative: 1e-14)  // η_{−1} = η_0: the constant-LR reference
+        #expect(lrs[4...].allSatisfy { $0 == 0 }, "\(lrs)")
+        // Cosine with t_max 4 run for 8 steps returns to 0 at step 4 and rises after it (PyTorch's
+        // CosineAnnealingLR): the buffer cannot be recovered from the weights, so there is no exact
+        // equivalent and the LR is NaN from the first rising step (a diverged trial, not a wrong one).
+        let cosine = ScheduleSpec.cosine(lr: 0.1, tMax: 4, etaMin: 0)
+        let risen = try #require(stepped(.equivalentExplr(of: cosine, weightDecay: 5e-4, momentum: 0.9), 8))
+        #expect(risen[4] == 0)
+        #expect(risen[5...].allSatisfy { $0.isNaN }, "\(risen)")
+    }
+
     @Test func withoutMomentumTheRecursionIsTheClosedForm() throws {
         // γ = 0: α_t = 1 − λη for t ≥ 1, P_t = (1 − λη)^−t, η̃_t = (1 − λη)^(−2t−1)·η, explr's values.
         let spec = ScheduleSpec.equivalentExplr(of: .constant(lr: 0.2, factor: 1, totalIters: 1), weightDecay: 1e-3,

@@ -96,6 +96,8 @@ public final class SearchSession: Sendable {
             overrides.append(("seed", .number(Double(s))))
         }
         journalPath = (options.outDir as NSString).appendingPathComponent("trials.jsonl")
+        // Before the folder is created: a refused shard leaves nothing behind.
+        if options.shard != nil, let problem = spec.shardingProblem { throw .config(problem) }
         do {
             lock = try RunLock(folder: options.outDir)
         } catch {
@@ -104,7 +106,6 @@ public final class SearchSession: Sendable {
         if spec.lrAuto != nil {
             spec = try Self.resolveAutoLR(spec, journal: journalPath, overwrite: options.overwrite, find: findLRRange)
         }
-        if options.shard != nil, let problem = spec.shardingProblem { throw .config(problem) }
         self.spec = spec
         self.overrides = overrides
         let units: TrialUnits

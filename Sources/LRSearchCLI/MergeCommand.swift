@@ -80,6 +80,7 @@ enum MergeCommand {
                 + "so missing trials cannot be listed; `lrsearch run SPEC --resume --out \(out)` runs any that are missing\n"
         }
         guard missing.count > 0 else { return "complete: every trial of the search is in \(out)/trials.jsonl\n" }
+        let trials = missing.overrideFlags
         var text = "missing: \(missing.count) trial\(missing.count == 1 ? "" : "s") no folder holds"
         text += " (" + missing.first.map { $0.repeat == 0 ? String($0.index) : "\($0.index).\($0.repeat)" }.joined(separator: ", ")
         text += missing.count > missing.first.count ? ", …)\n" : ")\n"
@@ -88,11 +89,11 @@ enum MergeCommand {
                 let folder = s.folder ?? "results/\(name)/shard-\(s.shard)-of-\(n)"
                 text += "  shard \(s.shard)/\(n): \(s.count) missing"
                 text += s.folder == nil ? " (no folder of this shard was merged)" : " in \(folder)"
-                text += "; run `lrsearch run SPEC --shard \(s.shard)/\(n) --out \(folder)` (it resumes), then merge again\n"
+                text += "; run `lrsearch run SPEC\(trials) --shard \(s.shard)/\(n) --out \(folder)` (it resumes), then merge again\n"
             }
             if missing.byShard.count > 20 { text += "  … and \(missing.byShard.count - 20) more shards\n" }
         }
-        text += "or run every missing trial here: `lrsearch run SPEC --resume --out \(out)`\n"
+        text += "or run every missing trial here: `lrsearch run SPEC\(trials) --resume --out \(out)`\n"
         return escapingControlCharacters(text, keepingNewlines: true)
     }
 }

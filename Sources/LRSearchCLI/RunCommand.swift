@@ -148,7 +148,8 @@ enum RunCommand {
         let out = args.string("--out") ?? "results/\(spec.name)" + (shard.map { "/shard-\($0.index)-of-\($0.count)" } ?? "")
         try checkOutFolder(out)
         var options = RunOptions(jobs: jobs, outDir: out)
-        options.resume = args.flag("--resume")
+        // A shard re-run (a requeued task, a replaced pod) continues its own journal.
+        options.resume = args.flag("--resume") || (shard != nil && !args.flag("--overwrite"))
         options.force = args.flag("--force")
         options.overwrite = args.flag("--overwrite")
         if options.force && !options.resume { throw CLIError("--force only applies with --resume") }
@@ -156,11 +157,7 @@ enum RunCommand {
         options.trials = try args.int("--trials", min: 1)
         options.epochs = try args.int("--epochs", min: 1, max: maxTrialEpochs)
         if let s = try args.int("--seed", min: 0, max: Int.max) { options.seed = UInt64(s) }
-        if let shard {
-            options.shard = (shard.index, shard.count)
-            // A shard re-run (a requeued task, a replaced pod) continues its own journal.
-            if !options.overwrite { options.resume = true }
-        }
+        if let shard { options.shard = (shard.index, shard.count) }
         return options
     }
 

@@ -43,16 +43,21 @@ public enum ShardMerge {
         /// Missing units per shard index, when the shards were run as I/N with one N (else empty).
         public var byShard: [(shard: Int, count: Int, folder: String?)]
         public var shardCount: Int?
+        /// The overrides the shards ran with (`--trials 40 --epochs 5`), which the commands that run the
+        /// missing trials must pass too: the journals' overrides, with the largest `--trials`.
+        public var overrideFlags: String = ""
 
-        public init(count: Int, first: [TrialID], byShard: [(shard: Int, count: Int, folder: String?)], shardCount: Int?) {
+        public init(count: Int, first: [TrialID], byShard: [(shard: Int, count: Int, folder: String?)], shardCount: Int?,
+                    overrideFlags: String = "") {
             self.count = count
             self.first = first
             self.byShard = byShard
             self.shardCount = shardCount
+            self.overrideFlags = overrideFlags
         }
 
         public static func == (a: Missing, b: Missing) -> Bool {
-            a.count == b.count && a.first == b.first && a.shardCount == b.shardCount
+            a.count == b.count && a.first == b.first && a.shardCount == b.shardCount && a.overrideFlags == b.overrideFlags
                 && a.byShard.map { "\($0.shard) \($0.count) \($0.folder ?? "-")" } == b.byShard.map { "\($0.shard) \($0.count) \($0.folder ?? "-")" }
         }
     }
@@ -241,6 +246,21 @@ public enum ShardMerge {
         }
     }
 
+    /// ` --trials N --epochs E --seed S` from the start records' overrides (epochs and seed are one
+    /// search's, or the spec hashes would differ; trials may differ between shards: the largest).
+    static func overrideFlags(_ inputs: [Input]) -> String {
+        func number(_ input: Input, _ key: String) -> Int? {
+            guard case .number(let x)? = input.start["overrides"]?.value[key]?.value, x >= 0, x < 0x1p63, x == x.rounded() else { return nil }
+            return Int(x)
+        }
+        var flags = ""
+        if let t = inputs.compactMap({ number($0, "trials") }).max() { flags += " --trials \(t)" }
+        for key in ["epochs", "seed"] {
+            if let v = inputs.lazy.compactMap({ number($0, key) }).first { flags += " --\(key) \(v)" }
+        }
+        return flags
+    }
+
     /// The units no folder holds: against the largest `configurations` the journals record, and by
     /// shard when every sharded journal says the same shard count.
     static func missing(_ inputs: [Input], present: Set<TrialID>) -> Missing? {
@@ -251,6 +271,7 @@ public enum ShardMerge {
         let (all, overflow) = configurations.multipliedReportingOverflow(by: repeats)
         let total = overflow ? Int.max : all
         var missing = Missing(count: total - inRange.count, first: [], byShard: [], shardCount: nil)
+        missing.overrideFlags = overrideFlags(inputs)
         if let units = try? TrialUnits(configurations: configurations, repeats: repeats, done: inRange) {
             missing.first = Array(units.prefix(listed))
         }

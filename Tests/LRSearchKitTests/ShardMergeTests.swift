@@ -97,6 +97,21 @@ private func timelessCSV(_ dir: String) throws -> [String] {
         withExtendedLifetime(resumed) {}
     }
 
+    @Test func missingTrialsCommandsCarryTheShardsOverrides() throws {
+        let root = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var options = RunOptions(jobs: 1, outDir: root + "/shard-0")
+        options.shard = (0, 2)
+        options.trials = 5
+        options.epochs = 1
+        _ = try SearchRun(spec: spec(), options: options).run()
+        let merged = try ShardMerge.merge([root + "/shard-0"], into: root + "/merged")
+        // 5 configurations, shard 0 of 2 ran 0, 2, 4; shard 1 (1, 3) is missing.
+        #expect(merged.missing == ShardMerge.Missing(count: 2, first: [TrialID(index: 1, repeat: 0), TrialID(index: 3, repeat: 0)],
+                                                     byShard: [(shard: 1, count: 2, folder: nil)], shardCount: 2,
+                                                     overrideFlags: " --trials 5 --epochs 1"))
+    }
+
     @Test func aTrialInTwoFoldersIsKeptOnceWhenItsResultsAgree() throws {
         let root = tempDir()
         defer { try? FileManager.default.removeItem(atPath: root) }

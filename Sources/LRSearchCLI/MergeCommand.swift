@@ -82,7 +82,9 @@ enum MergeCommand {
         guard missing.count > 0 else { return "complete: every trial of the search is in \(out)/trials.jsonl\n" }
         let trials = missing.overrideFlags
         var text = "missing: \(missing.count) trial\(missing.count == 1 ? "" : "s") no folder holds"
-        text += " (" + missing.first.map { $0.repeat == 0 ? String($0.index) : "\($0.index).\($0.repeat)" }.joined(separator: ", ")
+        // Trial numbers, or trial.repeat when repeats are missing.
+        let repeats = missing.first.contains { $0.repeat > 0 }
+        text += " (" + missing.first.map { repeats ? "\($0.index).\($0.repeat)" : String($0.index) }.joined(separator: ", ")
         text += missing.count > missing.first.count ? ", …)\n" : ")\n"
         if let n = missing.shardCount {
             for s in missing.byShard.prefix(20) {

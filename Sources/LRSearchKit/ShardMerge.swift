@@ -130,7 +130,7 @@ public enum ShardMerge {
         try writeJournal(start: first.start, records: records, wallSeconds: wall, to: outJournal)
 
         guard let replay = try? Journal.replay(path: outJournal), let info = replay.info else {
-            throw .write("\(outJournal): the merged journal does not replay")
+            throw .write("\(outJournal): cannot read the merged journal back")
         }
         let written: ResultsFolder.Written
         do {
@@ -224,7 +224,7 @@ public enum ShardMerge {
             if let i = members.firstIndex(where: { $0.key == "version" }) {
                 members[i] = JSONMember(key: "version", value: JSONNode(.number(Double(Journal.version))))
             }
-            members.removeAll { $0.key == "shard" }  // the merged search is the whole search
+            members.removeAll { $0.key == "shard" || $0.key == "merged" }  // the merged search is the whole search
             members.append(JSONMember(key: "merged", value: JSONNode(.bool(true))))
             startRecord = .object(members)
         }
@@ -238,6 +238,13 @@ public enum ShardMerge {
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw .write(error.description)
+        }
+        // Checked before it replaces anything: a journal that would not replay never takes the old one's place.
+        do {
+            guard try Journal.replay(path: temporary)?.info != nil else { throw JournalError.io(file: temporary, reason: "no start record") }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw .write("the merged journal does not replay (nothing was replaced): \(error)")
         }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))

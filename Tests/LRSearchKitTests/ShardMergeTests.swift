@@ -129,6 +129,9 @@ private func timelessCSV(_ dir: String) throws -> [String] {
         let all = try ShardMerge.merge([c], into: root + "/merged")
         #expect(all.records.map(\.id.index) == [0, 1, 2, 3, 4, 5, 6])
         #expect(all.missing?.count == 0)
+        // A merged folder merged again (its start record already says merged): the same trials, still one journal.
+        let again2 = try ShardMerge.merge([root + "/merged", root + "/merged"], into: root + "/merged")
+        #expect(again2.records.map(\.id.index) == [0, 1, 2, 3, 4, 5, 6] && again2.duplicates == 7)
     }
 
     @Test func differentResultsForOneTrialAreAnError() throws {

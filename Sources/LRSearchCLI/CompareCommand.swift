@@ -9,8 +9,8 @@ extension LRSearch {
         name: "compare", abstract: "Put two or more searches side by side: best per family, best overall, trials and wall time.",
         discussion: """
             Reads each folder's trials.jsonl (as 'lrsearch report' does) and prints one row per search \
-            (its trials by status, the wall time of its runs — summed over the shards for a merged \
-            search, with a + when a run did not end cleanly — and its best trial), then the best value \
+            (its trials by status, the wall time of its runs — for a merged search the longest \
+            shard's — with a + when a run did not end cleanly, and its best trial), then the best value \
             of each schedule family in each search, and the best search overall. Values are each \
             search's own objective; searches ranked by different objectives are shown, but no best \
             overall is named. Nothing is written.

@@ -80,7 +80,7 @@ public enum ShardMerge {
 
     /// Merges the journals of `folders` (and `out`'s own journal, if it has one: an earlier merge)
     /// into `out`: a new trials.jsonl (the first folder's start record, every trial once in index
-    /// order, one end record with the shards' wall time summed), then ranked.md, ranked.csv, best.json
+    /// order, one end record with the longest input's wall time: the search's when the shards ran at once), then ranked.md, ranked.csv, best.json
     /// and report.html as `lrsearch run` writes them. The new journal replaces `out`'s atomically,
     /// under `out`'s run lock, so a merge never races a run on that folder.
     ///
@@ -126,7 +126,9 @@ public enum ShardMerge {
             }
         }
         let records = kept.values.map(\.record).sorted { $0.id < $1.id }
-        let wall = inputs.reduce(0.0) { $0 + ($1.replay.info?.wallSeconds ?? 0) }
+        // The longest shard's wall time: the search's when the shards ran at once (a sum would count an
+        // earlier merge's shards twice, and a folder named twice).
+        let wall = inputs.map { $0.replay.info?.wallSeconds ?? 0 }.max() ?? 0
         try writeJournal(start: first.start, records: records, wallSeconds: wall, to: outJournal)
 
         guard let replay = try? Journal.replay(path: outJournal), let info = replay.info else {

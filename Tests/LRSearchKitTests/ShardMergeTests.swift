@@ -68,6 +68,9 @@ private func timelessCSV(_ dir: String) throws -> [String] {
         let replay = try #require(try Journal.replay(path: root + "/merged/trials.jsonl"))
         #expect(replay.records.count == 7 && replay.info?.shard == nil && replay.info?.configurations == 7)
         #expect(replay.specHash == (try Journal.replay(path: shards[0] + "/trials.jsonl"))?.specHash)
+        // Its wall time is the longest shard's (what the search took with the shards running at once).
+        let walls = try shards.map { try #require(try Journal.replay(path: $0 + "/trials.jsonl")?.info?.wallSeconds) }
+        #expect(replay.info?.wallSeconds == walls.max() && replay.info?.endedRuns == 1)
     }
 
     @Test func aShardRecordsItsShardAndTheSearchSize() throws {

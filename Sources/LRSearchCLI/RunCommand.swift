@@ -30,6 +30,12 @@ extension LRSearch {
             chooses which trials run (0 to N-1), not which are ranked, so --resume --trials 3 on a \
             folder of 8 finished trials runs nothing and still ranks all 8, as 'lrsearch report' does.
 
+            --shard I/N (or --shard auto in a Slurm job array or a Kubernetes Indexed Job) runs one \
+            shard of a random, grid or sobol search into its own folder, resuming that folder's journal \
+            when it is re-run (a replaced pod, a requeued task); 'lrsearch merge' then ranks the shards \
+            together. Shards share nothing, so a tpe sampler or a pruner is refused with --shard \
+            (exit 64): run such a search as peers with --join instead.
+
             A run holds a lock on its results folder (<out>/.lrsearch-run.lock) until it exits; a \
             second run, --resume or --overwrite on the same folder is refused (exit 1) with the \
             holder's pid and start time. The lock goes with the process, even after kill -9.
@@ -44,7 +50,9 @@ extension LRSearch {
             OptionSpec("--trials", "N", help: "Override the spec's number of trials (which trials run; all journaled ones are ranked)."),
             OptionSpec("--epochs", "E", help: "Override the epochs of every trial."),
             OptionSpec("--seed", "S", help: "Override the spec's seed."),
-            OptionSpec("--shard", "I/N", help: "Run only trials whose index is I modulo N (0 ≤ I < N)."),
+            OptionSpec("--shard", "I/N|auto", help: "Run only trials whose index is I modulo N (0 ≤ I < N); auto reads "
+                       + "the Slurm array task or Kubernetes JOB_COMPLETION_INDEX with LRSEARCH_SHARDS. Resumes the "
+                       + "shard's own journal; default --out results/<name>/shard-I-of-N. Not with tpe or a pruner."),
             OptionSpec("--top", "K", help: "Rows of the ranked table to print (default 20)."),
             OptionSpec("--quiet", help: "No progress on stderr."),
         ],
@@ -136,10 +144,12 @@ enum RunCommand {
 
     static func runOptions(_ args: ParsedArguments, spec: SearchSpec) throws(CLIError) -> RunOptions {
         let jobs = try args.int("--jobs", min: 1) ?? ProcessInfo.processInfo.activeProcessorCount
-        let out = args.string("--out") ?? "results/\(spec.name)"
+        let shard = try args.string("--shard").map { text throws(CLIError) in try parseShard(text) }
+        let out = args.string("--out") ?? "results/\(spec.name)" + (shard.map { "/shard-\($0.index)-of-\($0.count)" } ?? "")
         try checkOutFolder(out)
         var options = RunOptions(jobs: jobs, outDir: out)
-        options.resume = args.flag("--resume")
+        // A shard re-run (a requeued task, a replaced pod) continues its own journal.
+        options.resume = args.flag("--resume") || (shard != nil && !args.flag("--overwrite"))
         options.force = args.flag("--force")
         options.overwrite = args.flag("--overwrite")
         if options.force && !options.resume { throw CLIError("--force only applies with --resume") }
@@ -147,14 +157,25 @@ enum RunCommand {
         options.trials = try args.int("--trials", min: 1)
         options.epochs = try args.int("--epochs", min: 1, max: maxTrialEpochs)
         if let s = try args.int("--seed", min: 0, max: Int.max) { options.seed = UInt64(s) }
-        if let text = args.string("--shard") {
-            let parts = text.split(separator: "/").map { Int($0) }
-            guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, (0..<n).contains(i) else {
-                throw CLIError("--shard expects I/N with 0 <= I < N, got '\(text)'")
-            }
-            options.shard = (i, n)
-        }
+        if let shard { options.shard = (shard.index, shard.count) }
         return options
+    }
+
+    /// `I/N`, or `auto`: the shard from the Slurm or Kubernetes variables of this process.
+    static func parseShard(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(CLIError) -> ShardAssignment {
+        if text == "auto" {
+            do {
+                return try ShardAssignment.fromEnvironment(environment)
+            } catch {
+                throw CLIError("--shard auto: \(error.message)")
+            }
+        }
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count == 2, let i = parts[0], let n = parts[1], n >= 1, (0..<n).contains(i) else {
+            throw CLIError("--shard expects I/N with 0 <= I < N, or auto, got '\(text)'")
+        }
+        return ShardAssignment(index: i, count: n, source: "--shard \(text)")
     }
 
     /// `--out` must name a folder: not empty (that would write into the working directory), not a

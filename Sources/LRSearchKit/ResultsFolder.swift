@@ -31,12 +31,30 @@ public enum ResultsFolder {
     @discardableResult
     public static func write(spec: SearchSpec, records: [TrialRecord], journalPath: String, to dir: String,
                              data: DataCache = DataCache()) throws(ResultsFolderError) -> Written {
-        let ranked = rank(records, objective: spec.objective)
-        let table = RankedTable(ranked, objective: spec.objective)
-        var header = "# \(spec.name)\n\nRanked by \(spec.objective.rawValue)"
-        header += spec.objective.maximizes ? " (higher is better)" : " (lower is better)"
+        let info = (try? Journal.replay(path: journalPath))?.flatMap(\.info)
+            ?? SearchInfo(name: spec.name, objective: spec.objective, sampler: spec.sampler, parameters: spec.plottedParameters)
+        return try write(name: spec.name, objective: spec.objective, lrSummary: spec.lrRange?.summary, info: info,
+                         families: spec.schedules.map(\.family), records: records, journalPath: journalPath, to: dir, data: data)
+    }
+
+    /// The same files from a journal alone (no spec): what `lrsearch merge` writes. The journal's
+    /// start record names the search, its objective and parameters.
+    @discardableResult
+    public static func write(info: SearchInfo, lrRange: AutoLRRange?, records: [TrialRecord], journalPath: String,
+                             to dir: String, data: DataCache = DataCache()) throws(ResultsFolderError) -> Written {
+        try write(name: info.name, objective: info.objective ?? .finalValLoss, lrSummary: lrRange?.summary, info: info,
+                  families: [], records: records, journalPath: journalPath, to: dir, data: data)
+    }
+
+    private static func write(name: String, objective: Objective, lrSummary: String?, info: SearchInfo, families: [String],
+                              records: [TrialRecord], journalPath: String, to dir: String,
+                              data: DataCache) throws(ResultsFolderError) -> Written {
+        let ranked = rank(records, objective: objective)
+        let table = RankedTable(ranked, objective: objective)
+        var header = "# \(name)\n\nRanked by \(objective.rawValue)"
+        header += objective.maximizes ? " (higher is better)" : " (lower is better)"
         header += "; \(ranked.count) configuration\(ranked.count == 1 ? "" : "s"), \(summary(ranked)).\n\n"
-        if let range = spec.lrRange { header += range.summary + "\n\n" }
+        if let lrSummary { header += lrSummary + "\n\n" }
         try save(header + table.markdown(), to: dir, "ranked.md")
         try save(CSVExport.csv(ranked), to: dir, "ranked.csv")
         if let best = ranked.first(where: { $0.state == .ok && $0.mean.isFinite }) {
@@ -48,16 +66,14 @@ public enum ResultsFolder {
             // No trial finished ok: a best.json left from an earlier search would name the wrong winner.
             try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent("best.json"))
         }
-        let info = (try? Journal.replay(path: journalPath))?.flatMap(\.info)
-            ?? SearchInfo(name: spec.name, objective: spec.objective, sampler: spec.sampler, parameters: spec.plottedParameters)
-        let report = SearchReport(info: info, records: records, objective: spec.objective)
+        let report = SearchReport(info: info, records: records, objective: objective)
         try writeHTML(report, to: dir)
         var noValue: String?
         if !ranked.isEmpty, let reason = report.noValueReason {
-            noValue = "no trial has a finite \(spec.objective.rawValue), so there is nothing to rank: \(reason). "
+            noValue = "no trial has a finite \(objective.rawValue), so there is nothing to rank: \(reason). "
                 + "The trials are in \(journalPath)."
         }
-        let warnings = report.fewTrialWarnings(families: spec.schedules.map(\.family)) + report.edgeWarnings()
+        let warnings = report.fewTrialWarnings(families: families) + report.edgeWarnings()
         return Written(ranked: ranked, report: report, noValueReason: noValue, warnings: warnings)
     }
 

@@ -126,6 +126,12 @@ public struct SearchInfo: Sendable, Equatable {
     /// Runs (start and resumes) and how many of them wrote an `end` record.
     public var runs: Int
     public var endedRuns: Int
+    /// Configurations and repeats the latest run (start or resume) covered, where recorded; with
+    /// `shard`, what `lrsearch merge` counts missing trials against.
+    public var configurations: Int?
+    public var repeats: Int?
+    /// The shard (index, count) the latest run ran, or nil for a whole search.
+    public var shard: [Int]?
 
     public init(name: String, objective: Objective? = nil, sampler: SamplerKind? = nil, jobs: [Int] = [],
                 parameters: [PlottedParameter]? = nil, wallSeconds: Double = 0, runs: Int = 1, endedRuns: Int = 0) {
@@ -161,6 +167,20 @@ public struct SearchInfo: Sendable, Equatable {
     mutating func noteRun(_ record: JSONValue, counts: Bool = true) {
         if counts { runs += 1 }
         if case .number(let j)? = record["jobs"]?.value, j >= 1, j < 1e6 { jobs.append(Int(j)) }
+        func count(_ key: String) -> Int? {
+            guard case .number(let x)? = record[key]?.value, x >= 0, x < 0x1p62, x == x.rounded() else { return nil }
+            return Int(x)
+        }
+        if let c = count("configurations") {
+            configurations = c
+            repeats = count("repeats") ?? 1
+            shard = nil
+            if case .array(let pair)? = record["shard"]?.value, pair.count == 2,
+               case .number(let i) = pair[0].value, case .number(let n) = pair[1].value,
+               n >= 1, n < 0x1p62, n == n.rounded(), i >= 0, i < n, i == i.rounded() {
+                shard = [Int(i), Int(n)]
+            }
+        }
     }
 
     mutating func noteEnd(_ record: JSONValue) {

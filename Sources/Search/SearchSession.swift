@@ -96,6 +96,8 @@ public final class SearchSession: Sendable {
             overrides.append(("seed", .number(Double(s))))
         }
         journalPath = (options.outDir as NSString).appendingPathComponent("trials.jsonl")
+        // Before the folder is created: a refused shard leaves nothing behind.
+        if options.shard != nil, let problem = spec.shardingProblem { throw .config(problem) }
         do {
             lock = try RunLock(folder: options.outDir)
         } catch {
@@ -137,11 +139,12 @@ public final class SearchSession: Sendable {
             if alreadyComplete {
                 // Nothing to record: no trial will run.
             } else if replay == nil {
-                try journal.append(Journal.startRecord(specHash: specHash, name: spec.name, overrides: overrides,
-                                                       objective: spec.objective, sampler: spec.sampler, jobs: options.jobs,
-                                                       parameters: spec.plottedParameters, lrRange: spec.lrRange))
+                try journal.append(Self.withUnits(Journal.startRecord(specHash: specHash, name: spec.name, overrides: overrides,
+                                                                      objective: spec.objective, sampler: spec.sampler, jobs: options.jobs,
+                                                                      parameters: spec.plottedParameters, lrRange: spec.lrRange),
+                                                  units))
             } else {
-                try journal.append(Journal.resumeRecord(specHash: specHash, jobs: options.jobs))
+                try journal.append(Self.withUnits(Journal.resumeRecord(specHash: specHash, jobs: options.jobs), units))
             }
         } catch let e as SessionError {
             throw e
@@ -311,6 +314,19 @@ public final class SearchSession: Sendable {
 
     /// How many of this run's units (`units`) are finished now.
     public var finishedUnits: Int { finished.withLock { $0.filter { units.contains($0.id) }.count } }
+
+    /// `record` with the run's units: `configurations` and `repeats` (what `lrsearch merge` counts
+    /// missing trials against) and, for a shard, `shard: [index, count]`.
+    static func withUnits(_ record: JSONValue, _ units: TrialUnits) -> JSONValue {
+        guard case .object(var members) = record else { return record }
+        members.append(JSONMember(key: "configurations", value: JSONNode(.number(Double(units.configurations)))))
+        members.append(JSONMember(key: "repeats", value: JSONNode(.number(Double(units.repeats)))))
+        if units.shardCount > 1 {
+            members.append(JSONMember(key: "shard", value: JSONNode(.array([JSONNode(.number(Double(units.shardIndex))),
+                                                                            JSONNode(.number(Double(units.shardCount)))]))))
+        }
+        return .object(members)
+    }
 
     /// FNV-1a (64-bit) of the spec's compact JSON with `trials` left out (a resumed search may
     /// raise its budget) and the effective seed and epochs folded in.

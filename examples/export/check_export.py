@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Checks `lrsearch export --format pytorch` against `lrsearch schedule`, with torch.
+
+For each trial config (or, with --all-families, a built-in set covering every schedule family), it runs
+`lrsearch export CONFIG`, execs the module, builds its optimizer and scheduler on two small tensors, steps
+them as the module says, and compares the optimizer's LR after k scheduler steps with row k of
+`lrsearch schedule @CONFIG --steps N` (N = the run's scheduler steps), and the momentum (SGD momentum or
+Adam's beta1) with `lrsearch export --format csv` when the schedule cycles it. plateau is fed the same
+made-up loss sequence on both sides. A value passes when its relative error is at most 1e-9.
+
+Needs torch (not the repository: install it elsewhere, e.g. python3 -m venv /tmp/venv && /tmp/venv/bin/pip
+install torch). Usage, from the repository root after `swift build`:
+
+    python check_export.py --all-families              # every family, prints one line each
+    python check_export.py results/quickstart/best.json
+    python check_export.py --all-families --swift 12   # also print the first 12 torch LRs as Swift literals
+"""
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import warnings
+
+import torch
+
+TOLERANCE = 1e-9
+
+SGD = {"kind": "sgd", "momentum": 0.9}
+ADAM = {"kind": "adam"}
+
+# (name, schedule object, epochs, unit, optimizer): every ScheduleFamily, and the variants that map differently.
+CASES = [
+    ("constant", {"family": "constant", "lr": 0.1, "factor": 0.5, "total_iters": 4}, 12, "epoch", SGD),
+    ("step", {"family": "step", "lr": 0.1, "step_size": 3, "gamma": 0.5}, 12, "epoch", SGD),
+    ("step-bounded", {"family": "step", "lr": 0.1, "final_lr": 0.001, "updates": 5, "total_steps": 23}, 30, "epoch", SGD),
+    ("step-drop", {"family": "step", "lr": 0.1, "drop": 0.5, "epochs_drop": 4}, 16, "epoch", SGD),
+    ("multistep", {"family": "multistep", "lr": 0.1, "milestones": [8, 3, 3], "gamma": 0.3}, 12, "epoch", SGD),
+    ("exponential", {"family": "exponential", "lr": 0.1, "gamma": 0.9}, 40, "epoch", SGD),
+    ("exponential-rate", {"family": "exponential", "lr": 0.1, "decay_rate": 0.5, "decay_steps": 7, "staircase": True}, 30, "epoch", SGD),
+    ("exponential-final", {"family": "exponential", "lr": 0.1, "final_lr": 0.0001}, 30, "epoch", SGD),
+    ("polynomial", {"family": "polynomial", "lr": 0.1, "power": 2.0}, 20, "epoch", SGD),
+    ("linear", {"family": "linear", "lr": 0.1, "start_factor": 0.25, "end_factor": 0.75, "total_iters": 8}, 12, "epoch", SGD),
+    ("cosine", {"family": "cosine", "lr": 0.1, "eta_min": 0.001}, 50, "epoch", SGD),
+    ("cosine-past-t_max", {"family": "cosine", "lr": 0.1, "t_max": 7}, 40, "epoch", SGD),
+    ("sgdr", {"family": "sgdr", "lr": 0.1, "t_0": 5, "t_mult": 2, "eta_min": 0.0001}, 40, "epoch", SGD),
+    ("cyclic", {"family": "cyclic", "base_lr": 0.001, "max_lr": 0.1, "step_size_up": 5, "step_size_down": 3, "mode": "triangular2"}, 40, "step", SGD),
+    ("cyclic-exp-range", {"family": "cyclic", "base_lr": 0.001, "max_lr": 0.1, "step_size_up": 4, "mode": "exp_range", "gamma": 0.97}, 40, "step", SGD),
+    ("onecycle", {"family": "onecycle", "max_lr": 0.5}, 60, "step", SGD),
+    ("onecycle-adam-3phase", {"family": "onecycle", "max_lr": 0.01, "three_phase": True, "anneal_strategy": "linear"}, 60, "step", ADAM),
+    ("plateau", {"family": "plateau", "lr": 0.1, "patience": 2, "factor": 0.5, "cooldown": 1}, 40, "epoch", SGD),
+    ("sequence", {"family": "sequence", "lr": 0.1, "schedules": [{"family": "linear", "start_factor": 0.1, "total_iters": 5}, {"family": "cosine", "t_max": 20}], "milestones": [5]}, 30, "epoch", SGD),
+    ("sequence-mixed", {"family": "sequence", "schedules": [{"family": "constant", "lr": 0.05, "factor": 1.0, "total_iters": 1}, {"family": "wsd", "lr": 0.1, "warmup_steps": 2, "stable_steps": 5, "decay_steps": 10}, {"family": "cyclic", "base_lr": 0.01, "max_lr": 0.02, "step_size_up": 3}], "milestones": [4, 20]}, 40, "epoch", SGD),
+    ("sequence-two-lrs", {"family": "sequence", "schedules": [{"family": "step", "lr": 0.1, "step_size": 2}, {"family": "cosine", "lr": 0.05, "t_max": 10}], "milestones": [6]}, 20, "epoch", SGD),
+    ("warmup-over-onecycle", {"family": "warmup", "warmup_steps": 3, "schedule": {"family": "onecycle", "max_lr": 0.2, "total_steps": 30}}, 40, "epoch", SGD),
+    ("warmup", {"family": "warmup", "warmup_steps": 5, "schedule": {"family": "step", "lr": 0.1, "step_size": 4, "gamma": 0.5}}, 30, "epoch", SGD),
+    ("warmup-over-log", {"family": "warmup", "warmup_steps": 5, "start_factor": 0.01, "schedule": {"family": "log_annealing", "lr": 0.1}}, 30, "epoch", SGD),
+    ("inverse_sqrt", {"family": "inverse_sqrt", "lr": 0.1, "warmup_steps": 6}, 40, "epoch", SGD),
+    ("wsd", {"family": "wsd", "lr": 0.1, "warmup_steps": 4, "stable_steps": 10, "decay_steps": 12, "warmup_type": "cosine", "decay_type": "1-sqrt", "min_lr_ratio": 0.1}, 30, "epoch", SGD),
+    ("log_annealing", {"family": "log_annealing", "lr": 0.1, "eta_min": 0.001}, 30, "epoch", SGD),
+    ("explr", {"family": "explr", "lr": 0.1}, 40, "step", dict(SGD, weight_decay={"mode": "coupled", "lambda": 5e-4})),
+    ("equivalent_explr", {"family": "equivalent_explr", "of": {"family": "cosine", "lr": 0.1}}, 40, "step", dict(SGD, weight_decay={"mode": "coupled", "lambda": 5e-4})),
+    ("texp", {"family": "texp", "of": {"family": "multistep", "lr": 0.1, "milestones": [40, 80]}}, 40, "step", dict(SGD, weight_decay={"mode": "coupled", "lambda": 5e-4})),
+    ("inverse_time", {"family": "inverse_time", "lr": 0.1, "decay_rate": 0.5, "decay_steps": 3, "staircase": False}, 20, "epoch", SGD),
+    ("piecewise", {"family": "piecewise", "boundaries": [3, 9], "values": [0.1, 0.03, 0.001]}, 15, "epoch", SGD),
+    ("table", {"family": "table", "lrs": [0.1, 0.2, 0.15, 0.05, 0.0]}, 8, "epoch", dict(ADAM, weight_decay={"mode": "decoupled", "lambda": 0.01})),
+]
+
+
+def lrsearch(binary, *args):
+    run = subprocess.run([binary, *args], capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"lrsearch {' '.join(args)} exited {run.returncode}: {run.stderr.strip()}")
+    return run.stdout
+
+
+def csv_rows(text):
+    lines = text.strip().splitlines()
+    header = lines[0].split(",")
+    return header, [[float(x) for x in line.split(",")] for line in lines[1:]]
+
+
+def losses(n):
+    """A made-up validation loss: improves, stalls, improves a little, stalls (drives plateau's reductions)."""
+    return [1.0 / (1 + k) if k < 8 or 20 <= k < 24 else 1.0 / (1 + min(k, 24)) + 0.01 * (k % 3) for k in range(n)]
+
+
+def torch_run(module_text, steps, metrics):
+    scope = {}
+    exec(compile(module_text, "<lrsearch export>", "exec"), scope)
+    weight = torch.nn.Parameter(torch.ones(3, 2))
+    bias = torch.nn.Parameter(torch.zeros(3))
+    optimizer = scope["build_optimizer"]([("weight", weight), ("bias", bias)])
+    scheduler = scope["build_scheduler"](optimizer)
+    lrs, momenta = [], []
+    for k in range(steps):
+        group = optimizer.param_groups[0]
+        lrs.append(float(group["lr"]))
+        momenta.append(float(group["momentum"] if "momentum" in group else group["betas"][0]))
+        if k == steps - 1:
+            break
+        optimizer.zero_grad()
+        (weight.sum() + bias.sum()).backward()
+        scope["before_optimizer_step"](optimizer)
+        optimizer.step()
+        if metrics is None:
+            scheduler.step()
+        else:
+            scheduler.step(metrics[k])
+    return lrs, momenta, scope
+
+
+def worst(a, b):
+    """The largest relative error of a against b, and its row."""
+    err, row = 0.0, -1
+    for k, (x, y) in enumerate(zip(a, b)):
+        if x == y:
+            continue
+        e = abs(x - y) / max(abs(x), abs(y)) if math.isfinite(x) and math.isfinite(y) else math.inf
+        if e > err:
+            err, row = e, k
+    return err, row
+
+
+def check(binary, config_path, name, swift_rows):
+    module = lrsearch(binary, "export", config_path)
+    probe = {}
+    exec(compile(module, "<lrsearch export>", "exec"), probe)
+    steps = probe.get("SCHEDULER_STEPS") or 100
+    metrics = None
+    args = ["schedule", "@" + config_path, "--steps", str(steps)]
+    if "MONITOR" in probe:
+        metrics = losses(steps)
+        path = config_path + ".metrics"
+        with open(path, "w") as f:
+            f.write("\n".join(repr(m) for m in metrics[: steps - 1]) + "\n")
+        args += ["--metrics", path]
+    _, reference = csv_rows(lrsearch(binary, *args))
+    expected = [row[1] for row in reference]
+    lrs, momenta, _ = torch_run(module, steps, metrics)
+    if len(set(expected)) < 2:
+        print(f"note {name}: the LR never changes over {steps} steps, so this case checks little")
+    err, row = worst(lrs, expected)
+    ok = len(lrs) == len(expected) and err <= TOLERANCE
+    detail = f"lr max rel err {err:.1e}" + (f" at step {row}" if row >= 0 else "")
+    if metrics is None:
+        header, table = csv_rows(lrsearch(binary, "export", config_path, "--format", "csv"))
+        if "momentum" in header:
+            merr, mrow = worst(momenta, [r[2] for r in table])
+            ok = ok and merr <= TOLERANCE
+            detail += f", momentum max rel err {merr:.1e}"
+    mapping = next(line.split("-> ")[1] for line in module.splitlines() if "#   schedule" in line)
+    print(f"{'ok  ' if ok else 'FAIL'} {name:24} {steps:4} steps  {detail:44} {mapping.replace('torch.optim.lr_scheduler.', '')}")
+    if swift_rows:
+        values = ", ".join(repr(x) for x in lrs[:swift_rows])
+        print(f"    // torch {torch.__version__}: {name}\n    [{values}],")
+    return ok
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("configs", nargs="*", help="trial configs (best.json)")
+    parser.add_argument("--all-families", action="store_true", help="check the built-in case for every family")
+    parser.add_argument("--lrsearch", default=".build/debug/lrsearch", help="the lrsearch binary")
+    parser.add_argument("--swift", type=int, default=0, metavar="N", help="print the first N torch LRs as Swift literals")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.all_families:
+            for name, schedule, epochs, unit, optimizer in CASES:
+                config = {"seed": 0, "task": {"dataset": "digits", "epochs": epochs, "schedule_unit": unit,
+                                              "batch_size": 512},
+                          "optimizer": optimizer, "schedule": schedule}
+                path = os.path.join(tmp, name + ".json")
+                with open(path, "w") as f:
+                    json.dump(config, f)
+                results.append(check(args.lrsearch, path, name, args.swift))
+        for path in args.configs:
+            results.append(check(args.lrsearch, path, path, args.swift))
+    print(f"{sum(results)} of {len(results)} passed (relative tolerance {TOLERANCE:g}, torch {torch.__version__})")
+    return 0 if results and all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -80,6 +80,12 @@ public enum PyTorchExport {
         var summary: String
     }
 
+    /// The `torch.optim.lr_scheduler` class the module builds for `spec` (`"LambdaLR"` for a closed form).
+    public static func schedulerClass(_ spec: ScheduleSpec) -> String {
+        guard let (expression, _) = native(spec, top: true) else { return "LambdaLR" }
+        return String(expression.prefix { $0 != "(" }.dropFirst("torch.optim.lr_scheduler.".count))
+    }
+
     static func scheduler(_ spec: ScheduleSpec) -> Plan {
         if let (expression, lr) = native(spec, top: true) {
             let name = expression.prefix { $0 != "(" }.replacingOccurrences(of: "torch.optim.lr_scheduler.", with: "")

@@ -13,7 +13,7 @@ install torch). Usage, from the repository root after `swift build`:
 
     python check_export.py --all-families              # every family, prints one line each
     python check_export.py results/quickstart/best.json
-    python check_export.py --all-families --swift 12   # also print the first 12 torch LRs as Swift literals
+    python check_export.py --all-families --swift 12   # also print 12 torch LRs per case as Swift literals
 """
 
 import argparse
@@ -155,8 +155,12 @@ def check(binary, config_path, name, swift_rows):
     mapping = next(line.split("-> ")[1] for line in module.splitlines() if "#   schedule" in line)
     print(f"{'ok  ' if ok else 'FAIL'} {name:24} {steps:4} steps  {detail:44} {mapping.replace('torch.optim.lr_scheduler.', '')}")
     if swift_rows:
-        values = ", ".join(repr(x) for x in lrs[:swift_rows])
-        print(f"    // torch {torch.__version__}: {name}\n    [{values}],")
+        resolved = json.loads(lrsearch(binary, "export", config_path, "--format", "json"))
+        picks = sorted({round(i * (steps - 1) / (swift_rows - 1)) for i in range(swift_rows)}) if swift_rows > 1 else [0]
+        values = ", ".join(f"({k}, {lrs[k]!r})" for k in picks)
+        cls = mapping.replace("torch.optim.lr_scheduler.", "").split(" ")[0]
+        print(f'        Reference("{name}", "{cls}", #"{json.dumps(resolved, separators=(",", ":"))}"#,\n'
+              f'                  [{values}]),')
     return ok
 
 
@@ -165,7 +169,7 @@ def main():
     parser.add_argument("configs", nargs="*", help="trial configs (best.json)")
     parser.add_argument("--all-families", action="store_true", help="check the built-in case for every family")
     parser.add_argument("--lrsearch", default=".build/debug/lrsearch", help="the lrsearch binary")
-    parser.add_argument("--swift", type=int, default=0, metavar="N", help="print the first N torch LRs as Swift literals")
+    parser.add_argument("--swift", type=int, default=0, metavar="N", help="print N torch LRs per case (evenly spaced steps) as Swift literals")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     results = []

@@ -32,11 +32,18 @@ public enum PyTorchExport {
 
     /// The module's text for `config`.
     public static func module(_ config: TrialConfig, context: Context) -> String {
-        let plan = scheduler(config.schedule)
+        var plan = scheduler(config.schedule)
         var forms = ClosedForms()
         var schedulerBody: [String]
+        var classes: [String] = []
         switch plan.kind {
-        case .native(let expression):
+        case .native(var expression):
+            if case .onecycle(let p) = config.schedule, let steps = context.schedulerSteps, steps > p.totalSteps {
+                // OneCycleLR raises once stepped past total_steps; lrsearch holds the final LR from there on.
+                expression = expression.replacingOccurrences(of: "torch.optim.lr_scheduler.OneCycleLR(", with: "_OneCycleHoldLR(")
+                plan.summary = "OneCycleLR, holding its final LR after total_steps"
+                classes = oneCycleHold
+            }
             schedulerBody = ["return " + expression]
         case .lambda:
             let f = forms.function(config.schedule)
@@ -63,6 +70,7 @@ public enum PyTorchExport {
         out += ["", ""]
         if config.schedule.needsRecurrences { out += pythonRecurrences.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) + [""] }
         if !forms.lines.isEmpty { out += forms.lines + [""] }
+        if !classes.isEmpty { out += classes + ["", ""] }
         out += optimizer(config)
         out += ["def build_scheduler(optimizer):"]
         out += schedulerBody.map { "    " + $0 }
@@ -70,6 +78,20 @@ public enum PyTorchExport {
     }
 
     // MARK: - Scheduler
+
+    /// OneCycleLR for a run longer than its total_steps: from step total_steps on, the final LR (and the
+    /// last momentum), as lrsearch's ``OneCycle`` holds them.
+    static let oneCycleHold = [
+        "class _OneCycleHoldLR(torch.optim.lr_scheduler.OneCycleLR):",
+        "    # OneCycleLR raises when stepped past total_steps; lrsearch holds the final LR there (momentum stays)",
+        "    def step(self, epoch=None):",
+        "        if self.last_epoch + 1 < self.total_steps:",
+        "            return super().step(epoch)",
+        "        self.last_epoch += 1",
+        "        for group in self.optimizer.param_groups:",
+        "            group[\"lr\"] = group[\"min_lr\"]",
+        "        self._last_lr = [group[\"lr\"] for group in self.optimizer.param_groups]",
+    ]
 
     struct Plan {
         enum Kind { case native(String), lambda }

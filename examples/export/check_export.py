@@ -13,6 +13,7 @@ install torch). Usage, from the repository root after `swift build`:
 
     python check_export.py --all-families              # every family, prints one line each
     python check_export.py results/quickstart/best.json
+    python check_export.py --results results/quickstart      # every trial of a search (--trial N)
     python check_export.py --all-families --swift 12   # also print 12 torch LRs per case as Swift literals
 """
 
@@ -51,9 +52,12 @@ CASES = [
     ("cyclic-exp-range", {"family": "cyclic", "base_lr": 0.001, "max_lr": 0.1, "step_size_up": 4, "mode": "exp_range", "gamma": 0.97}, 40, "step", SGD),
     ("onecycle", {"family": "onecycle", "max_lr": 0.5}, 60, "step", SGD),
     ("onecycle-adam-3phase", {"family": "onecycle", "max_lr": 0.01, "three_phase": True, "anneal_strategy": "linear"}, 60, "step", ADAM),
+    ("onecycle-short", {"family": "onecycle", "max_lr": 0.5, "total_steps": 20}, 30, "epoch", SGD),
     ("plateau", {"family": "plateau", "lr": 0.1, "patience": 2, "factor": 0.5, "cooldown": 1}, 40, "epoch", SGD),
     ("sequence", {"family": "sequence", "lr": 0.1, "schedules": [{"family": "linear", "start_factor": 0.1, "total_iters": 5}, {"family": "cosine", "t_max": 20}], "milestones": [5]}, 30, "epoch", SGD),
     ("sequence-mixed", {"family": "sequence", "schedules": [{"family": "constant", "lr": 0.05, "factor": 1.0, "total_iters": 1}, {"family": "wsd", "lr": 0.1, "warmup_steps": 2, "stable_steps": 5, "decay_steps": 10}, {"family": "cyclic", "base_lr": 0.01, "max_lr": 0.02, "step_size_up": 3}], "milestones": [4, 20]}, 40, "epoch", SGD),
+    ("sequence-native-3", {"family": "sequence", "lr": 0.1, "schedules": [{"family": "constant", "factor": 0.5, "total_iters": 3}, {"family": "exponential", "gamma": 0.8}, {"family": "multistep", "milestones": [2, 5], "gamma": 0.5}, {"family": "polynomial", "total_iters": 6}], "milestones": [5, 12, 20]}, 30, "epoch", SGD),
+    ("warmup-over-sgdr", {"family": "warmup", "warmup_steps": 4, "start_factor": 0.1, "schedule": {"family": "sgdr", "lr": 0.1, "t_0": 3, "t_mult": 2}}, 30, "step", SGD),
     ("sequence-two-lrs", {"family": "sequence", "schedules": [{"family": "step", "lr": 0.1, "step_size": 2}, {"family": "cosine", "lr": 0.05, "t_max": 10}], "milestones": [6]}, 20, "epoch", SGD),
     ("warmup-over-onecycle", {"family": "warmup", "warmup_steps": 3, "schedule": {"family": "onecycle", "max_lr": 0.2, "total_steps": 30}}, 40, "epoch", SGD),
     ("warmup", {"family": "warmup", "warmup_steps": 5, "schedule": {"family": "step", "lr": 0.1, "step_size": 4, "gamma": 0.5}}, 30, "epoch", SGD),
@@ -125,8 +129,16 @@ def worst(a, b):
     return err, row
 
 
-def check(binary, config_path, name, swift_rows):
-    module = lrsearch(binary, "export", config_path)
+def check(binary, config_path, name, swift_rows, trial=None):
+    """config_path: a trial config, or with `trial` a results folder (its trial's resolved JSON is then what
+    `lrsearch schedule` reads, so the check also covers `--format json`)."""
+    source = [config_path] if trial is None else [config_path, "--trial", str(trial)]
+    module = lrsearch(binary, "export", *source)
+    if trial is not None:
+        resolved = os.path.join(tempfile.gettempdir(), f"lrsearch-check-{os.getpid()}-{trial}.json")
+        with open(resolved, "w") as f:
+            f.write(lrsearch(binary, "export", *source, "--format", "json"))
+        config_path = resolved
     probe = {}
     exec(compile(module, "<lrsearch export>", "exec"), probe)
     steps = probe.get("SCHEDULER_STEPS") or 100
@@ -147,7 +159,7 @@ def check(binary, config_path, name, swift_rows):
     ok = len(lrs) == len(expected) and err <= TOLERANCE
     detail = f"lr max rel err {err:.1e}" + (f" at step {row}" if row >= 0 else "")
     if metrics is None:
-        header, table = csv_rows(lrsearch(binary, "export", config_path, "--format", "csv"))
+        header, table = csv_rows(lrsearch(binary, "export", *source, "--format", "csv"))
         if "momentum" in header:
             merr, mrow = worst(momenta, [r[2] for r in table])
             ok = ok and merr <= TOLERANCE
@@ -155,10 +167,10 @@ def check(binary, config_path, name, swift_rows):
     mapping = next(line.split("-> ")[1] for line in module.splitlines() if "#   schedule" in line)
     print(f"{'ok  ' if ok else 'FAIL'} {name:24} {steps:4} steps  {detail:44} {mapping.replace('torch.optim.lr_scheduler.', '')}")
     if swift_rows:
-        resolved = json.loads(lrsearch(binary, "export", config_path, "--format", "json"))
+        resolved = json.loads(lrsearch(binary, "export", *source, "--format", "json"))
         picks = sorted({round(i * (steps - 1) / (swift_rows - 1)) for i in range(swift_rows)}) if swift_rows > 1 else [0]
         values = ", ".join(f"({k}, {lrs[k]!r})" for k in picks)
-        cls = mapping.replace("torch.optim.lr_scheduler.", "").split(" ")[0]
+        cls = mapping.replace("torch.optim.lr_scheduler.", "").split(" ")[0].rstrip(",")
         print(f'        Reference("{name}", "{cls}", #"{json.dumps(resolved, separators=(",", ":"))}"#,\n'
               f'                  [{values}]),')
     return ok
@@ -167,6 +179,7 @@ def check(binary, config_path, name, swift_rows):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("configs", nargs="*", help="trial configs (best.json)")
+    parser.add_argument("--results", metavar="DIR", help="check every trial of a results folder (--trial N)")
     parser.add_argument("--all-families", action="store_true", help="check the built-in case for every family")
     parser.add_argument("--lrsearch", default=".build/debug/lrsearch", help="the lrsearch binary")
     parser.add_argument("--swift", type=int, default=0, metavar="N", help="print N torch LRs per case (evenly spaced steps) as Swift literals")
@@ -185,6 +198,11 @@ def main():
                 results.append(check(args.lrsearch, path, name, args.swift))
         for path in args.configs:
             results.append(check(args.lrsearch, path, path, args.swift))
+        if args.results:
+            with open(os.path.join(args.results, "trials.jsonl")) as f:
+                trials = sorted({json.loads(line)["index"] for line in f if '"op":"trial"' in line})
+            for t in trials:
+                results.append(check(args.lrsearch, args.results, f"trial {t}", args.swift, trial=t))
     print(f"{sum(results)} of {len(results)} passed (relative tolerance {TOLERANCE:g}, torch {torch.__version__})")
     return 0 if results and all(results) else 1
 

@@ -9,7 +9,7 @@ Adam's beta1) with `lrsearch export --format csv` when the schedule cycles it. p
 made-up loss sequence on both sides. A value passes when its relative error is at most 1e-9. For a config
 file in JSON, it also steps the module's optimizer (with before_optimizer_step) on float64 tensors and compares
 the parameters with lrsearch's update rule written out in ReferenceOptimizer (weight decay modes, exemptions,
-momentum, Adam, explr's initial buffer) to 1e-9 of the largest parameter.
+momentum, Adam, gradient clipping, explr's initial buffer) to 1e-9 of the largest parameter.
 
 Needs torch (not the repository: install it elsewhere, e.g. python3 -m venv /tmp/venv && /tmp/venv/bin/pip
 install torch). Usage, from the repository root after `swift build`:
@@ -50,7 +50,7 @@ CASES = [
     ("linear", {"family": "linear", "lr": 0.1, "start_factor": 0.25, "end_factor": 0.75, "total_iters": 8}, 12, "epoch", SGD),
     ("cosine", {"family": "cosine", "lr": 0.1, "eta_min": 0.001}, 50, "epoch", dict(SGD, weight_decay={"mode": "coupled", "lambda": 5e-4, "exempt_bias_and_norm": True})),
     ("cosine-past-t_max", {"family": "cosine", "lr": 0.1, "t_max": 7}, 40, "epoch", SGD),
-    ("sgdr", {"family": "sgdr", "lr": 0.1, "t_0": 5, "t_mult": 2, "eta_min": 0.0001}, 40, "epoch", SGD),
+    ("sgdr", {"family": "sgdr", "lr": 0.1, "t_0": 5, "t_mult": 2, "eta_min": 0.0001}, 40, "epoch", dict(SGD, grad_clip=1.0)),
     ("cyclic", {"family": "cyclic", "base_lr": 0.001, "max_lr": 0.1, "step_size_up": 5, "step_size_down": 3, "mode": "triangular2"}, 40, "step", SGD),
     ("cyclic-exp-range", {"family": "cyclic", "base_lr": 0.001, "max_lr": 0.1, "step_size_up": 4, "mode": "exp_range", "gamma": 0.97}, 40, "step", SGD),
     ("onecycle", {"family": "onecycle", "max_lr": 0.5}, 60, "step", SGD),
@@ -107,6 +107,7 @@ class ReferenceOptimizer:
         self.mu, self.tau, self.nesterov = o.get("momentum", 0.0), o.get("dampening", 0.0), o.get("nesterov", False)
         self.b1, self.b2 = o.get("betas", [0.9, 0.999])
         self.eps = o.get("eps", 1e-8)
+        self.clip = o.get("grad_clip")
         wd = o.get("weight_decay", {"mode": "decoupled", "lambda": 0.01} if self.kind == "adamw" else {"mode": "none"})
         if isinstance(wd, (int, float)):
             wd = {"mode": "decoupled" if self.kind == "adamw" else "coupled", "lambda": wd}
@@ -130,8 +131,13 @@ class ReferenceOptimizer:
     def step(self, params, lr, momentum):
         self.t += 1
         out = []
-        for p, decays, st in zip(params, self.decays, self.state):
-            theta, g = p.detach().clone(), p.grad.detach().clone()
+        grads = [p.grad.detach().clone() for p in params]
+        if self.clip is not None:  # clip_grad_norm_: scale by clip/(norm + 1e-6) when that is below 1
+            coefficient = self.clip / (math.sqrt(sum(float((g * g).sum()) for g in grads)) + 1e-6)
+            if coefficient < 1:
+                grads = [g * coefficient for g in grads]
+        for p, g, decays, st in zip(params, grads, self.decays, self.state):
+            theta = p.detach().clone()
             coupled = self.lam if decays and self.mode == "coupled" else 0.0
             shrink = 1.0
             if decays and self.mode == "decoupled":
@@ -163,7 +169,7 @@ def torch_run(module_text, steps, metrics, config=None):
     bias = torch.nn.Parameter(torch.tensor([0.1, -0.2, 0.3], dtype=torch.float64))
     optimizer = scope["build_optimizer"]([("weight", weight), ("bias", bias)])
     scheduler = scope["build_scheduler"](optimizer)
-    check_params = config is not None and "grad_clip" not in config.get("optimizer", {})
+    check_params = config is not None
     reference = ReferenceOptimizer(config, [weight, bias]) if check_params else None
     lrs, momenta, param_err = [], [], 0.0
     for k in range(steps):

@@ -134,7 +134,7 @@ public enum ExportCommand {
     /// The scheduler steps of the run: epochs, or epochs × steps per epoch (from the data set) per batch.
     static func schedulerSteps(_ config: TrialConfig, _ input: Input) throws(CLIError) -> Int {
         let t = config.training
-        guard t.scheduleUnit == .step else { return t.epochs }
+        guard PyTorchExport.steppedPerBatch(config) else { return t.epochs }
         let rows: Int
         if let known = input.trainRows { rows = known } else { rows = try loadWithData(input).1.train.count }
         let (product, overflow) = t.epochs.multipliedReportingOverflow(by: t.stepsPerEpoch(trainRows: rows))

@@ -30,6 +30,13 @@ public enum PyTorchExport {
         }
     }
 
+    /// Whether the trial steps its scheduler once per optimizer step (schedule unit "step"); plateau is
+    /// stepped once per epoch whatever the unit, on the epoch's metric, as lrsearch's trainer does.
+    public static func steppedPerBatch(_ config: TrialConfig) -> Bool {
+        if case .plateau = config.schedule { return false }
+        return config.training.scheduleUnit == .step
+    }
+
     /// The module's text for `config`.
     public static func module(_ config: TrialConfig, context: Context) -> String {
         var plan = scheduler(config.schedule)
@@ -54,11 +61,11 @@ public enum PyTorchExport {
                              "return torch.optim.lr_scheduler.LambdaLR(optimizer, \(f))"]
         }
         let training = config.training
-        let unit = training.scheduleUnit
+        let perBatch = steppedPerBatch(config)
         var out = header(config, context: context, plan: plan)
         out += (forms.usesBisect ? ["import bisect"] : []) + ["import math", "", "import torch", "", ""]
-        out.append("STEP_PER = \"\(unit == .step ? "batch" : "epoch")\"  # call scheduler.step() once per "
-                   + (unit == .step ? "optimizer step (batch)" : "epoch"))
+        out.append("STEP_PER = \"\(perBatch ? "batch" : "epoch")\"  # call scheduler.step() once per "
+                   + (perBatch ? "optimizer step (batch)" : "epoch"))
         out.append("EPOCHS = \(training.epochs)")
         if let steps = context.schedulerSteps {
             out.append("SCHEDULER_STEPS = \(steps)  # the run lrsearch trained: run-length parameters were resolved for it")
@@ -254,7 +261,7 @@ public enum PyTorchExport {
 
     static func header(_ config: TrialConfig, context: Context, plan: Plan) -> [String] {
         let t = config.training
-        let step = t.scheduleUnit == .step
+        let step = steppedPerBatch(config)
         let plateau: Bool
         if case .plateau = config.schedule { plateau = true } else { plateau = false }
         var lines = [
@@ -281,7 +288,9 @@ public enum PyTorchExport {
         } else if !step {
             lines.append("#       scheduler.step()                            # STEP_PER == \"epoch\"")
         }
-        lines += ["#", "# The LR after k scheduler steps is row k of `lrsearch export --format csv` (row 0: before any step).",
+        lines += ["#", plateau
+                    ? "# The LR follows the metric: `lrsearch schedule @CONFIG --steps N --metrics FILE` replays it for a run's losses."
+                    : "# The LR after k scheduler steps is row k of `lrsearch export --format csv` (row 0: before any step).",
                   ""]
         return lines
     }

@@ -193,7 +193,7 @@ struct PyTorchExportTests {
             #           optimizer.step()
             #       scheduler.step(val_loss)                    # the metric named by MONITOR
             #
-            # The LR after k scheduler steps is row k of `lrsearch export --format csv` (row 0: before any step).
+            # The LR follows the metric: `lrsearch schedule @CONFIG --steps N --metrics FILE` replays it for a run's losses.
 
             import math
 

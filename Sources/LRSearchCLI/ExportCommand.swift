@@ -78,8 +78,9 @@ public enum ExportCommand {
         }
         guard let trial else {
             let best = (path as NSString).appendingPathComponent("best.json")
-            guard FileManager.default.fileExists(atPath: best) else {
-                throw CLIError.input("\(shown) has no best.json (no trial finished ok); pick one with --trial N")
+            var bestIsFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: best, isDirectory: &bestIsFolder), !bestIsFolder.boolValue else {
+                throw CLIError.input("\(shown) has no best.json file (no trial finished ok); pick one with --trial N")
             }
             return try resolve(best, trial: nil)
         }

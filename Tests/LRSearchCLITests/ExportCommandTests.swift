@@ -83,7 +83,7 @@ import Testing
         #expect(try lrsearch(["export", nul]) == Run(stdout: "", stderr: "Error: \(nul):1:9: expected a value, found '\\u{0}'\n", code: 64))
         let dir = try resultsFolder()
         #expect(try lrsearch(["export", dir]) == Run(
-            stdout: "", stderr: "Error: \(dir) has no best.json (no trial finished ok); pick one with --trial N\n", code: 64))
+            stdout: "", stderr: "Error: \(dir) has no best.json file (no trial finished ok); pick one with --trial N\n", code: 64))
         #expect(try lrsearch(["export", dir, "--trial", "7"]) == Run(
             stdout: "", stderr: "Error: \(dir)/trials.jsonl has no trial 7 (trials 0…1)\n", code: 64))
         let usage = "Usage: lrsearch export CONFIG_OR_RESULTS [--format FORMAT] [--steps N] [--trial N]\n  See 'lrsearch help' for more.\n"

@@ -73,7 +73,7 @@ public enum ExportCommand {
         guard isDirectory.boolValue else {
             if trial != nil { throw CLIError("--trial needs a results folder, but '\(shown)' is a file") }
             let text = try SpecFile.readText(path, what: "config")
-            return Input(node: try parse(text, file: path), file: path, source: path,
+            return Input(node: try parse(text, file: path), file: path, source: escapingControlCharacters(path),
                          baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
         }
         guard let trial else {
@@ -98,7 +98,7 @@ public enum ExportCommand {
                                  + (indices.isEmpty ? "none" : "\(indices.min() ?? 0)…\(indices.max() ?? 0)") + ")")
         }
         // A search's configs name csv paths relative to the folder it ran from: the working directory.
-        return Input(node: JSONNode(record.config), file: "\(journal) trial \(trial)", source: "\(path) --trial \(trial)",
+        return Input(node: JSONNode(record.config), file: "\(journal) trial \(trial)", source: "\(shown) --trial \(trial)",
                      baseDirectory: nil, trainRows: record.trainRows)
     }
 

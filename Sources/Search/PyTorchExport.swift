@@ -232,7 +232,13 @@ public enum PyTorchExport {
                       "            optimizer.state[p][\"momentum_buffer\"] = \(py(c)) * p.detach().clone()"]
         }
         lines += ["    return optimizer", "", ""]
-        lines += ["def before_optimizer_step(optimizer):",
+        return lines + beforeStep(o, shrink: shrink)
+    }
+
+    /// `before_optimizer_step`: gradient clipping, then the weight decay torch.optim has no form for
+    /// (`shrink`, the factor on θ), applied to the groups flagged `lrsearch_shrink`.
+    static func beforeStep(_ o: OptimizerConfig, shrink: String?) -> [String] {
+        var lines = ["def before_optimizer_step(optimizer):",
                   "    \"\"\"Call after loss.backward() and before optimizer.step() (does nothing when the run had no",
                   "    gradient clipping and no weight decay outside torch.optim).\"\"\""]
         var body: [String] = []

@@ -9,7 +9,7 @@ public enum LRSearch {
 
     /// Every subcommand, in the order `--help` lists them. Each lives in its own file.
     public static let commands: [CommandSpec] = [
-        run, validate, train, report, merge, compare, ScheduleCommand.spec, ExpLRCommand.spec, findLR, datasets, bench,
+        run, validate, train, report, merge, compare, ScheduleCommand.spec, ExportCommand.spec, ExpLRCommand.spec, findLR, datasets, bench,
     ]
 
     static let overview = """

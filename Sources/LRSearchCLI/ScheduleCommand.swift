@@ -17,6 +17,8 @@ public enum ScheduleCommand {
         discussion: """
             SCHEDULE is one schedule object in JSON5, given inline or as @FILE, for example
               lrsearch schedule '{ family: "cosine", lr: 0.1 }' --steps 100
+            It may also be a trial config such as a search's best.json (@results/NAME/best.json): its \
+            schedule, with run lengths resolved for that trial's run.
             Row k is the LR after k scheduler steps; row 0 is the initial LR. Run-length parameters that \
             are left out (t_max, total_steps, total_iters of polynomial) default to N. A table's relative \
             csv path is read from the @file's folder (inline: the working directory); the output is itself \
@@ -80,6 +82,11 @@ public enum ScheduleCommand {
         }
         // A relative table csv is read from the schedule file's folder (or the working directory).
         let folder = source == "SCHEDULE" ? nil : (source as NSString).deletingLastPathComponent
+        if isTrialConfig(node) {
+            // A trial config (best.json): its schedule, resolved for its own run (--steps only says how many rows).
+            let input = ExportCommand.Input(node: node, file: source, source: source, baseDirectory: folder)
+            return try ExportCommand.load(input).schedule
+        }
         do {
             // A spec entry's `unit` says how a trainer steps it; here every row is one step either way.
             let schedule = try ScheduleParser.splitUnit(node, path: "").schedule
@@ -87,6 +94,13 @@ public enum ScheduleCommand {
         } catch {
             throw CLIError(error.rendered(file: source))
         }
+    }
+
+    /// A trial config (best.json, `lrsearch train`'s CONFIG) rather than a schedule object: it has a
+    /// `schedule` key and no `family`.
+    static func isTrialConfig(_ node: JSONNode) -> Bool {
+        guard case .object(let members) = node.value else { return false }
+        return members.contains { $0.key == "schedule" } && !members.contains { $0.key == "family" }
     }
 
     /// The metrics for steps 1…N−1 (line k feeds step k), or nil for schedules that take none. The

@@ -46,6 +46,7 @@ let usage = "Usage: lrsearch schedule SCHEDULE [--steps N] [--metrics FILE] [--p
 
             SCHEDULE is one schedule object in JSON5, given inline or as @FILE, for example
               lrsearch schedule '{ family: "cosine", lr: 0.1 }' --steps 100
+            It may also be a trial config such as a search's best.json (@results/NAME/best.json): its schedule, with run lengths resolved for that trial's run.
             Row k is the LR after k scheduler steps; row 0 is the initial LR. Run-length parameters that are left out (t_max, total_steps, total_iters of polynomial) default to N. A table's relative csv path is read from the @file's folder (inline: the working directory); the output is itself a valid table csv.
             plateau reads its metric from --metrics FILE: the number on line k is passed to step k.
 

@@ -1,0 +1,86 @@
+// Population-based training: located spec errors, exact replay of the winner, determinism over workers and resume.
+
+import Foundation
+import JSON5
+import LRSchedules
+@testable import Search
+import Testing
+import Trainer
+
+let pbtSpec = """
+    {
+      name: "pbt-small", seed: 5,
+      strategy: { kind: "pbt", population: 4, interval_epochs: 2, quantile: 0.25 },
+      task: { dataset: "digits", model: { hidden: [16] }, epochs: 6, batch_size: 128 },
+      optimizer: { kind: "sgd", momentum: { uniform: [0.5, 0.95] },
+                   weight_decay: { mode: "new", lambda_new: { loguniform: [1e-6, 1e-3] } } },
+      lr: { loguniform: [1e-3, 0.5] },
+    }
+    """
+
+func bits(_ epochs: [EpochMetrics]) -> [[UInt64]] {
+    epochs.map { [UInt64($0.epoch), $0.lr.bitPattern, $0.trainLoss.bitPattern, $0.valLoss.bitPattern] }
+}
+
+func finishedPopulation(_ text: String, jobs: Int) throws -> PBTPopulation {
+    var p = try PBTPopulation(spec: try parseSpec(text), data: DataCache())
+    while !p.isFinished { _ = p.step(jobs: jobs) }
+    return p
+}
+
+@Suite struct PBTSpecTests {
+    @Test func defaultsAreRayTunesAndTheSampledHyperparameters() throws {
+        let spec = try parseSpec(pbtSpec)
+        let s = try #require(spec.pbt)
+        #expect(s.population == 4 && s.intervalEpochs == 2 && s.quantile == 0.25)
+        #expect(s.resampleProbability == 0.25 && s.factors == [0.8, 1.2])  // Ray Tune pbt.py defaults
+        #expect(s.hyperparameters == [.lr, .momentum, .lambdaNew])
+        #expect(spec.trials == 4 && spec.sharedSeeds)
+    }
+
+    @Test func badSettingsAreLocatedErrors() {
+        let base = pbtSpec.replacingOccurrences(of: "strategy: { kind: \"pbt\", population: 4, interval_epochs: 2, quantile: 0.25 },",
+                                                with: "strategy: { kind: \"pbt\", STRATEGY },")
+        func errors(_ s: String) -> [String] { specErrors(base.replacingOccurrences(of: "STRATEGY", with: s)) }
+        #expect(errors("population: 1") == ["s.json5:3:40: strategy.population: must be an integer in [2, 1024] (members copy each other), got 1"])
+        #expect(errors("quantile: 0.75") == ["s.json5:3:38: strategy.quantile: must be in (0, 0.5] (the bottom and top fractions may not overlap), got 0.75"])
+        #expect(errors("quantile: 0") == ["s.json5:3:38: strategy.quantile: must be in (0, 0.5] (the bottom and top fractions may not overlap), got 0"])
+        #expect(errors("interval_epochs: 7") == ["s.json5:3:45: strategy.interval_epochs: is 7, longer than the run (task.epochs = 6)"])
+        let notSampled = specErrors(pbtSpec.replacingOccurrences(of: "momentum: { uniform: [0.5, 0.95] }", with: "momentum: 0.9")
+            .replacingOccurrences(of: "quantile: 0.25 }", with: "quantile: 0.25, hyperparameters: [\"lr\", \"optimizer.momentum\"] }"))
+        #expect(notSampled.count == 1)
+        #expect(notSampled.first?.contains("strategy.hyperparameters[1]: \"optimizer.momentum\" is not sampled in the spec") == true,
+                "\(notSampled)")
+        let withSchedules = specErrors(pbtSpec.replacingOccurrences(of: "lr: {", with: "schedules: [{ family: \"cosine\" }], lr: {"))
+        #expect(withSchedules.count == 1 && withSchedules.first?.contains("schedules: does not apply with strategy pbt") == true)
+    }
+}
+
+@Suite struct PBTRunTests {
+    /// The issue's bar: the winner's best.json config, trained alone, gives the winner's epochs to the bit.
+    @Test func winnersConfigReplaysItsLossesBitForBit() throws {
+        let p = try finishedPopulation(pbtSpec, jobs: 1)
+        #expect(!p.exploits.isEmpty)
+        let ranked = rank(p.records(), objective: .finalValLoss)
+        let winner = try #require(ranked.first?.representative)
+        let text = JSONWriter.pretty(winner.config)
+        let (config, dataset) = try DataCache().prepare(try JSON5Parser.parse(text))
+        #expect(config.paths?.momentum != nil && config.paths?.lambdaNew != nil)
+        let replay = config.train(dataset: dataset, schedule: try LRScheduler(config.schedule))
+        #expect(replay.status == .ok)
+        #expect(bits(replay.epochs) == bits(winner.epochs))
+        #expect(replay.finalValLoss?.bitPattern == winner.epochs.last?.valLoss.bitPattern)
+        // Every member replays, not only the winner.
+        for r in p.records() {
+            let (c, d) = try DataCache().prepare(try JSON5Parser.parse(JSONWriter.compact(r.config)))
+            #expect(bits(c.train(dataset: d, schedule: try LRScheduler(c.schedule)).epochs) == bits(r.epochs), "member \(r.id)")
+        }
+    }
+
+    @Test func resultsAreTheSameForOneAndTwoWorkers() throws {
+        let a = try finishedPopulation(pbtSpec, jobs: 1), b = try finishedPopulation(pbtSpec, jobs: 2)
+        #expect(a.exploits == b.exploits)
+        #expect(a.members.map { bits($0.state.history) } == b.members.map { bits($0.state.history) })
+        #expect(a.members.map(\.path) == b.members.map(\.path))
+    }
+}

@@ -30,7 +30,7 @@ public enum ResultsFolder {
     /// or no best.json when no trial finished ok) and report.html with its plots into `dir`.
     @discardableResult
     public static func write(spec: SearchSpec, records: [TrialRecord], journalPath: String, to dir: String,
-                             data: DataCache = DataCache()) throws(ResultsFolderError) -> Written {
+                             data: DataCache = DataCache(), pbt: PBTHistory? = nil) throws(ResultsFolderError) -> Written {
         let ranked = rank(records, objective: spec.objective)
         let table = RankedTable(ranked, objective: spec.objective)
         var header = "# \(spec.name)\n\nRanked by \(spec.objective.rawValue)"
@@ -50,14 +50,15 @@ public enum ResultsFolder {
         }
         let info = (try? Journal.replay(path: journalPath))?.flatMap(\.info)
             ?? SearchInfo(name: spec.name, objective: spec.objective, sampler: spec.sampler, parameters: spec.plottedParameters)
-        let report = SearchReport(info: info, records: records, objective: spec.objective)
+        var report = SearchReport(info: info, records: records, objective: spec.objective)
+        report.pbt = pbt
         try writeHTML(report, to: dir)
         var noValue: String?
         if !ranked.isEmpty, let reason = report.noValueReason {
             noValue = "no trial has a finite \(spec.objective.rawValue), so there is nothing to rank: \(reason). "
                 + "The trials are in \(journalPath)."
         }
-        let warnings = report.fewTrialWarnings(families: spec.schedules.map(\.family)) + report.edgeWarnings()
+        let warnings = report.fewTrialWarnings(families: spec.pbt == nil ? spec.schedules.map(\.family) : []) + report.edgeWarnings()
         return Written(ranked: ranked, report: report, noValueReason: noValue, warnings: warnings)
     }
 
@@ -74,7 +75,7 @@ public enum ResultsFolder {
     /// Only names lrsearch writes are touched; anything else in the folder stays.
     public static func removeOutputs(in dir: String) {
         let fixed: Set<String> = ["ranked.md", "ranked.csv", "best.json", "report.html", "lr-curves.svg",
-                                  "loss-curves.svg", "progress.svg", "families.svg"]
+                                  "loss-curves.svg", "progress.svg", "families.svg", "pbt-lr.svg"]
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
         for name in names where fixed.contains(name) || (name.hasPrefix("param-") && name.hasSuffix(".svg")) {
             try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(name))

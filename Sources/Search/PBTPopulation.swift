@@ -124,10 +124,16 @@ public struct PBTPopulation: Sendable {
         return c.stepsPerEpoch(trainRows: trainRows)
     }
 
-    /// The piecewise LR of a path: value j from the first step of interval j.
+    /// The piecewise LR of a path: value j from the first step of interval j (a boundary only where
+    /// the LR changes, so a lineage that kept its LR for several intervals reads as one piece).
     func piecewise(_ path: [PBTValues]) -> ScheduleSpec {
         let span = settings.intervalEpochs * unitsPerEpoch
-        return .piecewise(boundaries: (0..<max(0, path.count - 1)).map { ($0 + 1) * span - 1 }, values: path.map(\.lr))
+        var boundaries: [Int] = [], values: [Double] = path.first.map { [$0.lr] } ?? []
+        for (j, v) in path.enumerated().dropFirst() where v.lr != values.last {
+            boundaries.append(j * span - 1)
+            values.append(v.lr)
+        }
+        return .piecewise(boundaries: boundaries, values: values)
     }
 
     /// Gives member i the schedule of its path (advanced to where its run is) and its momentum and λnew.
@@ -291,5 +297,50 @@ extension Trainer {
     static func secondsBetween(_ a: ContinuousClock.Instant, _ b: ContinuousClock.Instant) -> Double {
         let d = b - a
         return max(0, Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+    }
+}
+
+/// What the report draws of a PBT run: every member's segments and every exploit.
+public struct PBTHistory: Sendable, Equatable {
+    public var population: Int
+    public var intervalEpochs: Int
+    public var epochs: Int
+    public var segments: [PBTSegment]
+    public var exploits: [PBTExploit]
+    public var idleSeconds: Double
+    public var objective: Objective
+
+    public init(population: Int, intervalEpochs: Int, epochs: Int, segments: [PBTSegment], exploits: [PBTExploit],
+                idleSeconds: Double, objective: Objective) {
+        self.population = population
+        self.intervalEpochs = intervalEpochs
+        self.epochs = epochs
+        self.segments = segments
+        self.exploits = exploits
+        self.idleSeconds = idleSeconds
+        self.objective = objective
+    }
+
+    /// The slot whose segment holds member `slot`'s lineage in each interval (index = interval): walking
+    /// back from the last interval, an exploit into the slot at the end of interval k − 1 moves the
+    /// lineage to its donor.
+    public func lineage(of slot: Int) -> [Int] {
+        let intervals = (segments.map(\.interval).max() ?? -1) + 1
+        guard intervals > 0 else { return [] }
+        var path = [Int](repeating: slot, count: intervals)
+        var current = slot
+        for k in stride(from: intervals - 1, through: 0, by: -1) {
+            path[k] = current
+            let boundaryEpoch = segments.first { $0.interval == k }.map { $0.startEpoch - 1 } ?? 0
+            if let e = exploits.last(where: { $0.epoch == boundaryEpoch && $0.recipient == current }) { current = e.donor }
+        }
+        return path
+    }
+}
+
+extension PBTPopulation {
+    public var history: PBTHistory {
+        PBTHistory(population: members.count, intervalEpochs: settings.intervalEpochs, epochs: epochs, segments: segments,
+                   exploits: exploits, idleSeconds: idleSeconds, objective: spec.objective)
     }
 }

@@ -24,6 +24,8 @@ public struct PBTSettings: Sendable, Equatable {
     public var factors: [Double] = [0.8, 1.2]
     public var hyperparameters: [PBTHyperparameter] = []
 
+    public init() {}
+
     /// The largest population accepted (every member holds a model in memory).
     public static let maxPopulation = 1024
     static let keys = ["kind", "population", "interval_epochs", "quantile", "resample_probability", "factors",

@@ -32,7 +32,7 @@ public struct TrainingState<T: TrainerScalar>: Sendable {
     /// The first epoch's train loss (the divergence reference).
     public internal(set) var firstLoss: Double?
     /// Wall time spent in `run`.
-    public internal(set) var seconds = 0.0
+    public var seconds = 0.0
     let trainX: [T], trainY: [T], valX: [T], valY: [T]
 
     /// A fresh run: the trial RNG seeded with `config.seed` draws the weights (as `Trainer.run` does).

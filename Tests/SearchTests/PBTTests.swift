@@ -84,3 +84,40 @@ func finishedPopulation(_ text: String, jobs: Int) throws -> PBTPopulation {
         #expect(a.members.map(\.path) == b.members.map(\.path))
     }
 }
+
+@Suite struct PBTSnapshotTests {
+    /// Stopping after any boundary, writing the snapshot, reading it back and finishing gives the
+    /// uninterrupted run's members, paths and exploits to the bit.
+    @Test(arguments: [1, 2])
+    func resumingFromASnapshotEndsAsTheUninterruptedRun(_ stopAfter: Int) throws {
+        let spec = try parseSpec(pbtSpec)
+        let reference = try finishedPopulation(pbtSpec, jobs: 1)
+        var p = try PBTPopulation(spec: spec, data: DataCache())
+        for _ in 0..<stopAfter { _ = p.step(jobs: 2) }
+        let bytes = PBTSnapshot.encode(p, specHash: "h")
+        var q = try PBTSnapshot.decode(bytes, spec: spec, specHash: "h", data: DataCache(), file: "s")
+        #expect(q.interval == stopAfter)
+        while !q.isFinished { _ = q.step(jobs: 1) }
+        #expect(q.exploits == reference.exploits)
+        #expect(q.segments == reference.segments)
+        #expect(q.members.map(\.path) == reference.members.map(\.path))
+        #expect(q.members.map { bits($0.state.history) } == reference.members.map { bits($0.state.history) })
+        #expect(q.records().map(\.config) == reference.records().map(\.config))
+    }
+
+    @Test func damagedSnapshotsAreErrorsNotTraps() throws {
+        let spec = try parseSpec(pbtSpec)
+        var p = try PBTPopulation(spec: spec, data: DataCache())
+        _ = p.step(jobs: 1)
+        let bytes = PBTSnapshot.encode(p, specHash: "h")
+        #expect(throws: PBTSnapshotError.self) { try PBTSnapshot.decode(bytes, spec: spec, specHash: "other", data: DataCache(), file: "s") }
+        for cut in [0, 10, 30, bytes.count / 2, bytes.count - 1] {
+            #expect(throws: PBTSnapshotError.self) {
+                try PBTSnapshot.decode(Array(bytes.prefix(cut)), spec: spec, specHash: "h", data: DataCache(), file: "s")
+            }
+        }
+        var flipped = bytes
+        flipped[bytes.count - 3] ^= 0xFF  // inside the last member's batch order
+        #expect(throws: PBTSnapshotError.self) { try PBTSnapshot.decode(flipped, spec: spec, specHash: "h", data: DataCache(), file: "s") }
+    }
+}

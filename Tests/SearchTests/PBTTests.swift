@@ -121,3 +121,31 @@ func finishedPopulation(_ text: String, jobs: Int) throws -> PBTPopulation {
         #expect(throws: PBTSnapshotError.self) { try PBTSnapshot.decode(flipped, spec: spec, specHash: "h", data: DataCache(), file: "s") }
     }
 }
+
+@Suite struct PBTHistoryTests {
+    /// Two members, two intervals; after epoch 2 member 1 copies member 0. Member 1's lineage is
+    /// member 0's segment in interval 0, then its own; member 0's is its own throughout.
+    @Test func lineageFollowsExploitsBackToTheDonor() {
+        func seg(_ slot: Int, _ k: Int, _ lr: Double) -> PBTSegment {
+            PBTSegment(slot: slot, interval: k, startEpoch: 2 * k + 1, endEpoch: 2 * k + 2, values: PBTValues(lr: lr), objective: 1)
+        }
+        let h = PBTHistory(population: 2, intervalEpochs: 2, epochs: 4,
+                           segments: [seg(0, 0, 0.1), seg(1, 0, 0.01), seg(0, 1, 0.1), seg(1, 1, 0.12)],
+                           exploits: [PBTExploit(epoch: 2, recipient: 1, donor: 0, from: PBTValues(lr: 0.1), to: PBTValues(lr: 0.12))],
+                           idleSeconds: 0, objective: .finalValLoss)
+        #expect(h.lineage(of: 1) == [0, 1])
+        #expect(h.lineage(of: 0) == [0, 0])
+    }
+
+    /// The population's own history agrees with the winner's path: the LR of each lineage segment is
+    /// the winner's path value for that interval.
+    @Test func winnersLineageCarriesItsPath() throws {
+        let p = try finishedPopulation(pbtSpec, jobs: 1)
+        let h = p.history
+        for m in p.members {
+            let lineage = h.lineage(of: m.slot)
+            let lrs = lineage.enumerated().map { k, slot in h.segments.first { $0.interval == k && $0.slot == slot }?.values.lr }
+            #expect(lrs == m.path.map(\.lr), "member \(m.slot)")
+        }
+    }
+}

@@ -67,6 +67,8 @@ public struct PBTPopulation: Sendable {
     public internal(set) var exploits: [PBTExploit] = []
     /// Worker time spent waiting at interval boundaries for the slowest member, summed over workers.
     public internal(set) var idleSeconds = 0.0
+    /// Epochs trained by all members in this process (not kept by snapshots): the budget `bench --pbt` compares.
+    public internal(set) var epochsTrained = 0
     /// The training split's size (steps per epoch for step-unit schedules, and the records' `trainRows`).
     public let trainRows: Int
 
@@ -191,7 +193,10 @@ public struct PBTPopulation: Sendable {
         }
         let barrier = clock.now
         idleSeconds += finished.withLock { $0 }.reduce(0.0) { $0 + Trainer.secondsBetween($1, barrier) }
-        for (i, s) in results.withLock({ $0 }) { members[i].state = s }
+        for (i, s) in results.withLock({ $0 }) {
+            epochsTrained += s.epochsDone - members[i].state.epochsDone
+            members[i].state = s
+        }
     }
 
     /// The member's current objective, lower is better (+∞ when it has none or diverged).

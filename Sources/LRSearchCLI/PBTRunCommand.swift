@@ -14,7 +14,6 @@ enum PBTRunCommand {
     static func run(spec: SearchSpec, options: RunOptions, path: String, top: Int, quiet: Bool, data: DataCache,
                     outFlag: String?) throws -> ExitCode {
         if options.shard != nil { throw CLIError("--shard does not apply to strategy pbt (the population trains together)") }
-        if options.trials != nil { throw CLIError("--trials does not apply to strategy pbt (strategy.population sets the members)") }
         let run: PBTSearchRun
         do {
             run = try PBTSearchRun(spec: spec, options: options, data: data)

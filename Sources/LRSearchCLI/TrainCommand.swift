@@ -12,7 +12,9 @@ extension LRSearch {
         discussion: """
             CONFIG is a JSON5 file with top-level keys seed, task, optimizer and schedule — the format \
             of the best.json a search writes. A relative csv path is resolved against CONFIG's directory. \
-            A trial that diverges is a result: it exits 0 and says so.
+            A trial that diverges is a result: it exits 0 and says so. An optional \
+            hyperparameter_paths { boundaries (epochs), momentum, lambda_new } changes the momentum and \
+            λnew between epochs, as a PBT winner's best.json does (docs/PBT.md); it replays bit for bit.
             """,
         positionals: [PositionalSpec("CONFIG", help: "The trial config (JSON5).")],
         options: [OptionSpec("--json", help: "Print the trial record as JSON instead of the table.")],

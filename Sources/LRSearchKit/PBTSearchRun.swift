@@ -33,6 +33,10 @@ public final class PBTSearchRun: Sendable {
         var spec = original
         if let s = options.seed { spec.seed = s }
         if let e = options.epochs { spec = spec.overriding(epochs: e) }
+        if let t = options.trials, spec.pbt != nil {  // --trials N: a population of N (at least 2)
+            spec.pbt?.population = max(2, min(t, PBTSettings.maxPopulation))
+            spec.trials = spec.pbt?.population ?? t
+        }
         self.spec = spec
         self.options = options
         self.data = data

@@ -143,7 +143,7 @@ public final class PBTSearchRun: Sendable {
     public func writeResults() throws(ResultsFolderError) -> ResultsFolder.Written {
         let history = finishedRecords == nil ? population.history : nil
         return try ResultsFolder.write(spec: spec, records: records, journalPath: journalPath, to: outDir, data: data,
-                                       pbt: history ?? PBTJournal.history(path: pbtJournalPath, spec: spec))
+                                       pbt: history ?? PBTJournal.history(path: pbtJournalPath, objective: spec.objective))
     }
 
     static func object(_ members: [(String, JSONValue)]) -> JSONValue {

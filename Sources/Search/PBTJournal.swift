@@ -7,12 +7,14 @@ public enum PBTJournal {
     /// The history pbt.jsonl records (nil when there is none or it holds no segment). A resumed run
     /// repeats the intervals after its snapshot: the last record of each (interval, slot) segment and
     /// each (epoch, recipient) exploit wins. Unreadable lines are skipped (the report is best effort).
-    public static func history(path: String, spec: SearchSpec) -> PBTHistory? {
-        guard let settings = spec.pbt, let data = FileManager.default.contents(atPath: path),
+    /// Population and interval come from the `pbt_start` line.
+    public static func history(path: String, objective: Objective) -> PBTHistory? {
+        guard let data = FileManager.default.contents(atPath: path),
               let text = String(data: data, encoding: .utf8) else { return nil }
         var segments: [String: PBTSegment] = [:], exploits: [String: PBTExploit] = [:]
         var idle = 0.0
         var idleByInterval: [Int: Double] = [:]
+        var population = 0, intervalEpochs = 1
         func num(_ v: JSONValue?) -> Double? { if case .number(let d)? = v { return d }; return nil }
         func int(_ v: JSONValue?) -> Int? { num(v).flatMap { $0 >= 0 && $0 < 1e9 ? Int($0) : nil } }
         func values(_ v: JSONValue?) -> PBTValues? {
@@ -24,6 +26,9 @@ public enum PBTJournal {
             else { continue }
             let v = node.value
             switch op {
+            case "pbt_start", "pbt_resume":
+                population = int(v["population"]?.value) ?? population
+                intervalEpochs = int(v["interval_epochs"]?.value) ?? intervalEpochs
             case "segment":
                 guard let slot = int(v["slot"]?.value), let k = int(v["interval"]?.value),
                       case .array(let e)? = v["epochs"]?.value, e.count == 2, let lo = int(e[0].value), let hi = int(e[1].value),
@@ -44,9 +49,10 @@ public enum PBTJournal {
         guard !segments.isEmpty else { return nil }
         let segs = segments.values.sorted { ($0.interval, $0.slot) < ($1.interval, $1.slot) }
         let exps = exploits.values.sorted { ($0.epoch, $0.recipient) < ($1.epoch, $1.recipient) }
-        return PBTHistory(population: settings.population, intervalEpochs: settings.intervalEpochs,
+        population = max(population, (segs.map(\.slot).max() ?? -1) + 1)
+        return PBTHistory(population: min(population, 4096), intervalEpochs: intervalEpochs,
                           epochs: segs.map(\.endEpoch).max() ?? 0, segments: segs, exploits: exps, idleSeconds: idle,
-                          objective: spec.objective)
+                          objective: objective)
     }
 }
 

@@ -76,8 +76,8 @@ enum RunCommand {
             throw CLIError.input(error.message + "\n(--epochs \(epochs) changed the run length these values are "
                                     + "checked against; without it the spec's own epochs apply)")
         }
-        if let pbt = spec.pbt {  // every member is in memory at once, plus a copy per worker
-            try SpecFile.checkMemory(estimate, jobs: pbt.population + options.jobs, file: path)
+        if let pbt = spec.pbt {  // every member is in memory at once, twice at a boundary (old and new states)
+            try SpecFile.checkMemory(estimate, jobs: 2 * pbt.population, file: path)
             return try PBTRunCommand.run(spec: spec, options: options, path: path, top: top, quiet: quiet, data: data,
                                          outFlag: args.string("--out"))
         }

@@ -59,9 +59,13 @@ public final class PBTSearchRun: Sendable {
             throw .existingJournal(path: fm.fileExists(atPath: journalPath) ? journalPath : pbtJournalPath, trials: n)
         }
         var finished: [TrialRecord]?
-        if options.resume, let replay = try? Journal.replay(path: journalPath),
-           replay.records.count == spec.pbt?.population {
-            finished = replay.records
+        if options.resume, let replay = try? Journal.replay(path: journalPath) {
+            // Another search's journal is never replaced by --resume.
+            if let hash = replay.specHash, hash != specHash, !options.force {
+                throw .journal(.io(file: journalPath, reason: "holds a different search (its spec hash differs); "
+                                    + "use --out DIR, or --overwrite to start over"))
+            }
+            if replay.records.count == spec.pbt?.population { finished = replay.records }
         }
         finishedRecords = finished
         var population: PBTPopulation

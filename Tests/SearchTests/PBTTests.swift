@@ -77,6 +77,17 @@ func finishedPopulation(_ text: String, jobs: Int) throws -> PBTPopulation {
         }
     }
 
+    /// A step-unit task: the piecewise boundaries are in optimizer steps, and the replay still matches.
+    @Test func stepUnitWinnerReplaysBitForBit() throws {
+        let text = pbtSpec.replacingOccurrences(of: "batch_size: 128 }", with: "batch_size: 128, schedule_unit: \"step\" }")
+        let p = try finishedPopulation(text, jobs: 2)
+        for r in p.records() {
+            let (c, d) = try DataCache().prepare(try JSON5Parser.parse(JSONWriter.compact(r.config)))
+            #expect(c.training.scheduleUnit == .step)
+            #expect(bits(c.train(dataset: d, schedule: try LRScheduler(c.schedule)).epochs) == bits(r.epochs), "member \(r.id)")
+        }
+    }
+
     @Test func resultsAreTheSameForOneAndTwoWorkers() throws {
         let a = try finishedPopulation(pbtSpec, jobs: 1), b = try finishedPopulation(pbtSpec, jobs: 2)
         #expect(a.exploits == b.exploits)

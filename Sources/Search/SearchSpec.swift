@@ -164,7 +164,7 @@ public struct SearchSpec: Sendable, Equatable {
             return k
         }
         let pbt = r.node("strategy").flatMap { PBTSettings.parse($0, errors: &errors) }
-        let schedules = pbt != nil && !r.has("schedules") ? [PBTSettings.memberSchedule]
+        let schedules = r.has("strategy") && !r.has("schedules") ? [PBTSettings.memberSchedule]
                                                            : parseSchedules(r.node("schedules"), in: r, errors: &errors)
         attempt(()) { () throws(ConfigError) in try r.finish(allowed: topKeys) }
         if sampler != .grid, r.has("grid_points") {

@@ -51,6 +51,12 @@ func finishedPopulation(_ text: String, jobs: Int) throws -> PBTPopulation {
         #expect(notSampled.count == 1)
         #expect(notSampled.first?.contains("strategy.hyperparameters[1]: \"optimizer.momentum\" is not sampled in the spec") == true,
                 "\(notSampled)")
+        let refused = specErrors(pbtSpec.replacingOccurrences(of: "name: \"pbt-small\",",
+                                                              with: "name: \"x\", sampler: \"tpe\", repeats: 2, trials: 3, pruner: \"asha\",")
+            .replacingOccurrences(of: "batch_size: 128", with: "batch_size: { choice: [64, 128] }"))
+        for path in ["sampler", "repeats", "trials", "pruner", "task.batch_size"] {
+            #expect(refused.contains { $0.contains(": \(path): ") }, "\(path) in \(refused)")
+        }
         let withSchedules = specErrors(pbtSpec.replacingOccurrences(of: "lr: {", with: "schedules: [{ family: \"cosine\" }], lr: {"))
         #expect(withSchedules.count == 1 && withSchedules.first?.contains("schedules: does not apply with strategy pbt") == true)
     }

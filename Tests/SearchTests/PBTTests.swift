@@ -166,3 +166,38 @@ func finishedPopulation(_ text: String, jobs: Int) throws -> PBTPopulation {
         }
     }
 }
+
+@Suite struct PBTExploreTests {
+    static var settings: PBTSettings { PBTSettings() }
+
+    /// Perturbation by 0.8 or 1.2 (Ray Tune's factors) unless resampled; every result stays in range.
+    @Test(arguments: 0..<50)
+    func exploredValuesStayInTheirDistribution(_ seed: Int) {
+        var rng = SplitMix64(seed: UInt64(seed))
+        let s = Self.settings
+        let v = PBTExplore.explore(0.1, in: .logUniform(0.01, 0.5), settings: s, rng: &rng)
+        #expect(v >= 0.01 && v <= 0.5, "seed \(seed): \(v)")
+        let clamped = PBTExplore.explore(0.5, in: .uniform(0.1, 0.5), settings: s, rng: &rng)
+        #expect(clamped >= 0.1 && clamped <= 0.5, "seed \(seed): \(clamped)")
+        let k = PBTExplore.explore(5, in: .int(1, 8), settings: s, rng: &rng)
+        #expect(k == k.rounded() && k >= 1 && k <= 8, "seed \(seed): \(k)")
+        let c = PBTExplore.explore(0.9, in: .choice([.number(0.5), .number(0.9), .number(0.99)]), settings: s, rng: &rng)
+        #expect([0.5, 0.9, 0.99].contains(c), "seed \(seed): \(c)")
+    }
+
+    /// With resampling off, a continuous value moves by exactly one of the factors (unclamped here),
+    /// and a choice moves to a neighbour.
+    @Test(arguments: 0..<50)
+    func withoutResamplingValuesArePerturbedOrMoveToANeighbour(_ seed: Int) {
+        var rng = SplitMix64(seed: UInt64(seed))
+        var s = Self.settings
+        s.resampleProbability = 0
+        let v = PBTExplore.explore(0.1, in: .logUniform(0.001, 1), settings: s, rng: &rng)
+        #expect(v == 0.1 * 0.8 || v == 0.1 * 1.2, "seed \(seed): \(v)")
+        let choices: [JSONValue] = [.number(1), .number(2), .number(3), .number(4)]
+        let c = PBTExplore.explore(3, in: .choice(choices), settings: s, rng: &rng)
+        #expect(c == 2 || c == 4, "seed \(seed): \(c)")
+        let end = PBTExplore.explore(4, in: .choice(choices), settings: s, rng: &rng)
+        #expect(end == 3 || end == 4, "seed \(seed): \(end)")
+    }
+}

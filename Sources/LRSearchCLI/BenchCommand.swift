@@ -24,7 +24,8 @@ extension LRSearch {
                   OptionSpec("--idle-cores", help: "Instead: the digits trial with hidden [1024, 1024] (3 epochs) on 1 "
                                 + "thread vs 2 (target ≥ 1.7×), and GEMM times on 1 vs 2 threads by size."),
                   OptionSpec("--search", "SPEC", help: "Instead: random vs TPE vs random+ASHA on SPEC over several seeds."),
-                  OptionSpec("--seeds", "N", help: "With --search: search seeds 1…N (default 5)."),
+                  OptionSpec("--pbt", "SPEC", help: "Instead: PBT (SPEC has strategy pbt) vs random search over nine families, same epochs."),
+                  OptionSpec("--seeds", "N", help: "With --search or --pbt: search seeds 1…N (default 5)."),
                   OptionSpec("--jobs", "N", help: "With --search: workers per search (default: all cores; 1 makes TPE reproducible)."),
                   OptionSpec("--variants", "LIST", help: "With --search: a comma-separated subset of "
                                 + SearchBench.variantNames.joined(separator: ", ") + " (default all).")],
@@ -37,6 +38,10 @@ extension LRSearch {
                 return try DataBench.run(rows: rows)
             }
             if !args.positionals.isEmpty { throw CLIError("ROWS is only used with --data") }
+            if let spec = args.string("--pbt") {
+                return try PBTBench.run(specPath: spec, seeds: try args.int("--seeds", min: 1) ?? 5,
+                                        jobs: try args.int("--jobs", min: 1))
+            }
             if let spec = args.string("--search") {
                 return try SearchBench.run(specPath: spec, seeds: try args.int("--seeds", min: 1) ?? 5,
                                            jobs: try args.int("--jobs", min: 1),

@@ -108,7 +108,9 @@ enum ReportCommand {
             throw CLIError.input("\(error)")
         }
         let name = ((dir as NSString).standardizingPath as NSString).lastPathComponent
-        return SearchReport(info: replay.info ?? SearchInfo(name: name), records: replay.records)
+        var report = SearchReport(info: replay.info ?? SearchInfo(name: name), records: replay.records)
+        report.pbt = PBTJournal.history(path: (dir as NSString).appendingPathComponent("pbt.jsonl"), objective: report.objective)
+        return report
     }
 
     static func render(_ entries: [RankedEntry], format: Format, report: SearchReport) -> String {

@@ -39,6 +39,14 @@ extension LRSearch {
             A run holds a lock on its results folder (<out>/.lrsearch-run.lock) until it exits; a \
             second run, --resume or --overwrite on the same folder is refused (exit 1) with the \
             holder's pid and start time. The lock goes with the process, even after kill -9.
+
+            A spec with strategy: { kind: "pbt", population, interval_epochs, quantile, \
+            resample_probability, factors, hyperparameters } runs population-based training instead \
+            (docs/PBT.md): members train interval_epochs at a time on --jobs workers, the worst copy \
+            the best and perturb lr, momentum, lambda_new; <out>/pbt.jsonl logs segments and exploits, \
+            <out>/pbt-snapshot.bin is replaced atomically at every boundary (--resume continues from \
+            it, to the same bits), and best.json replays the winner with 'lrsearch train'. --trials N \
+            sets the population; --shard does not apply; Ctrl-C stops at the next boundary.
             """,
         positionals: [PositionalSpec("SPEC", help: "The search spec (JSON5).")],
         options: [
@@ -75,6 +83,11 @@ enum RunCommand {
             guard let epochs = options.epochs else { throw error }
             throw CLIError.input(error.message + "\n(--epochs \(epochs) changed the run length these values are "
                                     + "checked against; without it the spec's own epochs apply)")
+        }
+        if let pbt = spec.pbt {  // every member is in memory at once, twice at a boundary (old and new states)
+            try SpecFile.checkMemory(estimate, jobs: 2 * pbt.population, file: path)
+            return try PBTRunCommand.run(spec: spec, options: options, path: path, top: top, quiet: quiet, data: data,
+                                         outFlag: args.string("--out"))
         }
         try SpecFile.checkMemory(estimate, jobs: options.jobs, file: path)
 

@@ -10,6 +10,8 @@ enum SearchBench {
         var best: Double
         var epochs: Int
         var seconds: Double
+        /// The family of the best trial.
+        var family = ""
     }
 
     static let variantNames = ["random", "tpe", "random+asha(3,3)", "random+asha(5,2)"]
@@ -90,9 +92,9 @@ enum SearchBench {
         options.seed = seed
         let outcome = try SearchRun(spec: spec, options: options, data: data).run()
         if let failure = outcome.failure { throw failure }
-        let best = outcome.ranked.first { $0.state == .ok }?.mean ?? .nan
-        return Outcome(best: best, epochs: outcome.records.reduce(0) { $0 + $1.epochs.count },
-                       seconds: outcome.wallSeconds)
+        let winner = outcome.ranked.first { $0.state == .ok }
+        return Outcome(best: winner?.mean ?? .nan, epochs: outcome.records.reduce(0) { $0 + $1.epochs.count },
+                       seconds: outcome.wallSeconds, family: winner?.representative.family.rawValue ?? "")
     }
 
     static func median(_ xs: [Double]) -> Double {

@@ -12,7 +12,9 @@ extension LRSearch {
         discussion: """
             CONFIG is a JSON5 file with top-level keys seed, task, optimizer and schedule — the format \
             of the best.json a search writes. A relative csv path is resolved against CONFIG's directory. \
-            A trial that diverges is a result: it exits 0 and says so.
+            A trial that diverges is a result: it exits 0 and says so. An optional \
+            hyperparameter_paths { boundaries (epochs), momentum, lambda_new } changes the momentum and \
+            λnew between epochs, as a PBT winner's best.json does (docs/PBT.md); it replays bit for bit.
             """,
         positionals: [PositionalSpec("CONFIG", help: "The trial config (JSON5).")],
         options: [OptionSpec("--json", help: "Print the trial record as JSON instead of the table.")],
@@ -32,8 +34,7 @@ enum TrainCommand {
             print(describe(dataset))
             print(header)
         }
-        let result = Trainer.run(config: config.training, dataset: dataset, schedule: scheduler,
-                                 cores: .allCores()) { m in
+        let result = config.train(dataset: dataset, schedule: scheduler, cores: .allCores()) { m in
             if !json { print(row(m)) }
             return .continue
         }

@@ -78,6 +78,15 @@ enum ValidateCommand {
                 lines.append("  " + TrainCommand.pad(p.name, width + 2) + text)
             }
         }
+        if let pbt = spec.pbt {
+            lines += ["", "strategy pbt: population \(pbt.population), intervals of \(pbt.intervalEpochs) epochs, quantile "
+                        + "\(pbt.quantile), resample_probability \(pbt.resampleProbability), factors "
+                        + pbt.factors.map { JSONWriter.number($0) }.joined(separator: "/"),
+                      "  exploring " + pbt.hyperparameters.map(\.rawValue).joined(separator: ", ")
+                        + "; members start at a constant LR, the winner's path becomes a piecewise schedule (docs/PBT.md)",
+                      "", "members: \(pbt.population)"]
+            return lines.joined(separator: "\n")
+        }
         lines += ["", "schedule families (\(spec.schedules.count)):"]
         let familyWidth = spec.schedules.map(\.family.count).max() ?? 0
         for (i, s) in spec.schedules.enumerated() {

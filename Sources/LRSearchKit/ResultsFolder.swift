@@ -30,11 +30,12 @@ public enum ResultsFolder {
     /// or no best.json when no trial finished ok) and report.html with its plots into `dir`.
     @discardableResult
     public static func write(spec: SearchSpec, records: [TrialRecord], journalPath: String, to dir: String,
-                             data: DataCache = DataCache()) throws(ResultsFolderError) -> Written {
+                             data: DataCache = DataCache(), pbt: PBTHistory? = nil) throws(ResultsFolderError) -> Written {
         let info = (try? Journal.replay(path: journalPath))?.flatMap(\.info)
             ?? SearchInfo(name: spec.name, objective: spec.objective, sampler: spec.sampler, parameters: spec.plottedParameters)
         return try write(name: spec.name, objective: spec.objective, lrSummary: spec.lrRange?.summary, info: info,
-                         families: spec.schedules.map(\.family), records: records, journalPath: journalPath, to: dir, data: data)
+                         families: spec.pbt == nil ? spec.schedules.map(\.family) : [], records: records, journalPath: journalPath, to: dir,
+                         data: data, pbt: pbt)
     }
 
     /// The same files from a journal alone (no spec): what `lrsearch merge` writes. The journal's
@@ -43,12 +44,12 @@ public enum ResultsFolder {
     public static func write(info: SearchInfo, lrRange: AutoLRRange?, records: [TrialRecord], journalPath: String,
                              to dir: String, data: DataCache = DataCache()) throws(ResultsFolderError) -> Written {
         try write(name: info.name, objective: info.objective ?? .finalValLoss, lrSummary: lrRange?.summary, info: info,
-                  families: [], records: records, journalPath: journalPath, to: dir, data: data)
+                  families: [], records: records, journalPath: journalPath, to: dir, data: data, pbt: nil)
     }
 
     private static func write(name: String, objective: Objective, lrSummary: String?, info: SearchInfo, families: [String],
                               records: [TrialRecord], journalPath: String, to dir: String,
-                              data: DataCache) throws(ResultsFolderError) -> Written {
+                              data: DataCache, pbt: PBTHistory?) throws(ResultsFolderError) -> Written {
         let ranked = rank(records, objective: objective)
         let table = RankedTable(ranked, objective: objective)
         var header = "# \(name)\n\nRanked by \(objective.rawValue)"
@@ -66,7 +67,8 @@ public enum ResultsFolder {
             // No trial finished ok: a best.json left from an earlier search would name the wrong winner.
             try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent("best.json"))
         }
-        let report = SearchReport(info: info, records: records, objective: objective)
+        var report = SearchReport(info: info, records: records, objective: objective)
+        report.pbt = pbt
         try writeHTML(report, to: dir)
         var noValue: String?
         if !ranked.isEmpty, let reason = report.noValueReason {
@@ -90,7 +92,7 @@ public enum ResultsFolder {
     /// Only names lrsearch writes are touched; anything else in the folder stays.
     public static func removeOutputs(in dir: String) {
         let fixed: Set<String> = ["ranked.md", "ranked.csv", "best.json", "report.html", "lr-curves.svg",
-                                  "loss-curves.svg", "progress.svg", "families.svg"]
+                                  "loss-curves.svg", "progress.svg", "families.svg", "pbt-lr.svg"]
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
         for name in names where fixed.contains(name) || (name.hasPrefix("param-") && name.hasSuffix(".svg")) {
             try? FileManager.default.removeItem(atPath: (dir as NSString).appendingPathComponent(name))

@@ -39,6 +39,7 @@ public enum HTMLReport {
         } else {
             out += section("Sampled parameters", plots.dropFirst(4).map(\.plot), note: nil, small: true)
         }
+        if let pbt = report.pbt { out += PBTSection.html(pbt, winner: report.ranked.first?.representative.id.index) }
         out += table(report)
         out += "<footer>Written by lrsearch. Each plot is also an SVG file next to this page.</footer>\n</body>\n</html>\n"
         return out

@@ -14,6 +14,8 @@ public struct SearchReport: Sendable {
     public var parameters: [PlottedParameter]
     /// Colour and marker of each family.
     public var styles: [String: SeriesStyle]
+    /// A PBT run's members, segments and exploits (PBTSection.swift), or nil.
+    public var pbt: PBTHistory? = nil
 
     /// `objective` applies when the journal does not name one (journals before version 2).
     public init(info: SearchInfo, records: [TrialRecord], objective fallback: Objective = .finalValLoss) {

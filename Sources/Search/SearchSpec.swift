@@ -97,9 +97,11 @@ public struct SearchSpec: Sendable, Equatable {
     public static let maxLag = 10_000
     /// The whole document, for the spec hash.
     public var source: JSONNode
+    /// `strategy: { kind: "pbt", … }`: population-based training instead of independent trials (PBTSettings.swift).
+    public var pbt: PBTSettings? = nil
 
     static let topKeys = ["name", "description", "seed", "trials", "sampler", "grid_points", "objective", "repeats",
-                          "task", "optimizer", "lr", "schedules", "pruner", "trial_seeds", "lag"]
+                          "task", "optimizer", "lr", "schedules", "pruner", "trial_seeds", "lag", "strategy"]
 
     /// Parses a spec document, collecting every problem it finds rather than stopping at the first.
     /// `defaultName` names the search when the spec has no `name` (the file's base name).
@@ -161,7 +163,9 @@ public struct SearchSpec: Sendable, Equatable {
             }
             return k
         }
-        let schedules = parseSchedules(r.node("schedules"), in: r, errors: &errors)
+        let pbt = r.node("strategy").flatMap { PBTSettings.parse($0, errors: &errors) }
+        let schedules = r.has("strategy") && !r.has("schedules") ? [PBTSettings.memberSchedule]
+                                                           : parseSchedules(r.node("schedules"), in: r, errors: &errors)
         attempt(()) { () throws(ConfigError) in try r.finish(allowed: topKeys) }
         if sampler != .grid, r.has("grid_points") {
             errors.append(ConfigError(r.members.first { $0.key == "grid_points" }?.value, path: "grid_points",
@@ -173,6 +177,11 @@ public struct SearchSpec: Sendable, Equatable {
                               source: root)
         spec.sharedSeeds = sharedSeeds
         spec.lag = lag
+        if let pbt {  // members: `population` random draws of one shared seed (PBTSettings.swift)
+            spec.pbt = spec.checkPBT(pbt, reader: r, errors: &errors)
+            spec.trials = pbt.population
+            spec.sharedSeeds = true
+        }
         return (spec, errors)
     }
 

@@ -43,10 +43,12 @@ extension TrialConfig {
         if o.weightDecay != .none { decay.append(("exempt_bias_and_norm", .bool(o.exemptBiasAndNorm))) }
         optimizer.append(("weight_decay", Self.object(decay)))
         if let clip = o.gradClip { optimizer.append(("grad_clip", .number(clip))) }
-        return Self.object([
+        var top: [(String, JSONValue)] = [
             ("seed", .number(Double(t.seed))), ("task", Self.object(task)), ("optimizer", Self.object(optimizer)),
             ("schedule", ScheduleParser.json(schedule)),
-        ])
+        ]
+        if let paths { top.append(("hyperparameter_paths", paths.json)) }
+        return Self.object(top)
     }
 
     static func json(_ d: DatasetSpec) -> JSONValue {

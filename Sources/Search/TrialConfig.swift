@@ -36,6 +36,8 @@ public struct TrialConfig: Sendable, Equatable {
     /// Model, optimizer, epochs, batch size, schedule unit and the trial seed.
     public var training: TrainingConfig
     public var schedule: ScheduleSpec
+    /// Momentum and λnew per segment of epochs (a PBT winner's; TrialConfig+Paths.swift), or nil.
+    public var paths: HyperparameterPaths? = nil
 
     public init(dataset: DatasetSpec, valFraction: Double = 0.2, splitSeed: UInt64 = 0, training: TrainingConfig,
                 schedule: ScheduleSpec) {
@@ -126,10 +128,15 @@ public struct TrialConfig: Sendable, Equatable {
                                 unitPath: entryUnit == nil ? "task.schedule_unit" : "schedule.unit")
             training.optimizer.weightDecay = .none
         }
-        try root.finish(allowed: ["seed", "task", "optimizer", "schedule"])
+        let paths = try root.node("hyperparameter_paths").map { n throws(ConfigError) in
+            try HyperparameterPaths.parse(n, optimizer: optimizer, epochs: epochs)
+        }
+        try root.finish(allowed: ["seed", "task", "optimizer", "schedule", "hyperparameter_paths"])
         training.seed = trialSeed
-        return TrialConfig(dataset: task.dataset, valFraction: task.valFraction, splitSeed: task.splitSeed,
-                           training: training, schedule: schedule)
+        var config = TrialConfig(dataset: task.dataset, valFraction: task.valFraction, splitSeed: task.splitSeed,
+                                 training: training, schedule: schedule)
+        config.paths = paths
+        return config
     }
 
     /// explr, equivalent_explr and texp replace the optimizer's weight decay (which the trial then

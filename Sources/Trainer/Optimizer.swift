@@ -75,7 +75,7 @@ public struct Optimizer<T: TrainerScalar>: Sendable {
     /// costs less than waking a worker).
     public static var parallelMinimum: Int { 1 << 15 }
 
-    public let config: OptimizerConfig
+    public private(set) var config: OptimizerConfig
     /// SGD momentum buffer, or Adam's first moment.
     public private(set) var first: [T]
     /// Adam's second moment (empty for SGD).
@@ -194,5 +194,30 @@ struct OptimizerState<T: TrainerScalar>: @unchecked Sendable {
         } else if let m, let v {
             rule.adam(p + lo, g + lo, m + lo, v + lo, count: range.count)
         }
+    }
+}
+
+// MARK: - State kept by snapshots (TrainingState, population-based training)
+
+extension Optimizer {
+    /// Whether the SGD buffer (Adam: the moments) has been started (b = d happens only on the first step).
+    public var bufferHasStarted: Bool { bufferStarted }
+
+    /// Puts back state taken from `first`, `second`, `steps` and `bufferHasStarted`; false (and
+    /// nothing changed) when a buffer's length is neither 0 nor `parameterCount`, or `steps` < 0.
+    public mutating func restore(first: [T], second: [T], steps: Int, bufferStarted: Bool,
+                                 parameterCount: Int) -> Bool {
+        guard [0, parameterCount].contains(first.count), [0, parameterCount].contains(second.count), steps >= 0
+        else { return false }
+        self.first = first
+        self.second = second
+        self.steps = steps
+        self.bufferStarted = bufferStarted
+        return true
+    }
+
+    /// Replaces the weight decay from the next step on (PBT explores `lambda_new` between epochs).
+    public mutating func setWeightDecay(_ decay: WeightDecay) {
+        config.weightDecay = decay
     }
 }

@@ -33,6 +33,17 @@ extension LRSearch {
             A run holds a lock on its results folder (<out>/.lrsearch-run.lock) until it exits; a \
             second run, --resume or --overwrite on the same folder is refused (exit 1) with the \
             holder's pid and start time. The lock goes with the process, even after kill -9.
+
+            --join makes this process one peer of a search shared by every process that runs the same \
+            spec with --join --out DIR (on one machine, or on many through a shared filesystem: NFS, \
+            Lustre, a Kubernetes ReadWriteMany volume). Peers append claims, heartbeats, rung values and \
+            results to DIR/trials.jsonl under a lock file, read each other's records, and each decides \
+            locally (TPE with the spec's lag, ASHA/Hyperband/median from the journal), so the ranking \
+            equals a single-process run. A peer silent for --join-timeout seconds is taken for dead and \
+            its trials are run again by the others with the same configuration and seed; a lock file \
+            older than --lock-grace seconds is broken. Every peer returns when the whole search is \
+            finished, and writes the results. Peers hold the folder lock shared: a plain run, --resume \
+            or --overwrite is refused while any peer works. Protocol: docs/journal.md.
             """,
         positionals: [PositionalSpec("SPEC", help: "The search spec (JSON5).")],
         options: [
@@ -45,6 +56,9 @@ extension LRSearch {
             OptionSpec("--epochs", "E", help: "Override the epochs of every trial."),
             OptionSpec("--seed", "S", help: "Override the spec's seed."),
             OptionSpec("--shard", "I/N", help: "Run only trials whose index is I modulo N (0 ≤ I < N)."),
+            OptionSpec("--join", help: "Be one peer of a search shared through --out DIR's journal (start it or join it)."),
+            OptionSpec("--join-timeout", "S", help: "With --join: seconds of silence after which a peer counts as dead (default 60)."),
+            OptionSpec("--lock-grace", "S", help: "With --join: age in seconds after which a journal lock is broken (default 30)."),
             OptionSpec("--top", "K", help: "Rows of the ranked table to print (default 20)."),
             OptionSpec("--quiet", help: "No progress on stderr."),
         ],
@@ -154,6 +168,21 @@ enum RunCommand {
             }
             options.shard = (i, n)
         }
+        options.join = args.flag("--join")
+        if let t = try args.double("--join-timeout") {
+            guard options.join else { throw CLIError("--join-timeout only applies with --join") }
+            guard t.isFinite, t >= 1, t <= 86_400 else { throw CLIError("--join-timeout expects seconds between 1 and 86400, got \(t)") }
+            options.joinTimeout = t
+        }
+        if let g = try args.double("--lock-grace") {
+            guard options.join else { throw CLIError("--lock-grace only applies with --join") }
+            guard g.isFinite, g >= 1, g <= 86_400 else { throw CLIError("--lock-grace expects seconds between 1 and 86400, got \(g)") }
+            options.lockGrace = g
+        }
+        if options.join {
+            if options.shard != nil { throw CLIError("--join and --shard contradict each other: peers share every trial of one journal") }
+            if options.overwrite { throw CLIError("--overwrite cannot be used with --join: peers never delete the shared journal") }
+        }
         return options
     }
 
@@ -177,6 +206,7 @@ enum RunCommand {
         if spec.repeats > 1 { text += " (\(session.units.count / spec.repeats) configurations × \(spec.repeats) seeds)" }
         text += ", \(families) famil\(families == 1 ? "y" : "ies"), \(spec.sampler.rawValue) sampler, \(options.jobs) job\(options.jobs == 1 ? "" : "s")"
         if let shard = options.shard { text += ", shard \(shard.index)/\(shard.count)" }
+        if options.join { text += ", joined (peer \(escapingControlCharacters(session.peerID)))" }
         if let range = spec.lrRange { text += "\n  " + range.summary }
         text += "\n  → \(escapingControlCharacters(options.outDir))/"
         let resumed = session.units.count - session.pending.count

@@ -1,0 +1,240 @@
+// A `--join` peer's view of the shared journal: who claimed what, who is alive, what finished; and the
+// records it adds (claims, heartbeats, rung values, results). The protocol is in docs/journal.md.
+
+import Foundation
+import JSON5
+
+/// What a peer has read of the shared journal besides the trial records.
+struct PeerLedger {
+    /// Units whose trial record is in the journal (or was written by this peer).
+    var known: Set<TrialID>
+    /// Lines of the journal read so far (for error messages).
+    var lines: Int
+    /// The last claim of each unit not yet finished: the claiming peer.
+    var claims: [TrialID: String] = [:]
+    /// When (this machine's uptime, seconds) a record of each peer was last read; a peer that left
+    /// has -infinity, so its unfinished claims are free at once.
+    var lastSeen: [String: Double] = [:]
+    /// Units this process is running.
+    var running: Set<TrialID> = []
+    /// When this peer last wrote (uptime seconds).
+    var lastWrite = ProcessInfo.processInfo.systemUptime
+    /// The first unit (in hand-out order) that may not be finished; every earlier one is.
+    var cursor = TrialID(index: 0, repeat: 0)
+}
+
+/// What a free worker of a peer is given.
+public enum PeerClaim: Equatable, Sendable {
+    /// Run this unit: it is claimed for this peer in the journal.
+    case run(TrialID)
+    /// Every unfinished unit is claimed by a live peer (or running here): look again later.
+    case wait
+    /// Every unit is finished.
+    case done
+}
+
+extension SearchSession {
+    static func peerRecord(_ op: String, peer: String, id: TrialID? = nil, extra: [(String, JSONValue)] = []) -> JSONValue {
+        var members: [(String, JSONValue)] = [("op", .string(op)), ("peer", .string(peer))]
+        if let id { members += [("index", .number(Double(id.index))), ("repeat", .number(Double(id.repeat)))] }
+        members += extra
+        members.append(("time", .string(ISO8601DateFormatter().string(from: Date()))))
+        return .object(members.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
+    }
+
+    /// Takes in journal lines other peers wrote: their results (into `records` and the board), their
+    /// rung values (into the board), their claims and signs of life.
+    func absorb(_ lines: [String]) throws(JournalError) {
+        guard !lines.isEmpty else { return }
+        let started = Date()
+        let now = ProcessInfo.processInfo.systemUptime
+        var results: [TrialRecord] = []
+        var progress: [(TrialID, [Double])] = []
+        try ledger.withLock { (l: inout PeerLedger) throws(JournalError) in
+            for line in lines {
+                l.lines += 1
+                guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+                let node: JSONNode
+                do {
+                    node = try JSON5Parser.parse(line)
+                } catch {
+                    throw .corrupt(file: journalPath, line: l.lines, reason: (error as? JSON5SyntaxError)?.message ?? "\(error)")
+                }
+                let value = node.value
+                guard case .string(let op)? = value["op"]?.value else {
+                    throw .corrupt(file: journalPath, line: l.lines, reason: "a record without an \"op\"")
+                }
+                var peer: String?
+                if case .string(let p)? = value["peer"]?.value { peer = p }
+                if let peer { l.lastSeen[peer] = op == "leave" ? -.infinity : now }
+                func unit() -> TrialID? {
+                    guard case .number(let i)? = value["index"]?.value, case .number(let r)? = value["repeat"]?.value,
+                          i >= 0, r >= 0, i < 1e15, r < 1e15, i == i.rounded(), r == r.rounded() else { return nil }
+                    return TrialID(index: Int(i), repeat: Int(r))
+                }
+                switch op {
+                case "trial":
+                    let record: TrialRecord
+                    do {
+                        record = try TrialRecord(json: node)
+                    } catch {
+                        throw .corrupt(file: journalPath, line: l.lines, reason: "\(error)")
+                    }
+                    l.claims[record.id] = nil
+                    if l.known.insert(record.id).inserted { results.append(record) }
+                case "claim":
+                    if let id = unit(), let peer, !l.known.contains(id) { l.claims[id] = peer }
+                case "progress":
+                    guard let id = unit(), !l.running.contains(id), case .array(let items)? = value["values"]?.value else { continue }
+                    let values = items.compactMap { n -> Double? in try? TrialRecord.double(n, path: "values") }
+                    if values.count == items.count { progress.append((id, values)) }
+                default:
+                    continue  // start, join, beat, leave, resume, end: signs of life only
+                }
+            }
+        }
+        if !results.isEmpty {
+            finished.withLock { $0.append(contentsOf: results) }
+            for r in results where units.contains(r.id) {
+                board.finish(r.id, values: spec.objective.curve(r.epochs), complete: r.state == .ok)
+            }
+        }
+        for (id, values) in progress { board.progress(id, values: values) }
+        shared?.addReplayTime(Date().timeIntervalSince(started))
+    }
+
+    /// Reads what other peers appended since the last read (without the lock).
+    public func refresh() throws(JournalError) {
+        guard let shared else { return }
+        try absorb(try shared.readNew())
+    }
+
+    /// The first unit (in hand-out order) that this peer may run: not finished, not running here, and
+    /// not claimed by a peer that is alive. `.wait` when there is none but some unit is unfinished.
+    private func candidate(_ l: inout PeerLedger, now: Double) -> PeerClaim {
+        var id = l.cursor
+        var leading = true
+        var unfinished = false
+        while id.index < units.configurations {
+            if l.known.contains(id) {
+                if leading { l.cursor = next(id) }
+            } else {
+                leading = false
+                unfinished = true
+                if !l.running.contains(id) {
+                    guard let owner = l.claims[id] else { return .run(id) }
+                    if owner != peerID, now - (l.lastSeen[owner] ?? -.infinity) > joinTimeout { return .run(id) }
+                }
+            }
+            id = next(id)
+        }
+        return unfinished ? .wait : .done
+    }
+
+    private func next(_ id: TrialID) -> TrialID {
+        id.repeat + 1 < units.repeats ? TrialID(index: id.index, repeat: id.repeat + 1) : TrialID(index: id.index + 1, repeat: 0)
+    }
+
+    /// Units claimed by peers that have stopped writing (for a rescue when every worker here waits).
+    public func staleClaims() -> [TrialID] {
+        let now = ProcessInfo.processInfo.systemUptime
+        return ledger.withLock { l in
+            l.claims.filter { id, owner in
+                owner != peerID && !l.known.contains(id) && !l.running.contains(id)
+                    && now - (l.lastSeen[owner] ?? -.infinity) > joinTimeout
+            }.keys.sorted()
+        }
+    }
+
+    /// Claims the next unit this peer may run (or `only`, if it is still free), under the journal lock.
+    public func claimNext(only: TrialID? = nil) throws -> PeerClaim {
+        guard let shared else { return .done }
+        try refresh()
+        let peek = ledger.withLock { l in candidate(&l, now: ProcessInfo.processInfo.systemUptime) }
+        guard case .run = peek else { return peek }  // nothing free: no need for the lock
+        var claim = PeerClaim.wait
+        try shared.transact { lines in
+            try absorb(lines)
+            let now = ProcessInfo.processInfo.systemUptime
+            return ledger.withLock { l in
+                claim = candidate(&l, now: now)
+                if let only {
+                    let owner = l.claims[only]
+                    let free = !l.known.contains(only) && !l.running.contains(only)
+                        && (owner == nil || (owner != peerID && now - (l.lastSeen[owner ?? ""] ?? -.infinity) > joinTimeout))
+                    claim = free ? .run(only) : .wait
+                }
+                guard case .run(let id) = claim else { return [] }
+                l.claims[id] = peerID
+                l.running.insert(id)
+                l.lastWrite = now
+                return [Self.peerRecord("claim", peer: peerID, id: id)]
+            }
+        }
+        if case .run(let id) = claim { board.restart(id) }
+        return claim
+    }
+
+    /// Writes a heartbeat when this peer has written nothing for a quarter of the timeout.
+    public func beatIfDue() throws {
+        guard let shared else { return }
+        let due = ledger.withLock { ProcessInfo.processInfo.systemUptime - $0.lastWrite > joinTimeout / 4 }
+        guard due else { return }
+        try shared.transact { [peerID] lines in
+            try absorb(lines)
+            ledger.withLock { $0.lastWrite = ProcessInfo.processInfo.systemUptime }
+            return [Self.peerRecord("beat", peer: peerID)]
+        }
+    }
+
+    /// A unit this peer ran did not finish (the search stops): it is free for the others at once.
+    public func abandonClaim(_ id: TrialID) {
+        ledger.withLock { l in
+            l.running.remove(id)
+            if l.claims[id] == peerID { l.claims[id] = nil }
+        }
+    }
+
+    /// Units finished in the journal, by any peer.
+    public var sharedFinished: Int { ledger.withLock { l in l.known.filter { units.contains($0) }.count } }
+
+    /// Units this peer is running.
+    public var runningHere: Int { ledger.withLock { $0.running.count } }
+
+    /// Journals a result under the lock, unless another peer (which took this unit for dead) already
+    /// did: the journal never holds one unit twice.
+    func recordShared(_ r: TrialRecord) throws(JournalError) {
+        guard let shared else { return }
+        do {
+            try shared.transact { [peerID] lines in
+                try absorb(lines)
+                return ledger.withLock { l in
+                    l.running.remove(r.id)
+                    l.claims[r.id] = nil
+                    l.lastWrite = ProcessInfo.processInfo.systemUptime
+                    guard l.known.insert(r.id).inserted else { return [Self.peerRecord("beat", peer: peerID)] }
+                    finished.withLock { $0.append(r) }
+                    return [r.json]
+                }
+            }
+        } catch let e as JournalError {
+            throw e
+        } catch {
+            throw .io(file: journalPath, reason: "\(error)")
+        }
+        board.finish(r.id, values: spec.objective.curve(r.epochs), complete: r.state == .ok)
+    }
+
+    /// Journals a running trial's curve at a checkpoint (its rung values), for the other peers.
+    func publishProgress(_ id: TrialID, curve: [Double]) {
+        guard let shared else { return }
+        let values = JSONValue.array(curve.map { JSONNode(TrialRecord.number($0)) })
+        // A failed write only delays the others: they get the values with the trial's record.
+        _ = try? shared.transact { [peerID] lines in
+            try absorb(lines)
+            ledger.withLock { $0.lastWrite = ProcessInfo.processInfo.systemUptime }
+            return [Self.peerRecord("progress", peer: peerID, id: id,
+                                    extra: [("epoch", .number(Double(curve.count))), ("values", values)])]
+        }
+    }
+}

@@ -25,6 +25,8 @@ extension LRSearch {
                                 + "thread vs 2 (target ≥ 1.7×), and GEMM times on 1 vs 2 threads by size."),
                   OptionSpec("--search", "SPEC", help: "Instead: random vs TPE vs random+ASHA on SPEC over several seeds."),
                   OptionSpec("--seeds", "N", help: "With --search: search seeds 1…N (default 5)."),
+                  OptionSpec("--peers", "N", help: "With --search: instead, SPEC run by N 'run --join' processes vs one "
+                                + "process (wall times, each peer's lock waits and replay cost, same ranking)."),
                   OptionSpec("--jobs", "N", help: "With --search: workers per search (default: all cores; 1 makes TPE reproducible)."),
                   OptionSpec("--variants", "LIST", help: "With --search: a comma-separated subset of "
                                 + SearchBench.variantNames.joined(separator: ", ") + " (default all).")],
@@ -37,6 +39,10 @@ extension LRSearch {
                 return try DataBench.run(rows: rows)
             }
             if !args.positionals.isEmpty { throw CLIError("ROWS is only used with --data") }
+            if let spec = args.string("--search"), let peers = try args.int("--peers", min: 1, max: 64) {
+                return try PeersBench.run(specPath: spec, peers: peers, jobs: try args.int("--jobs", min: 1) ?? 1)
+            }
+            if args.string("--peers") != nil { throw CLIError("--peers only applies with --search") }
             if let spec = args.string("--search") {
                 return try SearchBench.run(specPath: spec, seeds: try args.int("--seeds", min: 1) ?? 5,
                                            jobs: try args.int("--jobs", min: 1),

@@ -139,9 +139,10 @@ enum RunCommand {
         if ending != .completed {
             let done = session.finishedUnits, total = session.units.count
             let out = args.string("--out").map { " --out \($0)" } ?? ""
+            let again = options.join ? "--join" : "--resume"
             writeStderr(escapingControlCharacters(
                 "interrupted: \(done) of \(total) trials are in \(session.journalPath); "
-                    + "`lrsearch run \(path) --resume\(out)` runs the other \(total - done)", keepingNewlines: false) + "\n")
+                    + "`lrsearch run \(path) \(again)\(out)` runs the other \(total - done)", keepingNewlines: false) + "\n")
         }
         // A signal that came only while the results were being written still says so in the exit code.
         if let signal { return signal == SIGTERM ? .terminated : signal == SIGHUP ? .hangup : .interrupted }
@@ -182,6 +183,12 @@ enum RunCommand {
         if options.join {
             if options.shard != nil { throw CLIError("--join and --shard contradict each other: peers share every trial of one journal") }
             if options.overwrite { throw CLIError("--overwrite cannot be used with --join: peers never delete the shared journal") }
+            // A peer waits up to the grace for a dead holder's lock and then writes: a silence of
+            // that long must not make it look dead.
+            guard options.joinTimeout >= 2 * options.lockGrace else {
+                throw CLIError("--join-timeout (\(formatNumber(options.joinTimeout)) s) must be at least twice --lock-grace "
+                               + "(\(formatNumber(options.lockGrace)) s): a peer waiting for a dead peer's lock would look dead")
+            }
         }
         return options
     }

@@ -11,7 +11,7 @@ import Synchronization
 /// finds every unfinished unit claimed by live peers looks again every quarter second; it ends when
 /// every unit of the search has its record, so every peer ends with the whole search finished.
 ///
-/// The watchdog reads the journal every 0.2 s (the board learns the others' results and rung values),
+/// The watchdog reads the journal every 20 ms (the board learns the others' results and rung values),
 /// writes a heartbeat when this peer has written nothing for a quarter of the timeout, and — when every
 /// worker here is busy (waiting, maybe, for a unit of a dead peer) — runs each unit claimed by a peer
 /// silent for longer than the timeout on a thread of its own, with the same configuration and seed.
@@ -157,7 +157,10 @@ public final class JoinPeer: Sendable {
                     }
                 }
             }
-            Thread.sleep(forTimeInterval: 0.2)
+            Thread.sleep(forTimeInterval: Self.poll)
         }
     }
+
+    /// Seconds between two reads of the journal: a remote result reaches a waiting trial this late at most.
+    static let poll = 0.02
 }

@@ -123,13 +123,24 @@ extension SearchSession {
                 unfinished = true
                 if !l.running.contains(id) {
                     guard let owner = l.claims[id] else { return .run(id) }
-                    if owner != peerID, now - (l.lastSeen[owner] ?? -.infinity) > joinTimeout { return .run(id) }
+                    if owner != peerID, isDead(owner, l, now: now) { return .run(id) }
                 }
             }
             id = next(id)
         }
         return unfinished ? .wait : .done
     }
+
+    /// Whether peer `owner` is taken for dead: no record of it read for `joinTimeout` seconds (it
+    /// left, was killed, or lost its machine), or it ran on this host and its process is gone.
+    private func isDead(_ owner: String, _ l: PeerLedger, now: Double) -> Bool {
+        if now - (l.lastSeen[owner] ?? -.infinity) > joinTimeout { return true }
+        let parts = owner.split(separator: ":")
+        guard parts.count == 3, parts[0] == Self.host[...], let pid = Int32(parts[1]), pid > 0 else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+
+    static let host = ProcessInfo.processInfo.hostName
 
     private func next(_ id: TrialID) -> TrialID {
         id.repeat + 1 < units.repeats ? TrialID(index: id.index, repeat: id.repeat + 1) : TrialID(index: id.index + 1, repeat: 0)
@@ -140,8 +151,7 @@ extension SearchSession {
         let now = ProcessInfo.processInfo.systemUptime
         return ledger.withLock { l in
             l.claims.filter { id, owner in
-                owner != peerID && !l.known.contains(id) && !l.running.contains(id)
-                    && now - (l.lastSeen[owner] ?? -.infinity) > joinTimeout
+                owner != peerID && !l.known.contains(id) && !l.running.contains(id) && isDead(owner, l, now: now)
             }.keys.sorted()
         }
     }
@@ -161,7 +171,7 @@ extension SearchSession {
                 if let only {
                     let owner = l.claims[only]
                     let free = !l.known.contains(only) && !l.running.contains(only)
-                        && (owner == nil || (owner != peerID && now - (l.lastSeen[owner ?? ""] ?? -.infinity) > joinTimeout))
+                        && (owner.map { $0 != peerID && isDead($0, l, now: now) } ?? true)
                     claim = free ? .run(only) : .wait
                 }
                 guard case .run(let id) = claim else { return [] }
@@ -214,6 +224,7 @@ extension SearchSession {
                     l.lastWrite = ProcessInfo.processInfo.systemUptime
                     guard l.known.insert(r.id).inserted else { return [Self.peerRecord("beat", peer: peerID)] }
                     finished.withLock { $0.append(r) }
+                    ranHere.add(1, ordering: .relaxed)
                     return [r.json]
                 }
             }

@@ -84,6 +84,8 @@ public final class SearchSession: Sendable {
     public let peerID: String
     /// Seconds without a record after which a peer is taken for dead (`RunOptions.joinTimeout`).
     public let joinTimeout: Double
+    /// Trials this process journaled (a `--join` peer's share).
+    let ranHere = Atomic<Int>(0)
     let finished: Mutex<[TrialRecord]>
     /// TPE's points of this run by configuration index (nil for the static samplers).
     private let tpe: TPESampler?
@@ -132,7 +134,7 @@ public final class SearchSession: Sendable {
         specHash = Self.hash(spec)
         var previous: [TrialRecord] = []
         var alreadyComplete = false
-        peerID = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        peerID = "\(Self.host):\(getpid()):\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         joinTimeout = max(1, options.joinTimeout)
         var sharedLines: [String] = []
         if options.join {
@@ -369,7 +371,14 @@ public final class SearchSession: Sendable {
         guard !alreadyComplete else { return }
         if let shared {
             do {
-                try shared.transact { [peerID] _ in [Self.peerRecord("leave", peer: peerID, extra: [("seconds", .number(wallSeconds))])] }
+                let t = shared.stats
+                let extra: [(String, JSONValue)] = [
+                    ("seconds", .number(wallSeconds)), ("trials", .number(Double(ranHere.load(ordering: .relaxed)))),
+                    ("transactions", .number(Double(t.transactions + 1))), ("lock_wait", .number(t.lockWait)),
+                    ("replay", .number(t.replay)), ("bytes_read", .number(Double(t.bytesRead))),
+                    ("appended", .number(Double(t.appended + 1))), ("broken_locks", .number(Double(t.brokenLocks))),
+                ]
+                try shared.transact { [peerID] _ in [Self.peerRecord("leave", peer: peerID, extra: extra)] }
             } catch let e as JournalError {
                 throw e
             } catch {

@@ -38,7 +38,7 @@ public final class JournalFileLock: @unchecked Sendable {  // `ino`, `refresher`
     /// how many stale locks this call broke.
     public func acquire() throws(JournalError) -> Int {
         var broken = 0
-        var pause: useconds_t = 500
+        var pause: useconds_t = 100
         while true {
             let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644)
             if fd >= 0 {
@@ -64,7 +64,7 @@ public final class JournalFileLock: @unchecked Sendable {  // `ino`, `refresher`
                 }
             }
             usleep(pause)
-            pause = min(pause * 2, 20_000)
+            pause = min(pause * 2, 2_000)
         }
     }
 

@@ -21,12 +21,15 @@ import Darwin
 /// - Broken when its modification time is older than `grace` seconds: the holder died (kill -9,
 ///   a lost machine) while holding it, so it blocks the other peers for at most `grace` (optuna#5921).
 ///   The breaker renames the stale file away and unlinks it, then competes for the lock like anyone.
-///   If the file it renamed was not the one it judged stale (a peer took the lock in between), it
-///   links it back. A holder checks that the lock file is still its own (same inode) before it writes.
+///   If the file it renamed is not stale (a peer took the lock in between: rename keeps the mtime),
+///   it links it back. A holder checks that the lock file is still its own (the unique token it wrote
+///   into it) before it writes and before it releases.
 public final class JournalFileLock: @unchecked Sendable {  // `ino`, `refresher` are touched by the holding thread only
     public let path: String
     public let grace: Double
-    private var ino: ino_t = 0
+    /// What this holder wrote into the lock file (`pid host time token`): its identity, since a
+    /// filesystem may give a new file the inode number of one just deleted.
+    private var token = ""
     private var refresher: DispatchSourceTimer?
 
     public init(journal: String, grace: Double = 30) {
@@ -42,12 +45,15 @@ public final class JournalFileLock: @unchecked Sendable {  // `ino`, `refresher`
         while true {
             let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644)
             if fd >= 0 {
-                var st = stat()
-                _ = fstat(fd, &st)
-                ino = st.st_ino
-                let text = Array("\(getpid()) \(ProcessInfo.processInfo.hostName) \(Date().timeIntervalSince1970)\n".utf8)
-                _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                token = "\(getpid()) \(ProcessInfo.processInfo.hostName) \(Date().timeIntervalSince1970) \(UUID().uuidString)\n"
+                let text = Array(token.utf8)
+                let n = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
                 close(fd)
+                guard n == text.count else {
+                    let aside = path + ".rename." + UUID().uuidString
+                    if rename(path, aside) == 0 { unlink(aside) }
+                    throw .io(file: path, reason: "cannot write the lock file")
+                }
                 startRefreshing()
                 return broken
             }
@@ -57,9 +63,8 @@ public final class JournalFileLock: @unchecked Sendable {  // `ino`, `refresher`
             }
             var st = stat()
             if stat(path, &st) == 0 {
-                let age = Date().timeIntervalSince1970 - (Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
-                if age > grace {
-                    if breakStale(ino: st.st_ino) { broken += 1 }
+                if Self.age(st) > grace {
+                    if breakStale() { broken += 1 }
                     continue
                 }
             }
@@ -69,32 +74,45 @@ public final class JournalFileLock: @unchecked Sendable {  // `ino`, `refresher`
     }
 
     /// Whether the lock file is still the one this holder created.
-    public var stillHeld: Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && st.st_ino == ino
+    public var stillHeld: Bool { !token.isEmpty && Self.contents(path) == token }
+
+    /// A lock file's contents (at most 4 KiB), or nil when it cannot be read.
+    static func contents(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        return n < 0 ? nil : String(decoding: buffer.prefix(n), as: UTF8.self)
     }
 
     /// Releases the lock: rename, then unlink.
     public func release() {
         refresher?.cancel()
         refresher = nil
+        defer { token = "" }
         guard stillHeld else { return }  // broken meanwhile: the file is someone else's now
         let aside = path + ".rename." + UUID().uuidString
         if rename(path, aside) == 0 { unlink(aside) }
     }
 
-    private func breakStale(ino stale: ino_t) -> Bool {
+    /// Renames the lock file aside; unlinks it if it is stale indeed, else (a peer took the lock since
+    /// we looked) links it back.
+    private func breakStale() -> Bool {
         let aside = path + ".broken." + UUID().uuidString
         guard rename(path, aside) == 0 else { return false }
         var st = stat()
-        if stat(aside, &st) == 0, st.st_ino != stale {
-            // Not the stale file: a peer took the lock between our stat and our rename. Give it back.
+        if stat(aside, &st) == 0, Self.age(st) <= grace {
             _ = link(aside, path)
             unlink(aside)
             return false
         }
         unlink(aside)
         return true
+    }
+
+    static func age(_ st: stat) -> Double {
+        Date().timeIntervalSince1970 - (Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
     }
 
     private func startRefreshing() {

@@ -225,7 +225,9 @@ extension SearchSession {
                     guard l.known.insert(r.id).inserted else { return [Self.peerRecord("beat", peer: peerID)] }
                     finished.withLock { $0.append(r) }
                     ranHere.add(1, ordering: .relaxed)
-                    return [r.json]
+                    guard case .object(var members) = r.json else { return [r.json] }
+                    members.append(JSONMember(key: "peer", value: JSONNode(.string(peerID))))  // who ran it
+                    return [.object(members)]
                 }
             }
         } catch let e as JournalError {

@@ -52,7 +52,7 @@ public final class SearchRun: Sendable {
             try session.record(record)
             onTrial(record)
         }
-        peer = options.join ? JoinPeer(session: session, jobs: options.jobs, execute: { id in try executor.run(id) }, finished: finished) : nil
+        peer = options.join ? JoinPeer(session: session, jobs: options.jobs, execute: { id in try executor.run(id) }, onTrial: onTrial) : nil
         runner = Runner(units: session.pending, jobs: options.jobs, cores: executor.cores, gate: session,
                         execute: { id in try executor.run(id) }, finished: finished)
     }

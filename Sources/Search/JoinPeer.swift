@@ -29,19 +29,22 @@ public final class JoinPeer: Sendable {
     public let session: SearchSession
     private let jobs: Int
     private let execute: @Sendable (TrialID) throws -> TrialRecord
-    private let finished: @Sendable (TrialRecord) throws -> Void
+    private let onTrial: @Sendable (TrialRecord) -> Void
     private let state = Mutex(State())
     private let threads = DispatchGroup()
     private let started = Date()
     /// Counts finished units at the start, for progress.
     private let finishedAtStart: Int
 
+    /// - Parameters:
+    ///   - execute: runs one trial (on a worker thread).
+    ///   - onTrial: called after each result this peer journals.
     public init(session: SearchSession, jobs: Int, execute: @escaping @Sendable (TrialID) throws -> TrialRecord,
-                finished: @escaping @Sendable (TrialRecord) throws -> Void) {
+                onTrial: @escaping @Sendable (TrialRecord) -> Void) {
         self.session = session
         self.jobs = max(1, jobs)
         self.execute = execute
-        self.finished = finished
+        self.onTrial = onTrial
         finishedAtStart = session.sharedFinished
     }
 
@@ -99,40 +102,50 @@ public final class JoinPeer: Sendable {
     }
 
     private func workLoop() {
-        while !stopping {
+        var claimed: PeerClaim?  // claimed with the last result
+        while true {
+            if stopping {
+                if case .run(let id)? = claimed { session.abandonClaim(id) }
+                return
+            }
             let claim: PeerClaim
             do {
-                claim = try session.claimNext()
+                claim = try claimed ?? session.claimNext()
             } catch {
                 fail(error)
                 return
             }
+            claimed = nil
             switch claim {
             case .done: return
             case .wait: Thread.sleep(forTimeInterval: 0.25)
-            case .run(let id): runUnit(id)
+            case .run(let id): claimed = runUnit(id, claimNext: true)
             }
         }
     }
 
-    /// Runs a claimed unit once it is ready, and journals it.
-    private func runUnit(_ id: TrialID) {
+    /// Runs a claimed unit once it is ready and journals it; returns the unit claimed in the same
+    /// append, if `claimNext`.
+    private func runUnit(_ id: TrialID, claimNext: Bool) -> PeerClaim? {
         state.withLock { $0.busy += 1 }
         defer { state.withLock { $0.busy -= 1 } }
         while !session.isReady(id) {
             if stopping {
                 session.abandonClaim(id)
-                return
+                return nil
             }
-            Thread.sleep(forTimeInterval: 0.02)
+            Thread.sleep(forTimeInterval: 0.005)
         }
         do {
             let record = try execute(id)
-            if state.withLock({ $0.abandoned }) { return }
-            try finished(record)
+            if state.withLock({ $0.abandoned }) { return nil }
+            let next = try session.recordAndClaim(record, claimNext: claimNext && !stopping)
+            onTrial(record)
+            return next
         } catch {
             session.abandonClaim(id)
             fail(error)
+            return nil
         }
     }
 
@@ -150,7 +163,7 @@ public final class JoinPeer: Sendable {
                     spawn {
                         defer { _ = self.state.withLock { $0.rescuing.remove(id) } }
                         do {
-                            if case .run(let unit) = try self.session.claimNext(only: id) { self.runUnit(unit) }
+                            if case .run(let unit) = try self.session.claimNext(only: id) { _ = self.runUnit(unit, claimNext: false) }
                         } catch {
                             self.fail(error)
                         }

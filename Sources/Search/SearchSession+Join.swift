@@ -212,22 +212,38 @@ extension SearchSession {
     public var runningHere: Int { ledger.withLock { $0.running.count } }
 
     /// Journals a result under the lock, unless another peer (which took this unit for dead) already
-    /// did: the journal never holds one unit twice.
-    func recordShared(_ r: TrialRecord) throws(JournalError) {
-        guard let shared else { return }
+    /// did: the journal never holds one unit twice. With `claimNext`, claims the next unit in the same
+    /// append (one lock and one fsync instead of two) and returns the claim.
+    @discardableResult
+    func recordShared(_ r: TrialRecord, claimNext: Bool = false) throws(JournalError) -> PeerClaim? {
+        guard let shared else { return nil }
+        var claim: PeerClaim?
         do {
             try shared.transact { [peerID] lines in
                 try absorb(lines)
+                let now = ProcessInfo.processInfo.systemUptime
                 return ledger.withLock { l in
                     l.running.remove(r.id)
                     l.claims[r.id] = nil
-                    l.lastWrite = ProcessInfo.processInfo.systemUptime
-                    guard l.known.insert(r.id).inserted else { return [Self.peerRecord("beat", peer: peerID)] }
-                    finished.withLock { $0.append(r) }
-                    ranHere.add(1, ordering: .relaxed)
-                    guard case .object(var members) = r.json else { return [r.json] }
-                    members.append(JSONMember(key: "peer", value: JSONNode(.string(peerID))))  // who ran it
-                    return [.object(members)]
+                    l.lastWrite = now
+                    var out: [JSONValue] = []
+                    if l.known.insert(r.id).inserted {
+                        finished.withLock { $0.append(r) }
+                        ranHere.add(1, ordering: .relaxed)
+                        if case .object(var members) = r.json {
+                            members.append(JSONMember(key: "peer", value: JSONNode(.string(peerID))))  // who ran it
+                            out.append(.object(members))
+                        }
+                    }
+                    if claimNext {
+                        claim = candidate(&l, now: now)
+                        if case .run(let id) = claim {
+                            l.claims[id] = peerID
+                            l.running.insert(id)
+                            out.append(Self.peerRecord("claim", peer: peerID, id: id))
+                        }
+                    }
+                    return out.isEmpty ? [Self.peerRecord("beat", peer: peerID)] : out
                 }
             }
         } catch let e as JournalError {
@@ -236,6 +252,18 @@ extension SearchSession {
             throw .io(file: journalPath, reason: "\(error)")
         }
         board.finish(r.id, values: spec.objective.curve(r.epochs), complete: r.state == .ok)
+        if case .run(let id)? = claim { board.restart(id) }
+        return claim
+    }
+
+    /// Journals a finished unit of this peer and (unless the search stops) claims the next one.
+    public func recordAndClaim(_ r: TrialRecord, claimNext: Bool) throws(JournalError) -> PeerClaim? {
+        // Decided without its peers (the wait was cut short): left out, as `record` does.
+        guard !board.wasReleased(r.id) else {
+            abandonClaim(r.id)
+            return nil
+        }
+        return try recordShared(r, claimNext: claimNext)
     }
 
     /// Journals a running trial's curve at a checkpoint (its rung values), for the other peers.

@@ -158,7 +158,7 @@ public final class JoinPeer: Sendable {
                 fail(error)
                 return
             }
-            if !stopping, state.withLock({ $0.busy >= jobs }) {
+            if state.withLock({ $0.busy >= jobs && !$0.abandoned }) {  // also when stopping: a running trial may wait for it
                 for id in session.staleClaims() where state.withLock({ $0.rescuing.insert(id).inserted }) {
                     spawn {
                         defer { _ = self.state.withLock { $0.rescuing.remove(id) } }

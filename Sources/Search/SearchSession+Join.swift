@@ -106,7 +106,7 @@ extension SearchSession {
     /// Reads what other peers appended since the last read (without the lock).
     public func refresh() throws(JournalError) {
         guard let shared else { return }
-        try absorb(try shared.readNew())
+        try shared.readNew { lines throws(JournalError) in try absorb(lines) }
     }
 
     /// The first unit (in hand-out order) that this peer may run: not finished, not running here, and

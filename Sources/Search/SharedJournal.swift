@@ -169,15 +169,24 @@ public final class SharedJournal: Sendable {
 
     /// Reads the complete lines after the remembered offset (without the lock) and moves past them.
     public func readNew() throws(JournalError) -> [String] {
+        var lines: [String] = []
+        try readNew { lines = $0 }
+        return lines
+    }
+
+    /// Reads the complete lines after the remembered offset (without the lock), moves past them and
+    /// hands them to `consume` — before any other read or append of this process, so that lines are
+    /// taken in in journal order.
+    public func readNew(then consume: ([String]) throws(JournalError) -> Void) throws(JournalError) {
         gate.lock()
         defer { gate.unlock() }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            if errno == ENOENT { return [] }
+            if errno == ENOENT { return }
             throw .io(file: path, reason: "cannot open: \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
-        return try read(fd: fd)
+        try consume(try read(fd: fd))
     }
 
     /// Under the lock: reads the lines other peers appended since the last read, passes them to

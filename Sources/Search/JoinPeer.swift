@@ -152,6 +152,7 @@ public final class JoinPeer: Sendable {
     private func watch() {
         while !stopping || state.withLock({ $0.busy > 0 && !$0.abandoned }) {
             do {
+                if let failure = session.takeFailure() { throw failure }
                 try session.refresh()
                 try session.beatIfDue()
             } catch {

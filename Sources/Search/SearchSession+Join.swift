@@ -8,7 +8,7 @@ import JSON5
 struct PeerLedger {
     /// Units whose trial record is in the journal (or was written by this peer).
     var known: Set<TrialID>
-    /// Lines of the journal read so far (for error messages).
+    /// Lines of the journal read so far (not counting this peer's own appends).
     var lines: Int
     /// The last claim of each unit not yet finished: the claiming peer.
     var claims: [TrialID: String] = [:]
@@ -21,6 +21,8 @@ struct PeerLedger {
     var lastWrite = ProcessInfo.processInfo.systemUptime
     /// The first unit (in hand-out order) that may not be finished; every earlier one is.
     var cursor = TrialID(index: 0, repeat: 0)
+    /// An error met while journaling rung values (see `takeFailure`).
+    var failure: (any Error)?
 }
 
 /// What a free worker of a peer is given.
@@ -44,25 +46,30 @@ extension SearchSession {
 
     /// Takes in journal lines other peers wrote: their results (into `records` and the board), their
     /// rung values (into the board), their claims and signs of life.
-    func absorb(_ lines: [String]) throws(JournalError) {
+    /// - Parameter after: the journal lines before the first of `lines` (by default, every line read
+    ///   or appended by this peer so far).
+    func absorb(_ lines: [String], after: Int? = nil) throws(JournalError) {
         guard !lines.isEmpty else { return }
+        let appended = shared?.stats.appended ?? 0
         let started = Date()
         let now = ProcessInfo.processInfo.systemUptime
         var results: [TrialRecord] = []
         var progress: [(TrialID, [Double])] = []
         try ledger.withLock { (l: inout PeerLedger) throws(JournalError) in
+            var number = after ?? l.lines + appended
             for line in lines {
                 l.lines += 1
+                number += 1
                 guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
                 let node: JSONNode
                 do {
                     node = try JSON5Parser.parse(line)
                 } catch {
-                    throw .corrupt(file: journalPath, line: l.lines, reason: (error as? JSON5SyntaxError)?.message ?? "\(error)")
+                    throw .corrupt(file: journalPath, line: number, reason: (error as? JSON5SyntaxError)?.message ?? "\(error)")
                 }
                 let value = node.value
                 guard case .string(let op)? = value["op"]?.value else {
-                    throw .corrupt(file: journalPath, line: l.lines, reason: "a record without an \"op\"")
+                    throw .corrupt(file: journalPath, line: number, reason: "a record without an \"op\"")
                 }
                 var peer: String?
                 if case .string(let p)? = value["peer"]?.value { peer = p }
@@ -78,7 +85,7 @@ extension SearchSession {
                     do {
                         record = try TrialRecord(json: node)
                     } catch {
-                        throw .corrupt(file: journalPath, line: l.lines, reason: "\(error)")
+                        throw .corrupt(file: journalPath, line: number, reason: "\(error)")
                     }
                     l.claims[record.id] = nil
                     if l.known.insert(record.id).inserted { results.append(record) }
@@ -270,12 +277,24 @@ extension SearchSession {
     func publishProgress(_ id: TrialID, curve: [Double]) {
         guard let shared else { return }
         let values = JSONValue.array(curve.map { JSONNode(TrialRecord.number($0)) })
-        // A failed write only delays the others: they get the values with the trial's record.
-        _ = try? shared.transact { [peerID] lines in
-            try absorb(lines)
-            ledger.withLock { $0.lastWrite = ProcessInfo.processInfo.systemUptime }
-            return [Self.peerRecord("progress", peer: peerID, id: id,
-                                    extra: [("epoch", .number(Double(curve.count))), ("values", values)])]
+        do {
+            try shared.transact { [peerID] lines in
+                try absorb(lines)
+                ledger.withLock { $0.lastWrite = ProcessInfo.processInfo.systemUptime }
+                return [Self.peerRecord("progress", peer: peerID, id: id,
+                                        extra: [("epoch", .number(Double(curve.count))), ("values", values)])]
+            }
+        } catch {
+            // Called from inside a trial, which cannot throw: the peer's watchdog stops the search.
+            ledger.withLock { l in if l.failure == nil { l.failure = error } }
+        }
+    }
+
+    /// An error met where it could not be thrown (journaling a trial's rung values), once.
+    public func takeFailure() -> (any Error)? {
+        ledger.withLock { l in
+            defer { l.failure = nil }
+            return l.failure
         }
     }
 }

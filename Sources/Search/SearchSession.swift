@@ -218,7 +218,7 @@ public final class SearchSession: Sendable {
         ledger = Mutex(PeerLedger(known: Set(previous.map(\.id)), lines: 0))
         if shared != nil {
             do {
-                try absorb(sharedLines)
+                try absorb(sharedLines, after: 0)
             } catch {
                 throw .journal(error)
             }

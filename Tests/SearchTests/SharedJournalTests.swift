@@ -213,6 +213,19 @@ private let peerSpec = """
         #expect(try a.claimNext() == .run(TrialID(index: 0, repeat: 0)))
     }
 
+    @Test func aCorruptLineFromAnotherPeerIsAnErrorNamingItsLine() throws {
+        let dir = try folder()
+        let a = try session(dir)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/trials.jsonl"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"op\":\"beat\",\"peer\":\"p\"}\n{garbage\n".utf8))
+        try handle.close()
+        #expect(throws: JournalError.corrupt(file: dir + "/trials.jsonl", line: 4,
+                                             reason: "expected ':' after the key 'garbage', found the end of the text")) {
+            try a.refresh()
+        }
+    }
+
     @Test func aPlainRunIsRefusedWhilePeersWorkAndAPeerWhileAPlainRunDoes() throws {
         let dir = try folder()
         let peer = try session(dir)

@@ -62,9 +62,10 @@ private func spec(trials: Int) -> String {
         #expect(try records(out).count == journal.count)
     }
 
-    /// One peer is killed (-9) right after it claimed a trial; then a lock file is left behind as a
-    /// peer killed while holding the lock would leave it. The others break the lock after the grace,
-    /// re-run the dead peer's trial with the same config and seed, and finish the search.
+    /// Of four peers, one is killed (-9) right after it claimed a trial, and another while it holds
+    /// the journal lock (stopped with SIGSTOP while its pid is in the lock file, then killed). The two
+    /// others break the lock after the grace, re-run the dead peers' trials with the same config and
+    /// seed, and finish the search as one process would.
     @Test func killingAPeerAndALockHolderStopsNobody() throws {
         let dir = try scratch(["adaptive.json5": spec(trials: 90)])
         let single = try runLRSearch(["run", "adaptive.json5", "--quiet", "--jobs", "2", "--out", "one"], in: dir)
@@ -72,52 +73,63 @@ private func spec(trials: Int) -> String {
         let out = dir.appendingPathComponent("shared")
         let args = ["run", "adaptive.json5", "--quiet", "--jobs", "1", "--join", "--out", "shared",
                     "--join-timeout", "2", "--lock-grace", "1"]
-        let peers = try (0..<3).map { _ in try Background(args, in: dir) }
-        let victim = peers[1]
-        let mark = ":\(victim.pid):"
+        let peers = try (0..<4).map { _ in try Background(args, in: dir) }
+        let (claimer, holder) = (peers[1], peers[2])
+        let mark = ":\(claimer.pid):"
         // Kill it right after it claimed a trial (a claim that appeared since the last look), so that it
         // dies running it.
         var seen = 0
-        victim.waitUntil {
+        claimer.waitUntil {
             guard let journal = try? records(out) else { return false }
             defer { seen = journal.count }
             guard journal.filter({ op($0) == "trial" }).count >= 10, let last = journal.lastIndex(where: { peer($0).contains(mark) }),
                   last >= seen, op(journal[last]) == "claim" else { return false }
             return true
         }
-        victim.send(SIGKILL)
-        #expect(victim.exitCode() == nil)
+        claimer.send(SIGKILL)
+        #expect(claimer.exitCode() == nil)
         let lock = out.appendingPathComponent("trials.jsonl.lock")
-        // Taken as a peer takes it (O_EXCL, once free), then never released nor refreshed.
-        var fd: Int32 = -1
-        while fd < 0 {
-            fd = open(lock.path, O_CREAT | O_EXCL | O_WRONLY, 0o644)
-            if fd < 0 { usleep(100) }
+        func holds() -> Bool {
+            ((try? String(contentsOf: lock, encoding: .utf8)) ?? "").hasPrefix("\(holder.pid) ")
         }
-        _ = write(fd, "99999 lost-host 0 x\n", 20)
-        close(fd)
-        for p in [peers[0], peers[2]] { #expect(p.exitCode() == 0, "\(p.stderr)") }
+        var killedHolding = false
+        holder.waitUntil {
+            guard holds() else { return false }
+            holder.send(SIGSTOP)
+            if holds() {
+                killedHolding = true
+                return true
+            }
+            holder.send(SIGCONT)
+            return false
+        }
+        holder.send(SIGKILL)
+        #expect(killedHolding)
+        #expect(holder.exitCode() == nil)
+        for p in [peers[0], peers[3]] { #expect(p.exitCode() == 0, "\(p.stderr)") }
 
         let journal = try records(out)  // every line whole
         let trials = journal.filter { op($0) == "trial" }.map(unit)
         #expect(trials.count == 90 && Set(trials).count == 90, "\(trials.count) records, \(Set(trials).count) trials")
-        // Every trial the victim claimed was either journaled by it, or claimed again after its claim
-        // and journaled by a survivor; its last one (it died running it) is of the second kind.
+        // Every trial a dead peer claimed was either journaled by it, or claimed again after its claim
+        // and journaled by a survivor; the claimer's last one (it died running it) is of the second kind.
         let claims = journal.enumerated().filter { op($0.element) == "claim" }
-        let victims = claims.filter { peer($0.element).contains(mark) }
-        for c in victims {
-            let record = try #require(journal.first { op($0) == "trial" && unit($0) == unit(c.element) })
-            if peer(record).contains(mark) { continue }
-            #expect(claims.contains { $0.offset > c.offset && unit($0.element) == unit(c.element) && !peer($0.element).contains(mark) })
+        for dead in [mark, ":\(holder.pid):"] {
+            for c in claims where peer(c.element).contains(dead) {
+                let record = try #require(journal.first { op($0) == "trial" && unit($0) == unit(c.element) })
+                if peer(record).contains(dead) { continue }
+                #expect(claims.contains { $0.offset > c.offset && unit($0.element) == unit(c.element) && !peer($0.element).contains(dead) })
+            }
         }
-        let lost = try #require(victims.last)
+        let lost = try #require(claims.last { peer($0.element).contains(mark) })
         #expect(!peer(try #require(journal.first { op($0) == "trial" && unit($0) == unit(lost.element) })).contains(mark))
-        // The stale lock was broken (the survivors' leave records count it) and is gone.
+        // The dead holder's lock was broken (the survivors' leave records count it) and is gone.
         let broken = journal.filter { op($0) == "leave" }.map { r -> Double in
             if case .number(let n)? = r["broken_locks"]?.value { return n }
             return 0
         }
-        #expect(broken.reduce(0, +) >= 1)  // 2 when the victim too died holding the lock
+        #expect(broken.reduce(0, +) >= 1)  // 2 when the claimer too died holding it
+        #expect(journal.filter { op($0) == "leave" }.count == 2)
         #expect(!FileManager.default.fileExists(atPath: lock.path))
         #expect(try rankedWithoutTimes(out) == rankedWithoutTimes(dir.appendingPathComponent("one")))
     }

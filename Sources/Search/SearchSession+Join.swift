@@ -147,7 +147,7 @@ extension SearchSession {
         return kill(pid, 0) != 0 && errno == ESRCH
     }
 
-    static let host = ProcessInfo.processInfo.hostName
+    static var host: String { JournalFileLock.host }
 
     private func next(_ id: TrialID) -> TrialID {
         id.repeat + 1 < units.repeats ? TrialID(index: id.index, repeat: id.repeat + 1) : TrialID(index: id.index + 1, repeat: 0)

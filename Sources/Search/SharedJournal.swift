@@ -32,6 +32,9 @@ public final class JournalFileLock: @unchecked Sendable {  // `ino`, `refresher`
     private var token = ""
     private var refresher: DispatchSourceTimer?
 
+    /// This machine's name, looked up once (the lookup may cost a resolver query).
+    static let host = ProcessInfo.processInfo.hostName
+
     public init(journal: String, grace: Double = 30) {
         path = journal + ".lock"
         self.grace = max(0.5, grace)
@@ -45,7 +48,7 @@ public final class JournalFileLock: @unchecked Sendable {  // `ino`, `refresher`
         while true {
             let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644)
             if fd >= 0 {
-                token = "\(getpid()) \(ProcessInfo.processInfo.hostName) \(Date().timeIntervalSince1970) \(UUID().uuidString)\n"
+                token = "\(getpid()) \(Self.host) \(Date().timeIntervalSince1970) \(UUID().uuidString)\n"
                 let text = Array(token.utf8)
                 let n = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
                 close(fd)

@@ -26,7 +26,7 @@ extension LRSearch {
                   OptionSpec("--search", "SPEC", help: "Instead: random vs TPE vs random+ASHA on SPEC over several seeds."),
                   OptionSpec("--seeds", "N", help: "With --search: search seeds 1…N (default 5)."),
                   OptionSpec("--peers", "N", help: "With --search: instead, SPEC run by N 'run --join' processes vs one "
-                                + "process (wall times, each peer's lock waits and replay cost, same ranking)."),
+                                + "process (wall times, each peer's lock waits and replay cost, same ranking); --jobs J workers per peer (default 1)."),
                   OptionSpec("--jobs", "N", help: "With --search: workers per search (default: all cores; 1 makes TPE reproducible)."),
                   OptionSpec("--variants", "LIST", help: "With --search: a comma-separated subset of "
                                 + SearchBench.variantNames.joined(separator: ", ") + " (default all).")],

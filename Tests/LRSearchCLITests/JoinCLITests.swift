@@ -134,6 +134,25 @@ private func spec(trials: Int) -> String {
         #expect(try rankedWithoutTimes(out) == rankedWithoutTimes(dir.appendingPathComponent("one")))
     }
 
+    /// The median rule (which waits for finished peers) and Hyperband (brackets by index), with two
+    /// seeds per configuration, rank the same shared as in one process.
+    @Test(arguments: [("random", "{ kind: \"median\", warmup_epochs: 2, min_trials: 3 }"),
+                      ("tpe", "{ kind: \"hyperband\", min_epochs: 1, reduction_factor: 3 }")])
+    func otherPrunersAndRepeatsRankTheSameShared(sampler: String, pruner: String) throws {
+        let text = spec(trials: 24).replacingOccurrences(of: "sampler: \"tpe\"", with: "sampler: \"\(sampler)\", repeats: 2")
+            .replacingOccurrences(of: "pruner: { kind: \"asha\", min_epochs: 1, reduction_factor: 3 }", with: "pruner: \(pruner)")
+        let dir = try scratch(["v.json5": text])
+        let single = try runLRSearch(["run", "v.json5", "--quiet", "--jobs", "2", "--out", "one"], in: dir)
+        #expect(single.status == 0, "\(single.stderr)")
+        let peers = try (0..<3).map { _ in try Background(["run", "v.json5", "--quiet", "--jobs", "1", "--join", "--out", "shared"], in: dir) }
+        for p in peers { #expect(p.exitCode() == 0, "\(p.stderr)") }
+        let ranked = try rankedWithoutTimes(dir.appendingPathComponent("shared"))
+        #expect(ranked.count == 25)
+        #expect(ranked.contains { $0.contains(",pruned,") })
+        #expect(ranked == (try rankedWithoutTimes(dir.appendingPathComponent("one"))))
+        #expect(Set(trialLines(dir.appendingPathComponent("shared"))).count == 48)
+    }
+
     @Test func aPlainRunIsRefusedWhilePeersWork() throws {
         let dir = try scratch(["long.json5": longSpec])
         let out = dir.appendingPathComponent("results/tiny")

@@ -166,6 +166,8 @@ public final class SearchSession: Sendable {
                 throw .journal(.io(file: journalPath, reason: "\(error)"))
             }
         } else {
+        // A plain run. (This branch keeps its former indentation so that the merge stays small;
+        // re-indent it once the branches are merged.)
         shared = nil
         do {
             if options.overwrite { try? FileManager.default.removeItem(atPath: journalPath) }

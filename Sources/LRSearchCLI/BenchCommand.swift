@@ -26,6 +26,8 @@ extension LRSearch {
                   OptionSpec("--search", "SPEC", help: "Instead: random vs TPE vs random+ASHA on SPEC over several seeds."),
                   OptionSpec("--pbt", "SPEC", help: "Instead: PBT (SPEC has strategy pbt) vs random search over nine families, same epochs."),
                   OptionSpec("--seeds", "N", help: "With --search or --pbt: search seeds 1…N (default 5)."),
+                  OptionSpec("--peers", "N", help: "With --search: instead, SPEC run by N 'run --join' processes vs one "
+                                + "process (wall times, each peer's lock waits and replay cost, same ranking); --jobs J workers per peer (default 1)."),
                   OptionSpec("--jobs", "N", help: "With --search: workers per search (default: all cores; 1 makes TPE reproducible)."),
                   OptionSpec("--variants", "LIST", help: "With --search: a comma-separated subset of "
                                 + SearchBench.variantNames.joined(separator: ", ") + " (default all).")],
@@ -42,6 +44,10 @@ extension LRSearch {
                 return try PBTBench.run(specPath: spec, seeds: try args.int("--seeds", min: 1) ?? 5,
                                         jobs: try args.int("--jobs", min: 1))
             }
+            if let spec = args.string("--search"), let peers = try args.int("--peers", min: 1, max: 64) {
+                return try PeersBench.run(specPath: spec, peers: peers, jobs: try args.int("--jobs", min: 1) ?? 1)
+            }
+            if args.string("--peers") != nil { throw CLIError("--peers only applies with --search") }
             if let spec = args.string("--search") {
                 return try SearchBench.run(specPath: spec, seeds: try args.int("--seeds", min: 1) ?? 5,
                                            jobs: try args.int("--jobs", min: 1),

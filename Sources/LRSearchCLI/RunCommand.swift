@@ -47,6 +47,17 @@ extension LRSearch {
             <out>/pbt-snapshot.bin is replaced atomically at every boundary (--resume continues from \
             it, to the same bits), and best.json replays the winner with 'lrsearch train'. --trials N \
             sets the population; --shard does not apply; Ctrl-C stops at the next boundary.
+
+            --join makes this process one peer of a search shared by every process that runs the same \
+            spec with --join --out DIR (on one machine, or on many through a shared filesystem: NFS, \
+            Lustre, a Kubernetes ReadWriteMany volume). Peers append claims, heartbeats, rung values and \
+            results to DIR/trials.jsonl under a lock file, read each other's records, and each decides \
+            locally (TPE with the spec's lag, ASHA/Hyperband/median from the journal), so the ranking \
+            equals a single-process run. A peer silent for --join-timeout seconds is taken for dead and \
+            its trials are run again by the others with the same configuration and seed; a lock file \
+            older than --lock-grace seconds is broken. Every peer returns when the whole search is \
+            finished, and writes the results. Peers hold the folder lock shared: a plain run, --resume \
+            or --overwrite is refused while any peer works. Protocol: docs/journal.md.
             """,
         positionals: [PositionalSpec("SPEC", help: "The search spec (JSON5).")],
         options: [
@@ -61,6 +72,9 @@ extension LRSearch {
             OptionSpec("--shard", "I/N|auto", help: "Run only trials whose index is I modulo N (0 ≤ I < N); auto reads "
                        + "the Slurm array task or Kubernetes JOB_COMPLETION_INDEX with LRSEARCH_SHARDS. Resumes the "
                        + "shard's own journal; default --out results/<name>/shard-I-of-N. Not with tpe or a pruner."),
+            OptionSpec("--join", help: "Be one peer of a search shared through --out DIR's journal (start it or join it)."),
+            OptionSpec("--join-timeout", "S", help: "With --join: seconds of silence after which a peer counts as dead (default 60)."),
+            OptionSpec("--lock-grace", "S", help: "With --join: age in seconds after which a journal lock is broken (default 30)."),
             OptionSpec("--top", "K", help: "Rows of the ranked table to print (default 20)."),
             OptionSpec("--quiet", help: "No progress on stderr."),
         ],
@@ -146,9 +160,10 @@ enum RunCommand {
         if ending != .completed {
             let done = session.finishedUnits, total = session.units.count
             let out = args.string("--out").map { " --out \($0)" } ?? ""
+            let again = options.join ? "--join" : "--resume"
             writeStderr(escapingControlCharacters(
                 "interrupted: \(done) of \(total) trials are in \(session.journalPath); "
-                    + "`lrsearch run \(path) --resume\(out)` runs the other \(total - done)", keepingNewlines: false) + "\n")
+                    + "`lrsearch run \(path) \(again)\(out)` runs the other \(total - done)", keepingNewlines: false) + "\n")
         }
         // A signal that came only while the results were being written still says so in the exit code.
         if let signal { return signal == SIGTERM ? .terminated : signal == SIGHUP ? .hangup : .interrupted }
@@ -171,6 +186,27 @@ enum RunCommand {
         options.epochs = try args.int("--epochs", min: 1, max: maxTrialEpochs)
         if let s = try args.int("--seed", min: 0, max: Int.max) { options.seed = UInt64(s) }
         if let shard { options.shard = (shard.index, shard.count) }
+        options.join = args.flag("--join")
+        if let t = try args.double("--join-timeout") {
+            guard options.join else { throw CLIError("--join-timeout only applies with --join") }
+            guard t.isFinite, t >= 1, t <= 86_400 else { throw CLIError("--join-timeout expects seconds between 1 and 86400, got \(t)") }
+            options.joinTimeout = t
+        }
+        if let g = try args.double("--lock-grace") {
+            guard options.join else { throw CLIError("--lock-grace only applies with --join") }
+            guard g.isFinite, g >= 1, g <= 86_400 else { throw CLIError("--lock-grace expects seconds between 1 and 86400, got \(g)") }
+            options.lockGrace = g
+        }
+        if options.join {
+            if options.shard != nil { throw CLIError("--join and --shard contradict each other: peers share every trial of one journal") }
+            if options.overwrite { throw CLIError("--overwrite cannot be used with --join: peers never delete the shared journal") }
+            // A peer waits up to the grace for a dead holder's lock and then writes: a silence of
+            // that long must not make it look dead.
+            guard options.joinTimeout >= 2 * options.lockGrace else {
+                throw CLIError("--join-timeout (\(formatNumber(options.joinTimeout)) s) must be at least twice --lock-grace "
+                               + "(\(formatNumber(options.lockGrace)) s): a peer waiting for a dead peer's lock would look dead")
+            }
+        }
         return options
     }
 
@@ -211,6 +247,7 @@ enum RunCommand {
         if spec.repeats > 1 { text += " (\(session.units.count / spec.repeats) configurations × \(spec.repeats) seeds)" }
         text += ", \(families) famil\(families == 1 ? "y" : "ies"), \(spec.sampler.rawValue) sampler, \(options.jobs) job\(options.jobs == 1 ? "" : "s")"
         if let shard = options.shard { text += ", shard \(shard.index)/\(shard.count)" }
+        if options.join { text += ", joined (peer \(escapingControlCharacters(session.peerID)))" }
         if let range = spec.lrRange { text += "\n  " + range.summary }
         text += "\n  → \(escapingControlCharacters(options.outDir))/"
         let resumed = session.units.count - session.pending.count

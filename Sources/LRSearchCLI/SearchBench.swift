@@ -1,6 +1,7 @@
 // `lrsearch bench --search SPEC`: what TPE and ASHA buy over random search at the same budget.
 
 import Foundation
+import JSON5
 import LRSearchKit
 import Search
 
@@ -101,5 +102,80 @@ enum SearchBench {
         let s = xs.sorted()
         guard !s.isEmpty else { return .nan }
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+}
+
+/// `lrsearch bench --search SPEC --peers N`: what sharing one search among N `run --join` processes
+/// costs: wall times against one process with as many workers, and each peer's lock waits and replay.
+enum PeersBench {
+    static func run(specPath: String, peers: Int, jobs: Int) throws -> ExitCode {
+        let spec = try SpecFile.load(specPath)
+        try SpecFile.check(spec, file: specPath, data: DataCache())
+        let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let dir = NSTemporaryDirectory() + "lrsearch-peers-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        print("Peers benchmark: \(spec.name), \(spec.trials) trials, \(spec.sampler.rawValue) sampler, "
+              + "\(peers) peers × \(jobs) job\(jobs == 1 ? "" : "s") vs 1 process × \(peers * jobs) jobs")
+        func launch(_ extra: [String], out: String) throws -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = ["run", specPath, "--quiet", "--out", dir + "/" + out] + extra
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        var started = Date()
+        let single = try launch(["--jobs", String(peers * jobs)], out: "single")
+        single.waitUntilExit()
+        let singleWall = Date().timeIntervalSince(started)
+        guard single.terminationStatus == 0 else { throw CLIError("the single-process run failed (exit \(single.terminationStatus))", code: .failure) }
+        started = Date()
+        let processes = try (0..<peers).map { _ in try launch(["--join", "--jobs", String(jobs)], out: "shared") }
+        for p in processes { p.waitUntilExit() }
+        let peersWall = Date().timeIntervalSince(started)
+        guard processes.allSatisfy({ $0.terminationStatus == 0 }) else { throw CLIError("a peer failed", code: .failure) }
+
+        let journal = dir + "/shared/trials.jsonl"
+        guard let shared = try Journal.replay(path: journal), let one = try Journal.replay(path: dir + "/single/trials.jsonl") else {
+            throw CLIError("no journal was written", code: .failure)
+        }
+        func ranking(_ r: Journal.Replay) -> [String] {
+            rank(r.records, objective: spec.objective).map { "\($0.index) \($0.state) \($0.mean)" }
+        }
+        let same = ranking(shared) == ranking(one)
+        print(String(format: "  1 process:  %.2f s wall", singleWall))
+        print(String(format: "  %d peers:    %.2f s wall; %d trial records for %d trials; ranking %@ the single run's",
+                     peers, peersWall, shared.records.count, Set(shared.records.map(\.id)).count, same ? "equals" : "DIFFERS FROM"))
+        print("\n  peer  trials  seconds  writes  lock wait  per write  replay   read KB")
+        var totalWait = 0.0, totalReplay = 0.0, totalSeconds = 0.0
+        let text = (try? String(contentsOfFile: journal, encoding: .utf8)) ?? ""
+        var n = 0
+        for line in text.split(separator: "\n") where line.contains("\"op\":\"leave\"") {
+            guard let node = try? JSON5Parser.parse(String(line)) else { continue }
+            func number(_ key: String) -> Double {
+                if case .number(let x)? = node.value[key]?.value { return x }
+                return 0
+            }
+            n += 1
+            let writes = max(1, number("transactions"))
+            totalWait += number("lock_wait")
+            totalReplay += number("replay")
+            totalSeconds += number("seconds")
+            print("  " + TrainCommand.pad(String(n), 4, left: true) + TrainCommand.pad(String(Int(number("trials"))), 8, left: true)
+                  + TrainCommand.pad(String(format: "%.2f", number("seconds")), 9, left: true)
+                  + TrainCommand.pad(String(Int(writes)), 8, left: true)
+                  + TrainCommand.pad(String(format: "%.3f s", number("lock_wait")), 11, left: true)
+                  + TrainCommand.pad(String(format: "%.2f ms", 1000 * number("lock_wait") / writes), 11, left: true)
+                  + TrainCommand.pad(String(format: "%.3f s", number("replay")), 9, left: true)
+                  + TrainCommand.pad(String(format: "%.0f", number("bytes_read") / 1024), 10, left: true))
+        }
+        if totalSeconds > 0 {
+            print(String(format: "\n  overhead: lock waits %.3f s + replay %.3f s = %.2f%% of the peers' %.2f s; wall %+.1f%% vs one process",
+                         totalWait, totalReplay, 100 * (totalWait + totalReplay) / totalSeconds, totalSeconds,
+                         100 * (peersWall / singleWall - 1)))
+        }
+        return same ? .success : .failure
     }
 }

@@ -30,6 +30,8 @@ public final class SearchRun: Sendable {
     public let session: SearchSession
     public let data: DataCache
     private let runner: Runner
+    /// For `--join`: this process's part of the shared search (run instead of `runner`).
+    public let peer: JoinPeer?
 
     /// - Parameters:
     ///   - data: data sets shared with the caller (which may already have loaded them to check the spec).
@@ -46,24 +48,32 @@ public final class SearchRun: Sendable {
         self.session = session
         self.data = data
         self.outDir = options.outDir
-        runner = Runner(units: session.pending, jobs: options.jobs, cores: executor.cores, gate: session, execute: { id in try executor.run(id) },
-                        finished: { record in
-                            try session.record(record)
-                            onTrial(record)
-                        })
+        let finished: @Sendable (TrialRecord) throws -> Void = { record in
+            try session.record(record)
+            onTrial(record)
+        }
+        peer = options.join ? JoinPeer(session: session, jobs: options.jobs, execute: { id in try executor.run(id) }, onTrial: onTrial) : nil
+        runner = Runner(units: session.pending, jobs: options.jobs, cores: executor.cores, gate: session,
+                        execute: { id in try executor.run(id) }, finished: finished)
     }
 
     /// The results folder.
     public let outDir: String
 
     /// Trials of this run: to run, done, running; whether it is stopping.
-    public var progress: Runner.Progress { runner.progress }
+    public var progress: Runner.Progress { peer?.progress ?? runner.progress }
 
     /// Hands out no more trials; the running ones finish and are journaled.
-    public func stop() { runner.stop() }
+    public func stop() {
+        runner.stop()
+        peer?.stop()
+    }
 
     /// Stops waiting for the running trials: `run()` returns as soon as it can.
-    public func abandon() { runner.abandon() }
+    public func abandon() {
+        runner.abandon()
+        peer?.abandon()
+    }
 
     /// Runs the pending trials (none when the folder already holds this search, finished) and
     /// journals the end of the run. A failure is returned, not thrown: the ranking of what finished
@@ -73,7 +83,11 @@ public final class SearchRun: Sendable {
         var ending = Runner.Ending.completed
         let started = Date()
         do {
-            ending = try runner.run()
+            if let peer, !session.alreadyComplete {
+                ending = try peer.run()
+            } else if peer == nil {
+                ending = try runner.run()
+            }
         } catch {
             failure = error
         }

@@ -42,6 +42,9 @@ public final class Journal: Sendable {
     /// 2 added the report fields of `start` and the `end` record; 3 writes NaN and ±infinity as the
     /// strings "NaN", "Infinity", "-Infinity" (strict JSON). Versions 1 and 2 still replay.
     public static let version = 3
+    /// The version of a journal shared by `--join` peers: 3 plus the `join`, `claim`, `beat`,
+    /// `progress` and `leave` records (docs/journal.md), which an older lrsearch would not know.
+    public static let sharedVersion = 4
     public let path: String
     private let fd: Int32
 
@@ -103,7 +106,8 @@ public final class Journal: Sendable {
     /// a report from the journal alone.
     public static func startRecord(specHash: String, name: String, overrides: [(String, JSONValue)],
                                    objective: Objective? = nil, sampler: SamplerKind? = nil, jobs: Int? = nil,
-                                   parameters: [PlottedParameter]? = nil, lrRange: AutoLRRange? = nil) -> JSONValue {
+                                   parameters: [PlottedParameter]? = nil, lrRange: AutoLRRange? = nil,
+                                   version: Int = Journal.version) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("op", "start"), ("version", .number(Double(version))), ("name", .string(name)),
             ("spec_hash", .string(specHash)),
@@ -176,9 +180,9 @@ public final class Journal: Sendable {
                     throw .corrupt(file: file, line: i + 1, reason: "a second \"start\" record (two journals joined into one?)")
                 }
                 started = true
-                if case .number(let v)? = node.value["version"]?.value, !(v <= Double(version)) {
+                if case .number(let v)? = node.value["version"]?.value, !(v <= Double(sharedVersion)) {
                     throw .corrupt(file: file, line: i + 1,
-                                   reason: "journal version \(JSONWriter.number(v)) is newer than this lrsearch (\(version))")
+                                   reason: "journal version \(JSONWriter.number(v)) is newer than this lrsearch (\(sharedVersion))")
                 }
                 if case .string(let h)? = node.value["spec_hash"]?.value { replay.specHash = h }
                 replay.lrRange = node.value["lr_auto"].flatMap { AutoLRRange(json: $0.value) }
@@ -201,6 +205,10 @@ public final class Journal: Sendable {
                 replay.info?.noteRun(node.value)
             case "end":
                 replay.info?.noteEnd(node.value)
+            case "join":
+                replay.info?.noteRun(node.value)
+            case "claim", "beat", "progress", "leave":
+                break  // coordination of `--join` peers (docs/journal.md); no result in them
             default:
                 throw .corrupt(file: file, line: i + 1, reason: "unknown op \"\(op)\"")
             }

@@ -12,6 +12,8 @@ import Darwin
 public enum RunLockError: Error, Equatable, CustomStringConvertible {
     /// Another live process holds the lock; `holder` is what it wrote into the lock file.
     case held(folder: String, holder: String)
+    /// `--join` peers of a search are working in the folder (they hold the lock shared).
+    case peers(folder: String)
     case io(file: String, reason: String)
 
     public var description: String {
@@ -19,6 +21,9 @@ public enum RunLockError: Error, Equatable, CustomStringConvertible {
         case .held(let folder, let holder):
             return "\(folder)/ is in use by another lrsearch run (\(holder)); wait for it to finish, "
                 + "or pass --out DIR to write elsewhere"
+        case .peers(let folder):
+            return "\(folder)/ is in use by peers of a shared search (run --join); join them with --join, "
+                + "wait for them to finish, or pass --out DIR to write elsewhere"
         case .io(let file, let reason):
             return "\(file): \(reason)"
         }
@@ -34,22 +39,23 @@ public enum RunLockError: Error, Equatable, CustomStringConvertible {
 /// `kill -9` included — so a crash never leaves a stale lock; the file itself stays (removing it
 /// would race with a process that has just opened it) and only its contents describe the last holder.
 ///
-/// Shared-journal peers (`--join`, planned): peers of one search on several machines append to one
-/// journal on a shared filesystem. They will not take this exclusive run lock; they will take it
-/// shared (`LOCK_SH`, which Linux NFS maps to a POSIX byte-range lock, so it works across clients), so
-/// that a plain `run`, `--overwrite` or `--resume` is still refused while any peer is working, and they
-/// will serialise each append with a separate, short-lived `trials.jsonl.lock` made with `O_EXCL`.
-/// The two lock files have distinct names on purpose: this one guards the folder for a whole run,
-/// that one a single append.
+/// Shared-journal peers (`run --join`) take this lock shared (`LOCK_SH`, which Linux NFS maps to a
+/// POSIX byte-range lock, so it works across clients): peers coexist, while a plain `run`,
+/// `--overwrite` or `--resume` is refused as long as any peer is working, and a peer is refused while a
+/// plain run holds the folder. Each append of a peer is serialised by a separate, short-lived
+/// `trials.jsonl.lock` made with `O_EXCL` (`JournalFileLock`). The two lock files have distinct names
+/// on purpose: this one guards the folder for a whole run, that one a single append.
 public final class RunLock: Sendable {
     /// The lock file's name inside the results folder.
     public static let fileName = ".lrsearch-run.lock"
     public let path: String
     private let fd: Int32
 
-    /// Creates `folder` if needed and takes the lock without waiting.
-    /// - Throws: `RunLockError.held` naming the holder when another process has it.
-    public init(folder: String) throws(RunLockError) {
+    /// Creates `folder` if needed and takes the lock without waiting: exclusive, or `shared` for a
+    /// `--join` peer.
+    /// - Throws: `RunLockError.held` naming the holder when another process has it (`.peers` when
+    ///   `--join` peers hold it shared).
+    public init(folder: String, shared: Bool = false) throws(RunLockError) {
         let dir = folder.isEmpty ? "." : folder
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), !isDir.boolValue {
@@ -68,14 +74,19 @@ public final class RunLock: Sendable {
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io(file: path, reason: "cannot open the lock file: \(String(cString: strerror(errno)))") }
         var status: Int32
-        repeat { status = flock(fd, LOCK_EX | LOCK_NB) } while status != 0 && errno == EINTR
+        repeat { status = flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) } while status != 0 && errno == EINTR
         guard status == 0 else {
             let code = errno
             let holder = Self.holder(fd: fd)
+            // Held shared, by peers, when a shared lock can be had now.
+            let byPeers = !shared && code == EWOULDBLOCK && flock(fd, LOCK_SH | LOCK_NB) == 0
             close(fd)
+            if byPeers { throw .peers(folder: folder) }
             if code == EWOULDBLOCK { throw .held(folder: folder, holder: holder) }
             throw .io(file: path, reason: "cannot lock: \(String(cString: strerror(code)))")
         }
+        // Peers write nothing into it: several hold it at once.
+        if shared { return }
         // Ours now: describe this process for the next one that finds the folder locked.
         let started = ISO8601DateFormatter().string(from: Date())
         let text = Array("pid \(getpid())\nstarted \(started)\nhost \(ProcessInfo.processInfo.hostName)\n".utf8)

@@ -19,6 +19,13 @@ public struct RunOptions: Sendable {
     public var seed: UInt64?
     /// Run only trials whose index ≡ shard.index (mod shard.count).
     public var shard: (index: Int, count: Int)?
+    /// Be one peer of a search shared through the folder's journal (`run --join`, docs/journal.md).
+    public var join = false
+    /// With `join`: a peer from which no record has been read for this many seconds is taken for dead,
+    /// and its claimed trials are run again by the others.
+    public var joinTimeout = 60.0
+    /// With `join`: a journal lock file older than this many seconds is broken (its holder died).
+    public var lockGrace = 30.0
 
     public init(jobs: Int, outDir: String) {
         self.jobs = jobs
@@ -68,8 +75,18 @@ public final class SearchSession: Sendable {
     /// The results folder already held this search, finished; nothing runs (no --resume was given).
     public let alreadyComplete: Bool
     private let lock: RunLock
-    private let journal: Journal
-    private let finished: Mutex<[TrialRecord]>
+    /// The journal of a plain run (nil for a `--join` peer, which writes through `shared`).
+    private let journal: Journal?
+    /// The shared journal of a `--join` peer, and what it has read of it.
+    public let shared: SharedJournal?
+    let ledger: Mutex<PeerLedger>
+    /// This peer's name in the shared journal (`host:pid:random`).
+    public let peerID: String
+    /// Seconds without a record after which a peer is taken for dead (`RunOptions.joinTimeout`).
+    public let joinTimeout: Double
+    /// Trials this process journaled (a `--join` peer's share).
+    let ranHere = Atomic<Int>(0)
+    let finished: Mutex<[TrialRecord]>
     /// TPE's points of this run by configuration index (nil for the static samplers).
     private let tpe: TPESampler?
     private let suggested = Mutex<[Int: UnitPoint]>([:])
@@ -99,7 +116,7 @@ public final class SearchSession: Sendable {
         // Before the folder is created: a refused shard leaves nothing behind.
         if options.shard != nil, let problem = spec.shardingProblem { throw .config(problem) }
         do {
-            lock = try RunLock(folder: options.outDir)
+            lock = try RunLock(folder: options.outDir, shared: options.join)
         } catch {
             throw .busy(error)
         }
@@ -119,6 +136,41 @@ public final class SearchSession: Sendable {
         specHash = Self.hash(spec)
         var previous: [TrialRecord] = []
         var alreadyComplete = false
+        peerID = "\(Self.host):\(getpid()):\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        joinTimeout = max(1, options.joinTimeout)
+        var sharedLines: [String] = []
+        if options.join {
+            let shared = SharedJournal(path: journalPath, grace: options.lockGrace)
+            let (journalPath, peerID, specHash) = (journalPath, peerID, specHash)
+            self.shared = shared
+            journal = nil
+            do {
+                try shared.transact { lines in
+                    sharedLines = lines
+                    let replay = try Journal.replay(text: lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n", file: journalPath)
+                    let join = Self.peerRecord("join", peer: peerID, extra: [("jobs", .number(Double(options.jobs)))])
+                    guard replay.info != nil else {
+                        return [Journal.startRecord(specHash: specHash, name: spec.name, overrides: overrides,
+                                                    objective: spec.objective, sampler: spec.sampler, jobs: options.jobs,
+                                                    parameters: spec.plottedParameters, lrRange: spec.lrRange,
+                                                    version: Journal.sharedVersion), join]
+                    }
+                    try Self.check(replay, spec: spec, hash: specHash, file: journalPath, force: options.force)
+                    previous = replay.records
+                    alreadyComplete = replay.records.filter({ units.contains($0.id) }).count == units.count
+                    return alreadyComplete ? [] : [join]
+                }
+            } catch let e as SessionError {
+                throw e
+            } catch let e as JournalError {
+                throw .journal(e)
+            } catch {
+                throw .journal(.io(file: journalPath, reason: "\(error)"))
+            }
+        } else {
+        // A plain run. (This branch keeps its former indentation so that the merge stays small;
+        // re-indent it once the branches are merged.)
+        shared = nil
         do {
             if options.overwrite { try? FileManager.default.removeItem(atPath: journalPath) }
             // A journal without its start record is an empty file (killed before the first write).
@@ -135,7 +187,8 @@ public final class SearchSession: Sendable {
                 alreadyComplete = complete && !options.resume
                 previous = replay.records
             }
-            journal = try Journal(appendingTo: journalPath)
+            let journal = try Journal(appendingTo: journalPath)
+            self.journal = journal
             if alreadyComplete {
                 // Nothing to record: no trial will run.
             } else if replay == nil {
@@ -153,6 +206,7 @@ public final class SearchSession: Sendable {
         } catch {
             throw .journal(.io(file: journalPath, reason: "\(error)"))
         }
+        }
         self.alreadyComplete = alreadyComplete
         do {
             pending = try TrialUnits(configurations: sampler.count, repeats: spec.repeats, shard: options.shard,
@@ -165,6 +219,14 @@ public final class SearchSession: Sendable {
         board = TrialBoard(lag: spec.lag, units: units)
         for r in previous where units.contains(r.id) {
             board.finish(r.id, values: spec.objective.curve(r.epochs), complete: r.state == .ok)
+        }
+        ledger = Mutex(PeerLedger(known: Set(previous.map(\.id)), lines: 0))
+        if shared != nil {
+            do {
+                try absorb(sharedLines, after: 0)
+            } catch {
+                throw .journal(error)
+            }
         }
     }
 
@@ -290,7 +352,9 @@ public final class SearchSession: Sendable {
         case .median(let warmup, let minTrials):
             pruner = MedianPruner(warmupEpochs: warmup, minTrials: minTrials)
         }
-        return PruningGate(pruner: pruner, board: board)
+        guard shared != nil else { return PruningGate(pruner: pruner, board: board) }
+        // Peers read a trial's rung values from the journal: publish them at each checkpoint.
+        return PruningGate(pruner: pruner, board: board) { [weak self] id, curve in self?.publishProgress(id, curve: curve) }
     }
 
     /// Journals a finished trial (append + fsync) and keeps its record.
@@ -298,7 +362,11 @@ public final class SearchSession: Sendable {
         // A trial whose pruning wait was cut short by an error decided without its peers: leave it out,
         // so a resumed search runs it again and decides as it should.
         guard !board.wasReleased(r.id) else { return }
-        try journal.append(r.json)
+        if shared != nil {
+            try recordShared(r)
+            return
+        }
+        try journal?.append(r.json)
         finished.withLock { $0.append(r) }
         board.finish(r.id, values: spec.objective.curve(r.epochs), complete: r.state == .ok)
     }
@@ -306,7 +374,24 @@ public final class SearchSession: Sendable {
     /// Journals the end of this run after `wallSeconds` (nothing when the run had nothing to do).
     public func finish(wallSeconds: Double) throws(JournalError) {
         guard !alreadyComplete else { return }
-        try journal.append(Journal.endRecord(seconds: wallSeconds))
+        if let shared {
+            do {
+                let t = shared.stats
+                let extra: [(String, JSONValue)] = [
+                    ("seconds", .number(wallSeconds)), ("trials", .number(Double(ranHere.load(ordering: .relaxed)))),
+                    ("transactions", .number(Double(t.transactions + 1))), ("lock_wait", .number(t.lockWait)),
+                    ("replay", .number(t.replay)), ("bytes_read", .number(Double(t.bytesRead))),
+                    ("appended", .number(Double(t.appended + 1))), ("broken_locks", .number(Double(t.brokenLocks))),
+                ]
+                try shared.transact { [peerID] _ in [Self.peerRecord("leave", peer: peerID, extra: extra)] }
+            } catch let e as JournalError {
+                throw e
+            } catch {
+                throw .io(file: journalPath, reason: "\(error)")
+            }
+            return
+        }
+        try journal?.append(Journal.endRecord(seconds: wallSeconds))
     }
 
     /// Every finished trial of this search, the resumed ones included.

@@ -98,6 +98,39 @@ public final class TrialBoard: @unchecked Sendable {  // every stored var is rea
         }
     }
 
+    /// The curve `values` that a peer process published for running unit `id` (`run --join`): kept
+    /// when it is longer than what is known.
+    public func progress(_ id: TrialID, values: [Double]) {
+        condition.lock()
+        if finished[id] == nil, values.count > reported[id]?.count ?? 0 {
+            reported[id] = values
+            condition.broadcast()
+        }
+        condition.unlock()
+    }
+
+    /// Unit `id` starts (again) here: forget what a dead peer published of it, so that this run's
+    /// epochs are counted from the first.
+    public func restart(_ id: TrialID) {
+        condition.lock()
+        reported[id] = nil
+        condition.unlock()
+    }
+
+    /// The objective after each epoch unit `id` has reported so far.
+    public func curve(of id: TrialID) -> [Double] {
+        condition.lock()
+        defer { condition.unlock() }
+        return reported[id] ?? []
+    }
+
+    /// Wakes the waits, to look again (a peer process's results were read).
+    public func poke() {
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
+    }
+
     /// Releases every wait: the search is stopping on an error, and those peers may never finish.
     public func cancel() {
         condition.lock()
@@ -120,10 +153,14 @@ public final class TrialBoard: @unchecked Sendable {  // every stored var is rea
 public final class PruningGate: Sendable {
     public let pruner: any Pruner
     public let board: TrialBoard
+    /// Called with a trial's curve so far at each of its checkpoints, before it waits (a `--join`
+    /// peer journals it, so that other processes can judge their trials against it).
+    let publish: (@Sendable (TrialID, [Double]) -> Void)?
 
-    public init(pruner: any Pruner, board: TrialBoard) {
+    public init(pruner: any Pruner, board: TrialBoard, publish: (@Sendable (TrialID, [Double]) -> Void)? = nil) {
         self.pruner = pruner
         self.board = board
+        self.publish = publish
     }
 
     /// Whether `trial`, whose objective after `epoch` is `value`, stops now. Waits for the peers the
@@ -131,6 +168,7 @@ public final class PruningGate: Sendable {
     public func shouldPrune(trial: TrialID, epoch: Int, value: Double) -> Bool {
         board.report(trial, value: value)  // every epoch: later trials may wait for it
         guard let checkpoint = pruner.checkpoint(trial: trial, epoch: epoch) else { return false }
+        if let publish, checkpoint == .reached { publish(trial, board.curve(of: trial)) }
         guard let peers = board.peers(of: trial, epoch: epoch, checkpoint: checkpoint,
                                       including: { pruner.compares(trial, with: $0) }) else { return true }
         return pruner.shouldPrune(trial: trial, epoch: epoch, value: value, peers: peers)

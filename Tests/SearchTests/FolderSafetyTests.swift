@@ -70,7 +70,7 @@ private func editJournal(_ dir: String, _ edit: (inout [String]) -> Void) throws
     }
 
     @Test func hugeOrNegativeNumbersInTheJournalAreErrorsNotTraps() throws {
-        #expect(throws: JournalError.corrupt(file: "j", line: 1, reason: "journal version 1e+300 is newer than this lrsearch (3)")) {
+        #expect(throws: JournalError.corrupt(file: "j", line: 1, reason: "journal version 1e+300 is newer than this lrsearch (4)")) {
             try Journal.replay(text: "{\"op\":\"start\",\"version\":1e300}\n", file: "j")
         }
         let negative = JSONWriter.compact(record(0, loss: 0.5).json).replacingOccurrences(of: "\"repeat\":0", with: "\"repeat\":-1")

@@ -54,8 +54,8 @@ import Testing
     }
 
     @Test func aNewerJournalVersionIsRefused() {
-        #expect(throws: JournalError.corrupt(file: "j", line: 1, reason: "journal version 4 is newer than this lrsearch (3)")) {
-            try Journal.replay(text: "{\"op\":\"start\",\"version\":4,\"name\":\"x\"}\n", file: "j")
+        #expect(throws: JournalError.corrupt(file: "j", line: 1, reason: "journal version 5 is newer than this lrsearch (4)")) {
+            try Journal.replay(text: "{\"op\":\"start\",\"version\":5,\"name\":\"x\"}\n", file: "j")
         }
     }
 }

@@ -4,6 +4,8 @@
 import Foundation
 import JSON5
 import Search
+import Synchronization
+import Trainer
 
 /// A search bound to its results folder, ready to run.
 ///
@@ -30,6 +32,7 @@ public final class SearchRun: Sendable {
     public let session: SearchSession
     public let data: DataCache
     private let runner: Runner
+    private let trials: any TrialRunner
 
     /// - Parameters:
     ///   - data: data sets shared with the caller (which may already have loaded them to check the spec).
@@ -42,14 +45,31 @@ public final class SearchRun: Sendable {
             try s.findAutoLRRange(data: data)
         }
         if options.overwrite { ResultsFolder.removeOutputs(in: options.outDir) }  // under the session's lock
-        let executor = TrialExecutor(session: session, data: data)
         self.session = session
         self.data = data
         self.outDir = options.outDir
-        runner = Runner(units: session.pending, jobs: options.jobs, cores: executor.cores, gate: session, execute: { id in try executor.run(id) },
+        // The task picks the runner: the built-in trainer, or the task's command (protocol v1).
+        let trials: any TrialRunner
+        var cores: CoreBudget?
+        if spec.isExternal {
+            trials = ExternalTrialRunner(session: session, directory: spec.directory, outDir: options.outDir)
+        } else {
+            let executor = TrialExecutor(session: session, data: data)
+            cores = executor.cores
+            trials = executor
+        }
+        self.trials = trials
+        // Failed trials in a row, in completion order (only external programs fail).
+        let failures = Mutex(0)
+        runner = Runner(units: session.pending, jobs: options.jobs, cores: cores, gate: session, execute: { id in try trials.run(id) },
                         finished: { record in
                             try session.record(record)
                             onTrial(record)
+                            let streak = failures.withLock { n in
+                                n = record.state == .failed ? n + 1 : 0
+                                return n
+                            }
+                            if streak >= RepeatedFailures.limit { throw RepeatedFailures(count: streak, last: record) }
                         })
     }
 
@@ -63,7 +83,10 @@ public final class SearchRun: Sendable {
     public func stop() { runner.stop() }
 
     /// Stops waiting for the running trials: `run()` returns as soon as it can.
-    public func abandon() { runner.abandon() }
+    public func abandon() {
+        runner.abandon()
+        trials.cancelRunning()
+    }
 
     /// Runs the pending trials (none when the folder already holds this search, finished) and
     /// journals the end of the run. A failure is returned, not thrown: the ranking of what finished

@@ -8,7 +8,7 @@ extension SearchReport {
     /// Why no configuration has a finite objective (nil when one has, or when no trial finished):
     /// `all 3 trials diverged (NaN/Inf or exploding loss); try a lower LR range`.
     public var noValueReason: String? {
-        guard !records.isEmpty, !ranked.contains(where: { $0.state != .diverged && $0.mean.isFinite }) else { return nil }
+        guard !records.isEmpty, !ranked.contains(where: { $0.state != .diverged && $0.state != .failed && $0.mean.isFinite }) else { return nil }
         let n = records.count, diverged = records.filter { $0.state == .diverged }.count
         let all = n == 1 ? "the only trial" : "all \(n) trials"
         if diverged == n { return "\(all) diverged (NaN/Inf or exploding loss); try a lower LR range" }
@@ -32,7 +32,7 @@ extension SearchReport {
             let entries = ranked.filter { $0.representative.family.rawValue == f }
             let complete = entries.filter { $0.state == .ok }.count
             guard complete < minimum else { return nil }
-            let others = [TrialState.pruned, .diverged].compactMap { s -> String? in
+            let others = [TrialState.pruned, .diverged, .failed].compactMap { s -> String? in
                 let k = entries.filter { $0.state == s }.count
                 return k == 0 ? nil : "\(k) \(s.rawValue)"
             }

@@ -97,6 +97,9 @@ public struct SearchSpec: Sendable, Equatable {
     public static let maxLag = 10_000
     /// The whole document, for the spec hash.
     public var source: JSONNode
+    /// The spec file's folder (set when read from a file; nil for a spec made in code): an external
+    /// task's command runs there (ExternalTask.swift).
+    public var directory: String? = nil
 
     static let topKeys = ["name", "description", "seed", "trials", "sampler", "grid_points", "objective", "repeats",
                           "task", "optimizer", "lr", "schedules", "pruner", "trial_seeds", "lag"]

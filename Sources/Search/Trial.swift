@@ -8,12 +8,13 @@ import Trainer
 public typealias TrialState = TrialStatus
 
 extension TrialStatus {
-    /// Ranking order of states: complete trials first, then pruned, then diverged.
+    /// Ranking order of states: complete trials first, then pruned, then diverged, then failed.
     var rankOrder: Int {
         switch self {
         case .ok: return 0
         case .pruned: return 1
         case .diverged: return 2
+        case .failed: return 3
         }
     }
 }
@@ -61,6 +62,9 @@ public struct TrialRecord: Sendable, Equatable {
     /// Rows in the training split: with the config it gives the steps per epoch, so a report can redraw
     /// a per-batch schedule step by step (nil in journals written before it was recorded).
     public var trainRows: Int?
+    /// Why a trial `failed` (an external program's exit status or timeout, and the last lines of its
+    /// log), or why it ended otherwise when the runner knows more than the status says; nil for most.
+    public var reason: String?
 
     public init(id: TrialID, seed: UInt64, config: JSONValue, family: ScheduleFamily, state: TrialState,
                 epochs: [EpochRecord], seconds: Double, derived: [DerivedValue] = [], point: UnitPoint? = nil) {
@@ -124,6 +128,7 @@ extension TrialRecord {
             pairs.append(("point", ["schedule": .number(Double(p.schedule)), "common": list(p.common), "family": list(p.family)]))
         }
         if let trainRows { pairs.append(("train_rows", .number(Double(trainRows)))) }
+        if let reason { pairs.append(("reason", .string(reason))) }
         if !derived.isEmpty {
             pairs.append(("derived", .object(derived.map { JSONMember(key: $0.name, value: JSONNode(Self.number($0.value))) })))
         }
@@ -190,6 +195,7 @@ extension TrialRecord {
         self.init(id: TrialID(index: index, repeat: rep), seed: UInt64(seed), config: config, family: family, state: state,
                   epochs: epochs, seconds: seconds, derived: derived)
         trainRows = try r.int("train_rows")
+        reason = try r.string("reason")
         if let node = r.node("point") {
             var pr = try ObjectReader(node, path: "point")
             point = UnitPoint(schedule: try pr.int("schedule") ?? 0, common: try pr.doubles("common") ?? [],

@@ -91,9 +91,11 @@ public struct EpochMetrics: Sendable, Equatable {
     }
 }
 
-/// How a trial ended. `diverged` and `pruned` are results, not errors.
+/// How a trial ended. `diverged`, `pruned` and `failed` are results, not errors. The built-in trainer
+/// never fails; `failed` is an external program's trial that crashed, exited non-zero, reported nothing
+/// or ran out of time (the record says why). Journals written before `failed` existed read unchanged.
 public enum TrialStatus: String, Sendable, Equatable, CaseIterable {
-    case ok, diverged, pruned
+    case ok, diverged, pruned, failed
 }
 
 /// What the per-epoch callback wants next.

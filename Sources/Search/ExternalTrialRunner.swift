@@ -265,8 +265,10 @@ private struct Attempt {
             throw ReportError(message: "reported epoch \(epoch), but task.epochs is \(limit)")
         }
         let train = values["train_loss"] ?? .nan
-        let metrics = EpochRecord(epoch: epoch, lr: 0, trainLoss: train, valLoss: values["val_loss"] ?? .nan,
+        var metrics = EpochRecord(epoch: epoch, lr: 0, trainLoss: train, valLoss: values["val_loss"] ?? .nan,
                                   valAccuracy: values["val_accuracy"], seconds: 0, valR2: values["val_r2"], valMAE: values["val_mae"])
+        // Any other number is journaled with the epoch (lr and seconds are lrsearch's own).
+        metrics.extra = values.filter { !TrialRecord.epochKeys.contains($0.key) }
         return (metrics, nonFinite)
     }
 

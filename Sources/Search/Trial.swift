@@ -116,6 +116,7 @@ extension TrialRecord {
             if let r2 = e.valR2 { members.append(("val_r2", Self.number(r2))) }
             if let mae = e.valMAE { members.append(("val_mae", Self.number(mae))) }
             members.append(("seconds", Self.number(e.seconds)))
+            for (k, v) in e.extra.sorted(by: { $0.key < $1.key }) where !Self.epochKeys.contains(k) { members.append((k, Self.number(v))) }
             return .object(members.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
         }
         var pairs: [(String, JSONValue)] = [
@@ -134,6 +135,9 @@ extension TrialRecord {
         }
         return .object(pairs.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
     }
+
+    /// The keys of a journaled epoch; any other key is an external program's extra number.
+    static let epochKeys: Set<String> = ["epoch", "lr", "train_loss", "val_loss", "val_accuracy", "val_r2", "val_mae", "seconds"]
 
     /// A number as the journal writes it: finite values as JSON numbers, NaN and ±infinity as the
     /// strings "NaN", "Infinity" and "-Infinity" (journal version 3), so that every line is strict JSON
@@ -179,11 +183,15 @@ extension TrialRecord {
         if let list = r.node("epochs"), case .array(let items) = list.value {
             for (i, item) in items.enumerated() {
                 var e = try ObjectReader(item, path: "epochs[\(i)]")
-                epochs.append(EpochRecord(
+                var record = EpochRecord(
                     epoch: try e.int("epoch") ?? i + 1, lr: try Self.double(&e, "lr") ?? .nan,
                     trainLoss: try Self.double(&e, "train_loss") ?? .nan, valLoss: try Self.double(&e, "val_loss") ?? .nan,
                     valAccuracy: try Self.double(&e, "val_accuracy"), seconds: try Self.double(&e, "seconds") ?? 0,
-                    valR2: try Self.double(&e, "val_r2"), valMAE: try Self.double(&e, "val_mae")))
+                    valR2: try Self.double(&e, "val_r2"), valMAE: try Self.double(&e, "val_mae"))
+                for m in e.members where !Self.epochKeys.contains(m.key) {
+                    record.extra[m.key] = try Self.double(m.value, path: "epochs[\(i)].\(m.key)")
+                }
+                epochs.append(record)
             }
         }
         var derived: [DerivedValue] = []

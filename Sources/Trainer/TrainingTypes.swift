@@ -77,6 +77,9 @@ public struct EpochMetrics: Sendable, Equatable {
     public var valR2: Double?
     /// Regression: the validation mean absolute error in the target's original units; nil as `valR2`.
     public var valMAE: Double?
+    /// Other numbers an external program reported for the epoch (protocol v1: any numeric key is
+    /// journaled); empty for built-in trials.
+    public var extra: [String: Double] = [:]
 
     public init(epoch: Int, lr: Double, trainLoss: Double, valLoss: Double, valAccuracy: Double?, seconds: Double,
                 valR2: Double? = nil, valMAE: Double? = nil) {

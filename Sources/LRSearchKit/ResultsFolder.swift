@@ -57,7 +57,8 @@ public enum ResultsFolder {
             noValue = "no trial has a finite \(spec.objective.rawValue), so there is nothing to rank: \(reason). "
                 + "The trials are in \(journalPath)."
         }
-        let warnings = report.fewTrialWarnings(families: spec.schedules.map(\.family)) + report.edgeWarnings()
+        let warnings = (report.failureWarning.map { [$0] } ?? []) + report.fewTrialWarnings(families: spec.schedules.map(\.family))
+            + report.edgeWarnings()
         return Written(ranked: ranked, report: report, noValueReason: noValue, warnings: warnings)
     }
 

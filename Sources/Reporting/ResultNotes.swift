@@ -11,12 +11,27 @@ extension SearchReport {
         guard !records.isEmpty, !ranked.contains(where: { $0.state != .diverged && $0.state != .failed && $0.mean.isFinite }) else { return nil }
         let n = records.count, diverged = records.filter { $0.state == .diverged }.count
         let all = n == 1 ? "the only trial" : "all \(n) trials"
+        let failed = records.filter { $0.state == .failed }.count
+        if failed == n { return "\(all) failed (their reasons are in trials.jsonl, their programs' logs in trials/)" }
         if diverged == n { return "\(all) diverged (NaN/Inf or exploding loss); try a lower LR range" }
         let other = n - diverged
         let missing = "\(objective.rawValue) is not computed for this task or its values are NaN"
         if diverged == 0 { return "\(all) finished without a value: \(missing)" }
         return "\(diverged) of \(n) trials diverged (NaN/Inf or exploding loss) and the other \(other) finished "
             + "without a value: \(missing)"
+    }
+
+    /// One line about failed trials (external programs), naming the first one's reason's first line and
+    /// its log, or nil when none failed: `2 trials failed; trial 0: exit status 3 after 0 reports …`.
+    public var failureWarning: String? {
+        let failed = records.filter { $0.state == .failed }.sorted { $0.id < $1.id }
+        guard let first = failed.first else { return nil }
+        var why = first.reason.map { String($0.split(separator: "\n", omittingEmptySubsequences: false).first ?? "") } ?? "no reason recorded"
+        if let r = why.range(of: "; last lines of "), why.hasSuffix(":") {  // name the log instead of quoting it
+            why = why[..<r.lowerBound] + "; log: " + why[r.upperBound...].dropLast()
+        }
+        return "\(failed.count) trial\(failed.count == 1 ? "" : "s") failed; trial \(first.id.index)"
+            + (first.id.repeat > 0 ? " (repeat \(first.id.repeat))" : "") + ": \(why)"
     }
 
     /// One line per family that finished fewer than `minimum` complete trials:

@@ -144,6 +144,8 @@ func journalTrials(_ dir: URL) throws -> [[String: Any]] {
         // Lines that are not reports went to the log.
         let log3 = try String(contentsOfFile: out.appendingPathComponent("trials/3.0/stderr.log").path, encoding: .utf8)
         #expect(log3 == "noise 1\nnoise 2\nnoise 3\n")
+        // The run names the failures and the first one's log.
+        #expect(String(decoding: r.stderr, as: UTF8.self).hasPrefix("warning: 2 trials failed; trial 0: exit status 3 after 0 reports; log: \(log0)\n"))
         // Failed trials rank last, after the diverged one.
         let ranked = try rankingWithoutTimesAndCommand(out).dropFirst().map { [$0[1], $0[3]] }
         #expect(ranked == [["3", "ok"], ["4", "ok"], ["2", "diverged"], ["1", "failed"], ["0", "failed"]])

@@ -7,10 +7,11 @@ import Testing
 
 /// A quickstart-like search (digits, the quickstart's families, sobol, a median pruner that stops
 /// some trials), small enough for a debug build; `command` is spliced into its task.
-func externalSpec(command: String?) -> String {
+func externalSpec(command: String?, sampler: String = "sobol",
+                  pruner: String = "{ kind: \"median\", warmup_epochs: 1, min_trials: 2 }") -> String {
     """
     {
-      name: "ext", seed: 1, trials: 8, sampler: "sobol", objective: "final_val_loss",
+      name: "ext", seed: 1, trials: 8, sampler: "\(sampler)", objective: "final_val_loss",
       task: { \(command.map { "command: \($0), steps_per_epoch: 23, " } ?? "")dataset: "digits",
               model: { hidden: [32], activation: "relu" }, epochs: 4, batch_size: 64, val_fraction: 0.2 },
       optimizer: { kind: "sgd", momentum: { uniform: [0.8, 0.95] } },
@@ -22,7 +23,7 @@ func externalSpec(command: String?) -> String {
         { family: "plateau", patience: 0, factor: 0.5 },
         { family: "onecycle", unit: "step", pct_start: { uniform: [0.2, 0.4] } },
       ],
-      pruner: { kind: "median", warmup_epochs: 1, min_trials: 2 },
+      pruner: \(pruner),
     }
     """
 }
@@ -70,9 +71,13 @@ func journalTrials(_ dir: URL) throws -> [[String: Any]] {
 @Suite struct ExternalTrialTests {
     static let bin = lrsearchBinary().path
 
-    @Test func protocolSearchRanksExactlyLikeTheInProcessSearch() throws {
-        let dir = try scratch(["in.json5": externalSpec(command: nil),
-                               "ext.json5": externalSpec(command: "[\"\(Self.bin)\", \"train\", \"--protocol\"]")])
+    /// Sobol with the median pruner, and TPE (whose suggestions learn from the external results) with ASHA.
+    @Test(arguments: [("sobol", "{ kind: \"median\", warmup_epochs: 1, min_trials: 2 }"),
+                      ("tpe", "{ kind: \"asha\", min_epochs: 1, reduction_factor: 2 }")])
+    func protocolSearchRanksExactlyLikeTheInProcessSearch(sampler: String, pruner: String) throws {
+        let command = "[\"\(Self.bin)\", \"train\", \"--protocol\"]"
+        let dir = try scratch(["in.json5": externalSpec(command: nil, sampler: sampler, pruner: pruner),
+                               "ext.json5": externalSpec(command: command, sampler: sampler, pruner: pruner)])
         let a = try runLRSearchBounded(["run", "in.json5", "--out", "in", "--quiet", "--jobs", "2"], in: dir, timeout: 300)
         let b = try runLRSearchBounded(["run", "ext.json5", "--out", "ext", "--quiet", "--jobs", "2"], in: dir, timeout: 300)
         #expect(a.ending == .exited(0), "\(String(decoding: a.stderr, as: UTF8.self))")
@@ -227,6 +232,42 @@ func journalTrials(_ dir: URL) throws -> [[String: Any]] {
         let early = fds.prefix(5).map(\.0).max() ?? 0
         #expect(fds.allSatisfy { $0.0 > 0 && $0.0 <= early + 9 }, "\(fds)")
         #expect(fds.allSatisfy { $0.1 <= 2 }, "\(fds)")  // at most the other running trials, just exited
+    }
+
+    @Test func ctrlCTwiceAbandonsTheRunningProgramsAndLeavesNoneBehind() throws {
+        let marker = "lrsearch-abandon-\(UUID().uuidString)"
+        let dir = try scratch(["h.json5": """
+            { name: "h", trials: 4, task: { command: ["/bin/sh", "hang.sh", "\(marker)"], epochs: 3 },
+              lr: 0.1, schedules: [{ family: "cosine" }] }
+            """])
+        // The marker in the program's argv finds it (and its child sleep, in its process group) in /proc.
+        try writeScripts(["hang.sh": "echo '[lrsearch] {\"epoch\": 1, \"train_loss\": 1, \"val_loss\": 1}'\nsleep 100\n"], in: dir)
+        let process = Process()
+        process.executableURL = lrsearchBinary()
+        process.arguments = ["run", "h.json5", "--jobs", "2", "--quiet"]
+        process.currentDirectoryURL = dir
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        func programs() -> Int {
+            let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return pids.filter { pid in
+                guard Int(pid) != nil, let argv = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+                return String(decoding: argv, as: UTF8.self).contains(marker)
+            }.count
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, programs() < 2 { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(programs() == 2)  // two trials running, each stuck in its sleep
+        process.interrupt()  // Ctrl-C: no new trials; the running ones may finish (they will not)
+        Thread.sleep(forTimeInterval: 0.3)
+        process.interrupt()  // again: abandon them
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let gone = Date().addingTimeInterval(10)
+        while Date() < gone, programs() > 0 { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(programs() == 0)
+        #expect(try journalTrials(dir.appendingPathComponent("results/h")).isEmpty)  // abandoned trials are not results
     }
 
     @Test func badCommandsAreSpecErrors() throws {

@@ -69,7 +69,12 @@ enum SpecFile {
             throw ConfigError(spec.source.value["lr"], path: "lr",
                               "{ auto: true } runs the LR range test with the built-in trainer, so it cannot be used with task.command; give a range")
         }
-        _ = try ExternalTrialConfig.parse(node, baseDirectory: spec.directory)
+        let config = try ExternalTrialConfig.parse(node, baseDirectory: spec.directory)
+        if let problem = config.task.programProblem(directory: spec.directory) {
+            var at = node.value["task"]?.value["command"]
+            if case .array(let items)? = at?.value { at = items.first }
+            throw ConfigError(at, path: "task.command[0]", problem)
+        }
         return nil
     }
 

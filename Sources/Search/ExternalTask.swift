@@ -1,9 +1,14 @@
 // An external trial's task (`task: { command: [...], epochs, steps_per_epoch, timeout_s }`) and its whole
 // configuration resolved: the program to start, the run length, the optimizer and the schedule.
 
+import Foundation
 import JSON5
 import LRSchedules
 import Trainer
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The task of a spec whose trials run a user's program (protocol v1, docs/protocol.md) instead of
 /// the built-in trainer.
@@ -29,6 +34,19 @@ public struct ExternalTask: Sendable, Equatable {
     public static let maxScheduleRows = 10_000_000
     /// The longest `timeout_s` (about 31 years): larger values are a mistake, not a limit.
     public static let maxTimeout = 1e9
+
+    /// Why `command[0]` cannot be started from `directory` (the spec's folder), or nil when it can:
+    /// a path (with '/') must be an executable file there; a bare name must be one in `PATH`.
+    public func programProblem(directory: String?) -> String? {
+        let name = command[0]
+        if name.contains("/") {
+            let path = name.hasPrefix("/") || directory == nil ? name : directory! + "/" + name
+            return access(path, X_OK) == 0 ? nil : "'\(name)' is not an executable file in \(directory.map { "the spec's folder (\($0))" } ?? "the working directory")"
+        }
+        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
+        if dirs.contains(where: { access("\($0.isEmpty ? "." : String($0))/\(name)", X_OK) == 0 }) { return nil }
+        return "no program '\(name)' in PATH"
+    }
 
     /// Whether a task object names a program (has `command`).
     public static func isExternal(_ task: JSONValue) -> Bool { task["command"] != nil }

@@ -273,12 +273,16 @@ func journalTrials(_ dir: URL) throws -> [[String: Any]] {
     @Test func badCommandsAreSpecErrors() throws {
         let dir = try scratch([
             "empty.json5": "{ task: { command: [], epochs: 2 }, schedules: [{ family: \"cosine\" }] }",
+            "missing.json5": "{ task: { command: [\"./nope.sh\"] }, schedules: [{ family: \"cosine\" }] }",
             "timeout.json5": "{ task: { command: [\"./x\"], epochs: 2, timeout_s: -1 }, schedules: [{ family: \"cosine\" }] }",
             "auto.json5": "{ task: { command: [\"./x\"], epochs: 2 }, lr: { auto: true }, schedules: [{ family: \"cosine\" }] }",
         ])
         let empty = try runLRSearch(["validate", "empty.json5"], in: dir)
         #expect(empty.status == 64)
         #expect(empty.stderr == "Error: empty.json5:1:20: task.command: expected a non-empty array of strings (the program and its arguments), got []\n")
+        let missing = try runLRSearch(["validate", "missing.json5"], in: dir)
+        #expect(missing.status == 64)
+        #expect(missing.stderr == "Error: missing.json5:1:21: task.command[0]: './nope.sh' is not an executable file in the spec's folder (.)\n")
         let timeout = try runLRSearch(["validate", "timeout.json5"], in: dir)
         #expect(timeout.status == 64)
         #expect(timeout.stderr == "Error: timeout.json5:1:51: task.timeout_s: must be a number of seconds in (0, 1e9], got -1\n")

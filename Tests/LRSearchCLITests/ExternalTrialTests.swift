@@ -270,6 +270,32 @@ func journalTrials(_ dir: URL) throws -> [[String: Any]] {
         #expect(try journalTrials(dir.appendingPathComponent("results/h")).isEmpty)  // abandoned trials are not results
     }
 
+    @Test func trainProtocolReportsEachEpochAndStopsWhenTold() throws {
+        let config = """
+            { seed: 1, task: { command: ["ignored"], steps_per_epoch: 9, timeout_s: 5, dataset: "iris",
+                               model: { hidden: [8] }, epochs: 4, batch_size: 16 },
+              optimizer: { kind: "sgd", momentum: 0.9 }, schedule: { family: "step", lr: 0.1, step_size: 1, gamma: 0.5 } }
+            """
+        let dir = try scratch(["c.json5": config])
+        let told = try runLRSearch(["train", "--protocol", "c.json5"], in: dir,
+                                   stdin: "{\"epoch\": 1, \"lr\": 0.05, \"stop\": false}\n{\"epoch\": 2, \"lr\": 0.025, \"stop\": true}\n")
+        #expect(told.status == 0)
+        let reports = told.stdout.split(separator: "\n").map(String.init)
+        #expect(reports.count == 2)
+        #expect(reports.allSatisfy { $0.hasPrefix("[lrsearch] {\"epoch\": ") })
+        #expect(reports[0].hasPrefix("[lrsearch] {\"epoch\": 1, \"lr\": 0.1, \"train_loss\": "))
+        #expect(reports[1].hasPrefix("[lrsearch] {\"epoch\": 2, \"lr\": 0.05, \"train_loss\": "))  // step decay, γ = 0.5
+        #expect(told.stderr.hasPrefix("dataset iris: 120 train / 30 val rows"))
+        #expect(told.stderr.contains("status: pruned (2 epochs, 16 steps, "))
+        // stdin closed at once (lrsearch gone): one report, then it stops.
+        let alone = try runLRSearch(["train", "--protocol"], in: dir, environment: ["LRSEARCH_CONFIG": "c.json5", "PATH": "/usr/bin:/bin"])
+        #expect(alone.status == 0)
+        #expect(alone.stdout.split(separator: "\n").count == 1)
+        let none = try runLRSearch(["train", "--protocol"], in: dir, environment: ["PATH": "/usr/bin:/bin"])
+        #expect(none.status == 64)
+        #expect(none.stderr.hasPrefix("Error: --protocol needs CONFIG or the environment variable LRSEARCH_CONFIG (set by a search)\n"))
+    }
+
     @Test func badCommandsAreSpecErrors() throws {
         let dir = try scratch([
             "empty.json5": "{ task: { command: [], epochs: 2 }, schedules: [{ family: \"cosine\" }] }",

@@ -23,7 +23,7 @@ extension LRSearch {
             OptionSpec("--top", "K", help: "Rows to print (default: all)."),
             OptionSpec("--sort", "COLUMN", help: "Order by one of: " + SortColumn.allCases.map(\.rawValue).joined(separator: ", ")
                        + " (default rank; ascending, except val_acc)."),
-            OptionSpec("--filter", "KEY=VALUE", help: "Keep only family=NAME[,NAME…] or status=ok|pruned|diverged[,…]."),
+            OptionSpec("--filter", "KEY=VALUE", help: "Keep only family=NAME[,NAME…] or status=ok|pruned|diverged|failed[,…]."),
             OptionSpec("--format", "FORMAT", help: "table (default), md, csv or json."),
             OptionSpec("--html", help: "Rewrite DIR/report.html and its SVG files."),
         ],
@@ -62,7 +62,7 @@ enum ReportCommand {
         if let reason = report.noValueReason {
             writeStderr("warning: no trial has a finite \(report.objective.rawValue), so there is nothing to rank: \(reason)\n")
         }
-        for w in report.fewTrialWarnings() + report.edgeWarnings() { writeStderr("warning: \(w)\n") }
+        for w in (report.failureWarning.map { [$0] } ?? []) + report.fewTrialWarnings() + report.edgeWarnings() { writeStderr("warning: \(w)\n") }
         if args.flag("--html") {
             // report.html is also what a run writes at its end: not while one is writing this folder.
             let lock: RunLock

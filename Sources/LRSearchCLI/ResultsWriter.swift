@@ -25,7 +25,12 @@ enum ResultsWriter {
             Swift.print("\nbest: trial \(best.index) (\(best.representative.family.rawValue)), \(spec.objective.rawValue) "
                   + formatNumber(best.mean) + (best.records.count > 1 ? " ± " + formatNumber(best.std) : ""))
             Swift.print("results: \(shownDir)/ (report.html, ranked.md, ranked.csv, best.json, trials.jsonl)")
-            Swift.print("rerun the best: lrsearch train \(shownDir)/best.json")
+            if spec.isExternal {  // best.json names the program; what it was given is in the trial's folder
+                let id = best.representative.id
+                Swift.print("the best's program config: \(shownDir)/trials/\(id.index).\(id.repeat)/config.json")
+            } else {
+                Swift.print("rerun the best: lrsearch train \(shownDir)/best.json")
+            }
         }
         for w in written.warnings { writeStderr("warning: \(w)\n") }
         return nil

@@ -32,11 +32,12 @@ enum SpecFile {
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         let (parsed, errors) = SearchSpec.parseAll(root, defaultName: name)
         let folder = (path as NSString).deletingLastPathComponent
-        let spec = parsed?.resolvingPaths(relativeTo: folder).resolvingSchedulePaths(relativeTo: folder)
+        var spec = parsed?.resolvingPaths(relativeTo: folder).resolvingSchedulePaths(relativeTo: folder)
+        spec?.directory = folder.isEmpty ? "." : folder
         guard let spec, errors.isEmpty else {
             // Every problem at once: the trial-level check runs on what did parse.
             let data = DataCache()
-            let more = spec.map { s in s.checkConfigurations { node throws(ConfigError) -> TaskKind? in try data.prepare(node).1.task } }
+            let more = spec.map { s in s.checkConfigurations { node throws(ConfigError) -> TaskKind? in try prepare(node, spec: s, data: data) } }
             throw CLIError.input(problems(errors + SpecErrors.under(errors, dropping: more ?? []), file: path))
         }
         return spec
@@ -50,6 +51,7 @@ enum SpecFile {
     static func check(_ spec: SearchSpec, file: String, data: DataCache) throws(CLIError) -> MemoryEstimate? {
         var largest: MemoryEstimate?
         let problems = spec.checkConfigurations { node throws(ConfigError) -> TaskKind? in
+            if spec.isExternal { return try prepare(node, spec: spec, data: data) }
             let (config, dataset) = try data.prepare(node)
             let e = MemoryEstimate(config: config.training, dataset: dataset)
             if largest.map({ e.total(jobs: 1) > $0.total(jobs: 1) }) ?? true { largest = e }
@@ -57,6 +59,23 @@ enum SpecFile {
         }
         if !problems.isEmpty { throw CLIError.input(self.problems(problems, file: file)) }
         return largest
+    }
+
+    /// Checks one probe configuration: an external task's (no data to load: the program has it; an
+    /// automatic LR needs the built-in trainer), or a built-in one with its data loaded.
+    static func prepare(_ node: JSONNode, spec: SearchSpec, data: DataCache) throws(ConfigError) -> TaskKind? {
+        guard spec.isExternal else { return try data.prepare(node).1.task }
+        if spec.lrAuto != nil {
+            throw ConfigError(spec.source.value["lr"], path: "lr",
+                              "{ auto: true } runs the LR range test with the built-in trainer, so it cannot be used with task.command; give a range")
+        }
+        let config = try ExternalTrialConfig.parse(node, baseDirectory: spec.directory)
+        if let problem = config.task.programProblem(directory: spec.directory) {
+            var at = node.value["task"]?.value["command"]
+            if case .array(let items)? = at?.value { at = items.first }
+            throw ConfigError(at, path: "task.command[0]", problem)
+        }
+        return nil
     }
 
     /// Refuses (exit 64) a plan of `jobs` trials at once that exceeds physical memory, before anything runs.

@@ -15,10 +15,23 @@ extension LRSearch {
             A trial that diverges is a result: it exits 0 and says so. An optional \
             hyperparameter_paths { boundaries (epochs), momentum, lambda_new } changes the momentum and \
             λnew between epochs, as a PBT winner's best.json does (docs/PBT.md); it replays bit for bit.
+
+
+            With --protocol, lrsearch is an external trial program (protocol v1, docs/protocol.md): \
+            CONFIG defaults to $LRSEARCH_CONFIG (a task's command, steps_per_epoch and timeout_s are \
+            ignored), one '[lrsearch] {...}' report per epoch goes to stdout, and after each it reads \
+            the answer line from stdin and stops when told (or when stdin closes). So a spec with \
+            task.command ["lrsearch", "train", "--protocol"] ranks exactly like the same search in-process.
             """,
-        positionals: [PositionalSpec("CONFIG", help: "The trial config (JSON5).")],
-        options: [OptionSpec("--json", help: "Print the trial record as JSON instead of the table.")],
-        run: { args in try TrainCommand.run(path: args.positionals[0], json: args.flag("--json")) })
+        positionals: [PositionalSpec("CONFIG", help: "The trial config (JSON5); with --protocol, default $LRSEARCH_CONFIG.",
+                                     optional: true)],
+        options: [OptionSpec("--json", help: "Print the trial record as JSON instead of the table."),
+                  OptionSpec("--protocol", help: "Speak protocol v1 on stdin/stdout, as an external trial of a search.")],
+        run: { args in
+            if args.flag("--protocol") { return try TrainProtocol.run(path: args.positionals.first) }
+            guard let path = args.positionals.first else { throw CLIError("missing CONFIG: the trial config file") }
+            return try TrainCommand.run(path: path, json: args.flag("--json"))
+        })
 }
 
 enum TrainCommand {
@@ -100,6 +113,7 @@ enum TrainCommand {
         switch r.status {
         case .ok: return "status: ok (\(tail))"
         case .pruned: return "status: pruned (\(tail))"
+        case .failed: return "status: failed (\(tail))"
         case .diverged:
             return "status: diverged at epoch \(r.epochs.count): a loss was NaN/Inf or above "
                 + "\(JSONWriter.number(divergenceFactor))× the first epoch's (\(tail))"

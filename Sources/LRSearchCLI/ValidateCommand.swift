@@ -53,7 +53,13 @@ enum ValidateCommand {
         lines.append("objective \(spec.objective.rawValue) (\(goal)), sampler \(spec.sampler.rawValue)"
                      + (spec.sampler == .grid ? " with \(spec.gridPoints) points per continuous range" : ""))
         let probe = spec.trialConfig(sampler.point(0), seed: 0)
-        if let (config, dataset) = try? data.prepare(probe) {
+        if spec.isExternal, let config = try? ExternalTrialConfig.parse(probe, baseDirectory: spec.directory) {
+            let t = config.task
+            lines.append("task: the program " + t.command.map { JSONWriter.string($0) }.joined(separator: " ")
+                         + " (protocol v1, run in \(spec.directory ?? "."))")
+            lines.append("      \(t.epochs) epochs of \(t.stepsPerEpoch) steps, schedule stepped per \(config.unit.rawValue)"
+                         + (t.timeoutSeconds.map { ", timeout \(JSONWriter.number($0)) s" } ?? ""))
+        } else if let (config, dataset) = try? data.prepare(probe) {
             let t = config.training
             lines.append("task: \(TrainCommand.describe(dataset))")
             lines.append("      \(t.epochs) epochs of \(t.stepsPerEpoch(trainRows: dataset.train.count)) steps "

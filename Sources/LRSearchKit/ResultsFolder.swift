@@ -75,7 +75,8 @@ public enum ResultsFolder {
             noValue = "no trial has a finite \(objective.rawValue), so there is nothing to rank: \(reason). "
                 + "The trials are in \(journalPath)."
         }
-        let warnings = report.fewTrialWarnings(families: families) + report.edgeWarnings()
+        let warnings = (report.failureWarning.map { [$0] } ?? []) + report.fewTrialWarnings(families: families)
+            + report.edgeWarnings()
         return Written(ranked: ranked, report: report, noValueReason: noValue, warnings: warnings)
     }
 

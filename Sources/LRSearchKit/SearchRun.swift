@@ -4,6 +4,8 @@
 import Foundation
 import JSON5
 import Search
+import Synchronization
+import Trainer
 
 /// A search bound to its results folder, ready to run.
 ///
@@ -32,6 +34,7 @@ public final class SearchRun: Sendable {
     private let runner: Runner
     /// For `--join`: this process's part of the shared search (run instead of `runner`).
     public let peer: JoinPeer?
+    private let trials: any TrialRunner
 
     /// - Parameters:
     ///   - data: data sets shared with the caller (which may already have loaded them to check the spec).
@@ -44,17 +47,34 @@ public final class SearchRun: Sendable {
             try s.findAutoLRRange(data: data)
         }
         if options.overwrite { ResultsFolder.removeOutputs(in: options.outDir) }  // under the session's lock
-        let executor = TrialExecutor(session: session, data: data)
         self.session = session
         self.data = data
         self.outDir = options.outDir
+        // The task picks the runner: the built-in trainer, or the task's command (protocol v1).
+        let trials: any TrialRunner
+        var cores: CoreBudget?
+        if spec.isExternal {
+            trials = ExternalTrialRunner(session: session, directory: spec.directory, outDir: options.outDir)
+        } else {
+            let executor = TrialExecutor(session: session, data: data)
+            cores = executor.cores
+            trials = executor
+        }
+        self.trials = trials
+        // Failed trials in a row, in completion order (only external programs fail).
+        let failures = Mutex(0)
         let finished: @Sendable (TrialRecord) throws -> Void = { record in
             try session.record(record)
             onTrial(record)
+            let streak = failures.withLock { n in
+                n = record.state == .failed ? n + 1 : 0
+                return n
+            }
+            if streak >= RepeatedFailures.limit { throw RepeatedFailures(count: streak, last: record) }
         }
-        peer = options.join ? JoinPeer(session: session, jobs: options.jobs, execute: { id in try executor.run(id) }, onTrial: onTrial) : nil
-        runner = Runner(units: session.pending, jobs: options.jobs, cores: executor.cores, gate: session,
-                        execute: { id in try executor.run(id) }, finished: finished)
+        peer = options.join ? JoinPeer(session: session, jobs: options.jobs, execute: { id in try trials.run(id) }, onTrial: onTrial) : nil
+        runner = Runner(units: session.pending, jobs: options.jobs, cores: cores, gate: session,
+                        execute: { id in try trials.run(id) }, finished: finished)
     }
 
     /// The results folder.
@@ -73,6 +93,7 @@ public final class SearchRun: Sendable {
     public func abandon() {
         runner.abandon()
         peer?.abandon()
+        trials.cancelRunning()
     }
 
     /// Runs the pending trials (none when the folder already holds this search, finished) and

@@ -25,7 +25,7 @@ public struct RankedTable: Sendable {
         case complete, pruned, noValue
 
         init(_ e: RankedEntry) {
-            if e.state == .diverged || !e.mean.isFinite { self = .noValue } else { self = e.state == .pruned ? .pruned : .complete }
+            if e.state == .diverged || e.state == .failed || !e.mean.isFinite { self = .noValue } else { self = e.state == .pruned ? .pruned : .complete }
         }
 
         /// The line above the block (none for complete configurations, which come first under the header).

@@ -8,15 +8,30 @@ extension SearchReport {
     /// Why no configuration has a finite objective (nil when one has, or when no trial finished):
     /// `all 3 trials diverged (NaN/Inf or exploding loss); try a lower LR range`.
     public var noValueReason: String? {
-        guard !records.isEmpty, !ranked.contains(where: { $0.state != .diverged && $0.mean.isFinite }) else { return nil }
+        guard !records.isEmpty, !ranked.contains(where: { $0.state != .diverged && $0.state != .failed && $0.mean.isFinite }) else { return nil }
         let n = records.count, diverged = records.filter { $0.state == .diverged }.count
         let all = n == 1 ? "the only trial" : "all \(n) trials"
+        let failed = records.filter { $0.state == .failed }.count
+        if failed == n { return "\(all) failed (their reasons are in trials.jsonl, their programs' logs in trials/)" }
         if diverged == n { return "\(all) diverged (NaN/Inf or exploding loss); try a lower LR range" }
         let other = n - diverged
         let missing = "\(objective.rawValue) is not computed for this task or its values are NaN"
         if diverged == 0 { return "\(all) finished without a value: \(missing)" }
         return "\(diverged) of \(n) trials diverged (NaN/Inf or exploding loss) and the other \(other) finished "
             + "without a value: \(missing)"
+    }
+
+    /// One line about failed trials (external programs), naming the first one's reason's first line and
+    /// its log, or nil when none failed: `2 trials failed; trial 0: exit status 3 after 0 reports …`.
+    public var failureWarning: String? {
+        let failed = records.filter { $0.state == .failed }.sorted { $0.id < $1.id }
+        guard let first = failed.first else { return nil }
+        var why = first.reason.map { String($0.split(separator: "\n", omittingEmptySubsequences: false).first ?? "") } ?? "no reason recorded"
+        if let r = why.range(of: "; last lines of "), why.hasSuffix(":") {  // name the log instead of quoting it
+            why = why[..<r.lowerBound] + "; log: " + why[r.upperBound...].dropLast()
+        }
+        return "\(failed.count) trial\(failed.count == 1 ? "" : "s") failed; trial \(first.id.index)"
+            + (first.id.repeat > 0 ? " (repeat \(first.id.repeat))" : "") + ": \(why)"
     }
 
     /// One line per family that finished fewer than `minimum` complete trials:
@@ -32,7 +47,7 @@ extension SearchReport {
             let entries = ranked.filter { $0.representative.family.rawValue == f }
             let complete = entries.filter { $0.state == .ok }.count
             guard complete < minimum else { return nil }
-            let others = [TrialState.pruned, .diverged].compactMap { s -> String? in
+            let others = [TrialState.pruned, .diverged, .failed].compactMap { s -> String? in
                 let k = entries.filter { $0.state == s }.count
                 return k == 0 ? nil : "\(k) \(s.rawValue)"
             }

@@ -27,9 +27,12 @@ public struct SearchReport: Sendable {
         styles = Palette.families(records.map(\.family.rawValue))
     }
 
-    /// Trials per state, in the order ok, pruned, diverged (every repeat counts).
+    /// Trials per state, in the order ok, pruned, diverged (every repeat counts), then failed when any
+    /// trial failed (only external programs fail).
     public var counts: [(state: TrialState, count: Int)] {
-        [TrialState.ok, .pruned, .diverged].map { s in (s, records.filter { $0.state == s }.count) }
+        let failed = records.filter { $0.state == .failed }.count
+        return [TrialState.ok, .pruned, .diverged].map { s in (s, records.filter { $0.state == s }.count) }
+            + (failed > 0 ? [(.failed, failed)] : [])
     }
 
     /// The best configurations whose curves are drawn.

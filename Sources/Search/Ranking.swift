@@ -41,9 +41,9 @@ public func rank(_ records: [TrialRecord], objective: Objective) -> [RankedEntry
         }
         return RankedEntry(rank: 0, index: index, records: repeats, state: state, mean: mean, std: std)
     }
-    /// 0 complete with a value, 1 pruned with a value, 2 everything else.
+    /// 0 complete with a value, 1 pruned with a value, 2 everything else (diverged and failed last).
     func group(_ e: RankedEntry) -> Int {
-        e.state == .diverged || !e.mean.isFinite ? 2 : e.state.rankOrder
+        e.state == .diverged || e.state == .failed || !e.mean.isFinite ? 2 : e.state.rankOrder
     }
     entries.sort { a, b in
         if group(a) != group(b) { return group(a) < group(b) }

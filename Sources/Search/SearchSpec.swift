@@ -99,6 +99,9 @@ public struct SearchSpec: Sendable, Equatable {
     public var source: JSONNode
     /// `strategy: { kind: "pbt", … }`: population-based training instead of independent trials (PBTSettings.swift).
     public var pbt: PBTSettings? = nil
+    /// The spec file's folder (set when read from a file; nil for a spec made in code): an external
+    /// task's command runs there (ExternalTask.swift).
+    public var directory: String? = nil
 
     static let topKeys = ["name", "description", "seed", "trials", "sampler", "grid_points", "objective", "repeats",
                           "task", "optimizer", "lr", "schedules", "pruner", "trial_seeds", "lag", "strategy"]

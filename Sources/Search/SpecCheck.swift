@@ -119,6 +119,7 @@ extension SearchSpec {
     private func moreSectionProblems(_ config: JSONNode, after error: ConfigError, note: (ConfigError) -> Void) {
         guard let section = ["task", "optimizer"].first(where: { error.path == $0 || error.path.hasPrefix($0 + ".") }),
               var node = config.value[section] else { return }
+        if section == "task", ExternalTask.isExternal(node.value) { return }  // its one problem is all there is
         var last = error
         var removed: Set<String> = []
         for _ in 0..<16 {

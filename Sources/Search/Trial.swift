@@ -8,12 +8,13 @@ import Trainer
 public typealias TrialState = TrialStatus
 
 extension TrialStatus {
-    /// Ranking order of states: complete trials first, then pruned, then diverged.
+    /// Ranking order of states: complete trials first, then pruned, then diverged, then failed.
     var rankOrder: Int {
         switch self {
         case .ok: return 0
         case .pruned: return 1
         case .diverged: return 2
+        case .failed: return 3
         }
     }
 }
@@ -61,6 +62,9 @@ public struct TrialRecord: Sendable, Equatable {
     /// Rows in the training split: with the config it gives the steps per epoch, so a report can redraw
     /// a per-batch schedule step by step (nil in journals written before it was recorded).
     public var trainRows: Int?
+    /// Why a trial `failed` (an external program's exit status or timeout, and the last lines of its
+    /// log), or why it ended otherwise when the runner knows more than the status says; nil for most.
+    public var reason: String?
 
     public init(id: TrialID, seed: UInt64, config: JSONValue, family: ScheduleFamily, state: TrialState,
                 epochs: [EpochRecord], seconds: Double, derived: [DerivedValue] = [], point: UnitPoint? = nil) {
@@ -112,6 +116,7 @@ extension TrialRecord {
             if let r2 = e.valR2 { members.append(("val_r2", Self.number(r2))) }
             if let mae = e.valMAE { members.append(("val_mae", Self.number(mae))) }
             members.append(("seconds", Self.number(e.seconds)))
+            for (k, v) in e.extra.sorted(by: { $0.key < $1.key }) where !Self.epochKeys.contains(k) { members.append((k, Self.number(v))) }
             return .object(members.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
         }
         var pairs: [(String, JSONValue)] = [
@@ -124,11 +129,15 @@ extension TrialRecord {
             pairs.append(("point", ["schedule": .number(Double(p.schedule)), "common": list(p.common), "family": list(p.family)]))
         }
         if let trainRows { pairs.append(("train_rows", .number(Double(trainRows)))) }
+        if let reason { pairs.append(("reason", .string(reason))) }
         if !derived.isEmpty {
             pairs.append(("derived", .object(derived.map { JSONMember(key: $0.name, value: JSONNode(Self.number($0.value))) })))
         }
         return .object(pairs.map { JSONMember(key: $0.0, value: JSONNode($0.1)) })
     }
+
+    /// The keys of a journaled epoch; any other key is an external program's extra number.
+    static let epochKeys: Set<String> = ["epoch", "lr", "train_loss", "val_loss", "val_accuracy", "val_r2", "val_mae", "seconds"]
 
     /// A number as the journal writes it: finite values as JSON numbers, NaN and ±infinity as the
     /// strings "NaN", "Infinity" and "-Infinity" (journal version 3), so that every line is strict JSON
@@ -174,11 +183,15 @@ extension TrialRecord {
         if let list = r.node("epochs"), case .array(let items) = list.value {
             for (i, item) in items.enumerated() {
                 var e = try ObjectReader(item, path: "epochs[\(i)]")
-                epochs.append(EpochRecord(
+                var record = EpochRecord(
                     epoch: try e.int("epoch") ?? i + 1, lr: try Self.double(&e, "lr") ?? .nan,
                     trainLoss: try Self.double(&e, "train_loss") ?? .nan, valLoss: try Self.double(&e, "val_loss") ?? .nan,
                     valAccuracy: try Self.double(&e, "val_accuracy"), seconds: try Self.double(&e, "seconds") ?? 0,
-                    valR2: try Self.double(&e, "val_r2"), valMAE: try Self.double(&e, "val_mae")))
+                    valR2: try Self.double(&e, "val_r2"), valMAE: try Self.double(&e, "val_mae"))
+                for m in e.members where !Self.epochKeys.contains(m.key) {
+                    record.extra[m.key] = try Self.double(m.value, path: "epochs[\(i)].\(m.key)")
+                }
+                epochs.append(record)
             }
         }
         var derived: [DerivedValue] = []
@@ -190,6 +203,7 @@ extension TrialRecord {
         self.init(id: TrialID(index: index, repeat: rep), seed: UInt64(seed), config: config, family: family, state: state,
                   epochs: epochs, seconds: seconds, derived: derived)
         trainRows = try r.int("train_rows")
+        reason = try r.string("reason")
         if let node = r.node("point") {
             var pr = try ObjectReader(node, path: "point")
             point = UnitPoint(schedule: try pr.int("schedule") ?? 0, common: try pr.doubles("common") ?? [],

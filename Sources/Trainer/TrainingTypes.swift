@@ -77,6 +77,9 @@ public struct EpochMetrics: Sendable, Equatable {
     public var valR2: Double?
     /// Regression: the validation mean absolute error in the target's original units; nil as `valR2`.
     public var valMAE: Double?
+    /// Other numbers an external program reported for the epoch (protocol v1: any numeric key is
+    /// journaled); empty for built-in trials.
+    public var extra: [String: Double] = [:]
 
     public init(epoch: Int, lr: Double, trainLoss: Double, valLoss: Double, valAccuracy: Double?, seconds: Double,
                 valR2: Double? = nil, valMAE: Double? = nil) {
@@ -91,9 +94,11 @@ public struct EpochMetrics: Sendable, Equatable {
     }
 }
 
-/// How a trial ended. `diverged` and `pruned` are results, not errors.
+/// How a trial ended. `diverged`, `pruned` and `failed` are results, not errors. The built-in trainer
+/// never fails; `failed` is an external program's trial that crashed, exited non-zero, reported nothing
+/// or ran out of time (the record says why). Journals written before `failed` existed read unchanged.
 public enum TrialStatus: String, Sendable, Equatable, CaseIterable {
-    case ok, diverged, pruned
+    case ok, diverged, pruned, failed
 }
 
 /// What the per-epoch callback wants next.

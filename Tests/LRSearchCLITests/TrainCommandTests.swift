@@ -58,7 +58,7 @@ import Testing
         #expect(r.stdout == "")
         #expect(r.stderr == """
             Error: c.json5:2:11: task.epochs: must be >= 1, got -1
-            Usage: lrsearch train CONFIG [--json]
+            Usage: lrsearch train [CONFIG] [--json] [--protocol]
               See 'lrsearch help' for more.
 
             """)

@@ -99,7 +99,7 @@ import Testing
         #expect(ReportQueryError.unknownFilterKey("famly").description == "unknown key 'famly' (did you mean 'family'?); keys: family, status")
         #expect(throws: ReportQueryError.malformedFilter("cosine")) { try ReportFilter(parsing: "cosine", entries: entries) }
         #expect(throws: ReportQueryError.malformedFilter("family=")) { try ReportFilter(parsing: "family=", entries: entries) }
-        #expect(throws: ReportQueryError.unknownFilterValue(key: "status", value: "done", valid: ["ok", "diverged", "pruned"])) {
+        #expect(throws: ReportQueryError.unknownFilterValue(key: "status", value: "done", valid: ["ok", "diverged", "pruned", "failed"])) {
             try ReportFilter(parsing: "status=done", entries: entries)
         }
     }

@@ -106,8 +106,8 @@ enum TrainCommand {
     }
 
     static func record(_ config: TrialConfig, _ r: TrainingResult) -> TrialRecord {
-        TrialRecord(id: TrialID(index: 0, repeat: 0), seed: config.training.seed, config: config.json, family: config.schedule.family,
-                    state: r.status, epochs: r.epochs, seconds: r.seconds)
+        TrialRecord(id: TrialID(index: 0, repeat: 0), seed: config.training.seed, config: config, state: r.status,
+                    epochs: r.epochs, seconds: r.seconds)
     }
 
     static func pad(_ s: String, _ width: Int, left: Bool = false) -> String {

@@ -203,7 +203,7 @@ public final class SearchSession: Sendable {
                 }
                 expected = spec.trialConfig(checker.point(record.id.index), seed: record.seed)
             }
-            guard JSONWriter.compact(expected.value) == JSONWriter.compact(record.config) else {
+            guard JSONWriter.compact(expected.value) == JSONWriter.compact(record.sampled) else {
                 throw mismatch("its config is not the one this spec gives trial \(record.id.index); "
                              + "the record was edited or relabelled with another index")
             }

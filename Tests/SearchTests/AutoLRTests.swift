@@ -81,7 +81,7 @@ import Testing
             }
             let range = try #require(first.spec.lrRange)
             let (config0, seed0, _) = first.config(for: TrialID(index: 0, repeat: 0))
-            try first.record(TrialRecord(id: TrialID(index: 0, repeat: 0), seed: seed0, config: config0.value,
+            try first.record(TrialRecord(id: TrialID(index: 0, repeat: 0), seed: seed0, sampled: config0.value,
                                          family: try TrialRecord.family(of: config0), state: .ok,
                                          epochs: [], seconds: 0))
             return (range, first.config(for: TrialID(index: 1, repeat: 0)).config)

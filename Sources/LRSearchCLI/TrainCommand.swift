@@ -48,13 +48,7 @@ enum TrainCommand {
     /// Reads, parses and validates the config, then loads its data. Every problem is a usage error
     /// (exit 64) located in CONFIG or in the CSV.
     static func load(path: String) throws(CLIError) -> (TrialConfig, Dataset) {
-        let data = try SpecFile.readText(path, what: "config")
-        let node: JSONNode
-        do {
-            node = try JSON5Parser.parse(utf8: data)
-        } catch {
-            throw CLIError("\(path):\(error.location): \(error.message)")
-        }
+        let node = try SpecFile.parse(path, what: "config", showsUsage: true)
         let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let (config, dataset) = try loadConfig(node, baseDirectory: base, file: path)
         try SpecFile.checkMemory(MemoryEstimate(config: config.training, dataset: dataset), jobs: 1, file: path)

@@ -21,8 +21,15 @@ public struct LRScheduler: Sendable {
     /// How many times ``step(metric:)`` has been called.
     public private(set) var stepCount = 0
 
+    /// The scheduler of `spec`, every parameter's range checked (``ScheduleSpec/make()``).
     public init(_ spec: ScheduleSpec) throws(ScheduleError) {
-        switch try spec.make() {
+        self.init(instance: try spec.make())
+    }
+
+    /// The scheduler of a schedule built in code (`.schedule(StepDecay(lr: 0.8, stepSize: 3, gamma: 0.5))`);
+    /// its parameters are taken as given.
+    public init(instance: ScheduleInstance) {
+        switch instance {
         case .schedule(let s as any RecurrentLRSchedule):
             let (lr, state) = s.start()
             kind = .recurrent(s, state)

@@ -76,18 +76,9 @@ enum FindLRCommand {
 
     /// A trial config (a `schedule` may be left out) or a search spec (a document with `schedules`).
     static func load(_ path: String) throws(CLIError) -> (TrialConfig, Dataset, String) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read it" : "no such file"
-            throw CLIError.input("cannot read '\(path)': \(reason)")
-        }
-        let root: JSONNode
-        do {
-            root = try JSON5Parser.parse(utf8: data)
-        } catch {
-            throw CLIError.input("\(path):\(error.location): \(error.message)")
-        }
+        let root = try SpecFile.parse(path, what: "config or spec")
         if root.value.hasMember("schedules") {
-            let spec = try SpecFile.load(path)
+            let spec = try SpecFile.load(path, root: root)
             do throws(ConfigError) {
                 let (config, dataset) = try DataCache().prepare(spec.rangeTestConfig)
                 return (config, dataset, "search spec \(spec.name): its task and optimizer at the median of each range")

@@ -19,16 +19,24 @@ enum SpecFile {
         }
     }
 
+    /// A spec or config file read (at most `maxTextBytes`) and parsed as JSON5, a problem located in `path`.
+    static func parse(_ path: String, what: String, showsUsage: Bool = false) throws(CLIError) -> JSONNode {
+        let data = try readText(path, what: what)
+        do {
+            return try JSON5Parser.parse(utf8: data)
+        } catch {
+            throw CLIError("\(path):\(error.location): \(error.message)", showsUsage: showsUsage)
+        }
+    }
+
     /// Reads, parses and checks the spec at `path` (paths in it resolved against its folder).
     /// Every problem found is reported at once, one `file:line:col: path: message` line each.
     static func load(_ path: String) throws(CLIError) -> SearchSpec {
-        let data = try readText(path, what: "spec")
-        let root: JSONNode
-        do {
-            root = try JSON5Parser.parse(utf8: data)
-        } catch {
-            throw CLIError.input("\(path):\(error.location): \(error.message)")
-        }
+        try load(path, root: try parse(path, what: "spec"))
+    }
+
+    /// `load` of a spec already read and parsed from `path`.
+    static func load(_ path: String, root: JSONNode) throws(CLIError) -> SearchSpec {
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         let (parsed, errors) = SearchSpec.parseAll(root, defaultName: name)
         let folder = (path as NSString).deletingLastPathComponent

@@ -62,13 +62,7 @@ enum TrainCommand {
     /// Reads, parses and validates the config, then loads its data. Every problem is a usage error
     /// (exit 64) located in CONFIG or in the CSV.
     static func load(path: String) throws(CLIError) -> (TrialConfig, Dataset) {
-        let data = try SpecFile.readText(path, what: "config")
-        let node: JSONNode
-        do {
-            node = try JSON5Parser.parse(utf8: data)
-        } catch {
-            throw CLIError("\(path):\(error.location): \(error.message)")
-        }
+        let node = try SpecFile.parse(path, what: "config", showsUsage: true)
         let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let (config, dataset) = try loadConfig(node, baseDirectory: base, file: path)
         try SpecFile.checkMemory(MemoryEstimate(config: config.training, dataset: dataset), jobs: 1, file: path)
@@ -121,8 +115,8 @@ enum TrainCommand {
     }
 
     static func record(_ config: TrialConfig, _ r: TrainingResult) -> TrialRecord {
-        TrialRecord(id: TrialID(index: 0, repeat: 0), seed: config.training.seed, config: config.json, family: config.schedule.family,
-                    state: r.status, epochs: r.epochs, seconds: r.seconds)
+        TrialRecord(id: TrialID(index: 0, repeat: 0), seed: config.training.seed, config: config, state: r.status,
+                    epochs: r.epochs, seconds: r.seconds)
     }
 
     static func pad(_ s: String, _ width: Int, left: Bool = false) -> String {

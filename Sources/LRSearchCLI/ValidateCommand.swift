@@ -94,7 +94,7 @@ enum ValidateCommand {
             return lines.joined(separator: "\n")
         }
         lines += ["", "schedule families (\(spec.schedules.count)):"]
-        let familyWidth = spec.schedules.map(\.family.count).max() ?? 0
+        let familyWidth = spec.schedules.map(\.family.rawValue.count).max() ?? 0
         for (i, s) in spec.schedules.enumerated() {
             var parts: [String] = []
             if case .object(let members) = s.template.template.value {
@@ -103,7 +103,7 @@ enum ValidateCommand {
                     parts.append("\(m.key) " + (param?.distribution.summary ?? m.value.value.jsonText))
                 }
             }
-            let label = "[\(i)] " + (parts.isEmpty ? s.family : TrainCommand.pad(s.family, familyWidth))
+            let label = "[\(i)] " + (parts.isEmpty ? s.family.rawValue : TrainCommand.pad(s.family.rawValue, familyWidth))
             lines.append("  " + label + (parts.isEmpty ? "" : "  " + parts.joined(separator: ", ")))
             if let note = s.note { lines.append("      " + String(repeating: " ", count: label.count) + note) }
         }

@@ -34,7 +34,7 @@ public enum ResultsFolder {
         let info = (try? Journal.replay(path: journalPath))?.flatMap(\.info)
             ?? SearchInfo(name: spec.name, objective: spec.objective, sampler: spec.sampler, parameters: spec.plottedParameters)
         return try write(name: spec.name, objective: spec.objective, lrSummary: spec.lrRange?.summary, info: info,
-                         families: spec.pbt == nil ? spec.schedules.map(\.family) : [], records: records, journalPath: journalPath, to: dir,
+                         families: spec.pbt == nil ? spec.schedules.map(\.family.rawValue) : [], records: records, journalPath: journalPath, to: dir,
                          data: data, pbt: pbt)
     }
 
@@ -59,9 +59,10 @@ public enum ResultsFolder {
         try save(header + table.markdown(), to: dir, "ranked.md")
         try save(CSVExport.csv(ranked), to: dir, "ranked.csv")
         if let best = ranked.first(where: { $0.state == .ok && $0.mean.isFinite }) {
-            // Written in full, every default explicit, so best.json documents what ran.
-            let node = JSONNode(best.representative.config)
-            let full = (try? data.prepare(node).0.json) ?? best.representative.config
+            // Written in full, every default explicit, so best.json documents what ran. A record whose
+            // config the journal could not resolve (one from before train_rows, say) is resolved with its data.
+            let r = best.representative
+            let full = r.config?.json ?? (try? data.prepare(JSONNode(r.sampled)).0.json) ?? r.sampled
             try save(JSONWriter.pretty(full) + "\n", to: dir, "best.json")
         } else {
             // No trial finished ok: a best.json left from an earlier search would name the wrong winner.

@@ -43,9 +43,8 @@ public final class SearchRun: Sendable {
     ///   match, an existing search without `resume` or `overwrite`, a failed range test).
     public init(spec: SearchSpec, options: RunOptions, data: DataCache = DataCache(),
                 onTrial: @escaping @Sendable (TrialRecord) -> Void = { _ in }) throws(SessionError) {
-        let session = try SearchSession(spec: spec, options: options) { s throws(ConfigError) in
-            try s.findAutoLRRange(data: data)
-        }
+        let resolved = try AutoLRRange.resolve(spec, options: options, data: data)
+        let session = try SearchSession(spec: resolved, options: options)
         if options.overwrite { ResultsFolder.removeOutputs(in: options.outDir) }  // under the session's lock
         self.session = session
         self.data = data

@@ -23,7 +23,7 @@ public enum CSVExport {
         var seen = Set<String>()
         let flats = entries.map { e -> [String: String] in
             var flat: [(String, String)] = []
-            flatten(e.representative.config, prefix: "", into: &flat)
+            flatten(e.representative.sampled, prefix: "", into: &flat)
             flat += e.representative.derived.map { ("derived.\($0.name)", number($0.value)) }
             for (k, _) in flat where !seen.contains(k) && k != "seed" {
                 seen.insert(k)

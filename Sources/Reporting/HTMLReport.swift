@@ -111,7 +111,7 @@ public enum HTMLReport {
         if let best = r.ranked.first(where: { $0.state == .ok && $0.mean.isFinite }) {
             out += "<h2>Best configuration</h2>\n<p class=\"note\">Trial \(best.index); save as best.json and run "
             out += "<code>lrsearch train best.json</code>.</p>\n"
-            out += "<pre class=\"config\">\(escapeXML(JSONWriter.pretty(best.representative.config)))</pre>\n"
+            out += "<pre class=\"config\">\(escapeXML(JSONWriter.pretty(best.representative.sampled)))</pre>\n"
         }
         return out
     }

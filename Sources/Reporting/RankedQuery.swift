@@ -81,7 +81,7 @@ extension SortColumn {
             let last = e.representative.epochs.last
             switch self {
             case .lr:
-                let s = e.representative.config["schedule"]?.value
+                let s = e.representative.sampled["schedule"]?.value
                 if case .number(let x)? = (s?["lr"] ?? s?["max_lr"])?.value { return x }
                 return .nan
             case .trainLoss: return last?.trainLoss ?? .nan
@@ -123,7 +123,7 @@ public enum JSONExport {
                 ("objective", num(e.mean)), ("objective_std", num(e.std)), ("repeats", .number(Double(e.records.count))),
                 ("final_train_loss", num(last?.trainLoss)), ("final_val_loss", num(last?.valLoss)),
                 ("final_val_accuracy", num(last?.valAccuracy)), ("epochs", .number(Double(last?.epoch ?? 0))),
-                ("seconds", num(e.seconds)), ("config", e.representative.config),
+                ("seconds", num(e.seconds)), ("config", e.representative.sampled),
             ]
             if let r2 = last?.valR2 { pairs.insert(("final_val_r2", num(r2)), at: 10) }
             if let mae = last?.valMAE { pairs.insert(("final_val_mae", num(mae)), at: pairs.count - 3) }

@@ -82,7 +82,7 @@ public struct RankedTable: Sendable {
         let validation = regression
             ? [mean(e.records.compactMap { $0.epochs.last?.valR2 }, digits: 3), mean(e.records.compactMap { $0.epochs.last?.valMAE })]
             : [accuracy]
-        return [String(e.rank), String(e.index), r.family.rawValue, scheduleSummary(r.config, derived: r.derived), baseLR(r.config),
+        return [String(e.rank), String(e.index), r.family.rawValue, scheduleSummary(r.sampled, derived: r.derived), baseLR(r.sampled),
                 weightDecay(r), objectiveText, trainLoss] + validation + [status, formatSeconds(e.seconds)]
     }
 
@@ -150,7 +150,7 @@ public struct RankedTable: Sendable {
     /// The optimizer's weight decay; for explr, equivalent_explr and texp, which turn it into the LR
     /// (the trial trains without it), marked `as LR`.
     static func weightDecay(_ r: TrialRecord) -> String {
-        let text = optimizerDecay(r.config)
+        let text = optimizerDecay(r.sampled)
         guard r.family.isWeightDecayConversion, text != "-" else { return text }
         return text + " as LR"
     }

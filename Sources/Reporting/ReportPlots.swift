@@ -143,7 +143,7 @@ extension SearchReport {
         var xs: [Double] = [], ys: [Double] = []
         for family in styles.keys.sorted() where p.family == nil || p.family == family {
             let points = ranked.filter { $0.representative.family.rawValue == family }.compactMap { e -> PlotPoint? in
-                guard let x = p.value(in: e.representative.config) else { return nil }
+                guard let x = p.value(in: e.representative.sampled) else { return nil }
                 return PlotPoint(x, e.mean)
             }
             guard !points.isEmpty else { continue }

@@ -70,7 +70,7 @@ extension SearchReport {
     /// value may lie beyond it: widen the range`. The best is the first complete configuration with a value.
     public func edgeWarnings(margin: Double = 0.05) -> [String] {
         guard let best = ranked.first(where: { $0.state == .ok && $0.mean.isFinite }) else { return [] }
-        let config = best.representative.config, family = best.representative.family.rawValue
+        let config = best.representative.sampled, family = best.representative.family.rawValue
         return parameters.compactMap { p in
             guard let range = p.range, p.family == nil || p.family == family, let x = p.value(in: config),
                   let u = range.position(of: x) else { return nil }

@@ -54,7 +54,7 @@ public struct SearchReport: Sendable {
         var values: [[String]: [Double]] = [:]
         for r in records {
             var leaves: [([String], Double)] = []
-            numericLeaves(r.config, path: [], into: &leaves)
+            numericLeaves(r.sampled, path: [], into: &leaves)
             for (path, x) in leaves where path.last != "seed" && path.last != "split_seed" {
                 if values[path] == nil { order.append(path) }
                 values[path, default: []].append(x)

@@ -62,7 +62,7 @@ public final class DataCache: Sendable {
                 throw ConfigError(node.value["task"]?.value["dataset"], path: "task.dataset",
                                   "needs at least 2 training rows, got \(dataset.train.count)")
             }
-            let config = try TrialConfig.parse(node, trainRows: dataset.train.count, baseDirectory: baseDirectory)
+            let config = try TrialConfig.parse(node, task: task, trainRows: dataset.train.count, baseDirectory: baseDirectory)
             try config.checkMonitor(dataset, node: node)
             return (config, dataset)
         } catch {

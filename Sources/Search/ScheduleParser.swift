@@ -102,17 +102,21 @@ public enum ScheduleParser {
     }
 
     private static func readFamily(_ r: inout ObjectReader) throws(ConfigError) -> ScheduleFamily {
-        let n = try r.required("family")
+        try family(try r.required("family"), path: r.path("family"))
+    }
+
+    /// The family a `family` value names; an unknown name is refused with the valid ones and the closest.
+    static func family(_ n: JSONNode, path: String) throws(ConfigError) -> ScheduleFamily {
         let valid = ScheduleFamily.allCases.map(\.rawValue)
         guard case .string(let name) = n.value else {
-            throw ConfigError(n, path: r.path("family"),
+            throw ConfigError(n, path: path,
                               "expected a family name (a string), got \(ObjectReader.describe(n.value))")
         }
         guard let family = ScheduleFamily(rawValue: name) else {
             // Escaped, and cut at 60 characters: the name may hold control characters or be a megabyte long.
             var message = "unknown family " + JSONWriter.string(name, cutAt: 60)
             if let near = closestMatch(to: name, in: valid) { message += " (did you mean '\(near)'?)" }
-            throw ConfigError(n, path: r.path("family"), message + "; valid families: " + valid.joined(separator: ", "))
+            throw ConfigError(n, path: path, message + "; valid families: " + valid.joined(separator: ", "))
         }
         return family
     }

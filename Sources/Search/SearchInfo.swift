@@ -209,12 +209,12 @@ extension SearchSpec {
         for entry in schedules {
             for p in entry.template.parameters {
                 guard p.path.count == 1, case .key(let key) = p.path[0], let log = Self.plotScale(p.distribution) else { continue }
-                let label = "\(key) (\(entry.family))"
+                let label = "\(key) (\(entry.family.rawValue))"
                 if let i = out.firstIndex(where: { $0.label == label }) {
                     out[i].logScale = out[i].logScale || log
                     if out[i].range != SampledRange(p.distribution) { out[i].range = nil }  // two entries, two ranges: no single edge
                 } else {
-                    out.append(PlottedParameter(label: label, family: entry.family, paths: [["schedule", key]], logScale: log,
+                    out.append(PlottedParameter(label: label, family: entry.family.rawValue, paths: [["schedule", key]], logScale: log,
                                                 range: SampledRange(p.distribution)))
                 }
             }

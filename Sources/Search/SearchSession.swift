@@ -33,6 +33,25 @@ public struct RunOptions: Sendable {
     }
 }
 
+extension SearchSpec {
+    /// The spec a run with `options` searches (`--epochs` and `--seed` applied), and the overrides its
+    /// journal's start record keeps (`--trials` too, which only chooses how many units run).
+    public func applying(_ options: RunOptions) -> (spec: SearchSpec, overrides: [(String, JSONValue)]) {
+        var spec = self
+        var overrides: [(String, JSONValue)] = []
+        if let t = options.trials { overrides.append(("trials", .number(Double(t)))) }
+        if let e = options.epochs {
+            spec = spec.overriding(epochs: e)
+            overrides.append(("epochs", .number(Double(e))))
+        }
+        if let s = options.seed {
+            spec.seed = s
+            overrides.append(("seed", .number(Double(s))))
+        }
+        return (spec, overrides)
+    }
+}
+
 /// Problems setting a search up on disk.
 public enum SessionError: Error, Equatable, CustomStringConvertible {
     case existingJournal(path: String, trials: Int)
@@ -93,24 +112,15 @@ public final class SearchSession: Sendable {
     /// What adaptive decisions may see: trial i sees trials 0 … i − 1 − `spec.lag` (of this shard).
     public let board: TrialBoard
 
-    /// - Parameter findLRRange: runs the range test for a spec with `lr: { auto: true }`; called only
-    ///   when the journal does not already hold the range of this spec (a resumed search reuses it).
+    /// - Parameter spec: a spec whose `lr: { auto: true }`, if any, is resolved (`AutoLRRange.resolve`).
     /// - Throws: `.busy` when another process holds the folder's lock; `.journal(.corrupt)` naming
-    ///   the line when the journal does not replay or (without `force`) does not match the spec.
-    public init(spec original: SearchSpec, options: RunOptions,
-                findLRRange: (SearchSpec) throws(ConfigError) -> AutoLRRange = { spec throws(ConfigError) in
-                    try spec.findAutoLRRange(data: DataCache())
-                }) throws(SessionError) {
-        var spec = original
-        var overrides: [(String, JSONValue)] = []
-        if let t = options.trials { overrides.append(("trials", .number(Double(t)))) }
-        if let e = options.epochs {
-            spec = spec.overriding(epochs: e)
-            overrides.append(("epochs", .number(Double(e))))
-        }
-        if let s = options.seed {
-            spec.seed = s
-            overrides.append(("seed", .number(Double(s))))
+    ///   the line when the journal does not replay or (without `force`) does not match the spec;
+    ///   `.config` for an auto `lr` left unresolved.
+    public init(spec original: SearchSpec, options: RunOptions) throws(SessionError) {
+        let (spec, overrides) = original.applying(options)
+        if let auto = spec.lrAuto, spec.lrRange == nil {
+            throw .config(ConfigError(path: "lr", location: auto.location,
+                                      message: "is { auto: true }, but its range was not resolved (AutoLRRange.resolve)"))
         }
         journalPath = (options.outDir as NSString).appendingPathComponent("trials.jsonl")
         // Before the folder is created: a refused shard leaves nothing behind.
@@ -119,9 +129,6 @@ public final class SearchSession: Sendable {
             lock = try RunLock(folder: options.outDir, shared: options.join)
         } catch {
             throw .busy(error)
-        }
-        if spec.lrAuto != nil {
-            spec = try Self.resolveAutoLR(spec, journal: journalPath, overwrite: options.overwrite, find: findLRRange)
         }
         self.spec = spec
         self.overrides = overrides
@@ -268,26 +275,10 @@ public final class SearchSession: Sendable {
                 }
                 expected = spec.trialConfig(checker.point(record.id.index), seed: record.seed)
             }
-            guard JSONWriter.compact(expected.value) == JSONWriter.compact(record.config) else {
+            guard JSONWriter.compact(expected.value) == JSONWriter.compact(record.sampled) else {
                 throw mismatch("its config is not the one this spec gives trial \(record.id.index); "
                              + "the record was edited or relabelled with another index")
             }
-        }
-    }
-
-    /// `spec` with its auto LR resolved: to the range the journal's start record holds when the journal
-    /// belongs to this spec (so a resumed or re-shown search samples exactly as before), otherwise to
-    /// the range a fresh range test gives.
-    static func resolveAutoLR(_ spec: SearchSpec, journal path: String, overwrite: Bool,
-                              find: (SearchSpec) throws(ConfigError) -> AutoLRRange) throws(SessionError) -> SearchSpec {
-        if !overwrite, let replay = try? Journal.replay(path: path), replay.specHash == hash(spec),
-           let range = replay.lrRange {
-            return spec.resolvingAutoLR(range)
-        }
-        do {
-            return spec.resolvingAutoLR(try find(spec))
-        } catch {
-            throw .config(error)
         }
     }
 

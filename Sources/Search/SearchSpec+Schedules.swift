@@ -3,6 +3,7 @@
 
 import Foundation
 import JSON5
+import LRSchedules
 
 extension SearchSpec {
     /// Relative `csv` paths of `table` schedules (at any depth of an entry) made absolute against
@@ -20,7 +21,7 @@ extension SearchSpec {
     private static func resolveTables(_ node: inout JSONNode, in directory: String) {
         switch node.value {
         case .object(var members):
-            let isTable = members.contains { $0.key == "family" && $0.value.value == .string("table") }
+            let isTable = members.contains { $0.key == "family" && $0.value.value == .string(ScheduleFamily.table.rawValue) }
             for j in members.indices {
                 if isTable, members[j].key == "csv", case .string(let path) = members[j].value.value, !path.hasPrefix("/") {
                     members[j].value.value = .string(ScheduleParser.resolve(path, in: directory))
@@ -50,12 +51,12 @@ extension ScheduleSpace {
             }
             return "the sampled \(key)"
         }
-        if family == "plateau" {
+        if family == .plateau {
             let monitor = fixed("monitor") ?? "val_loss"
             return "steps once per epoch on \(monitor == "val_loss" ? "the validation loss (val_loss)" : monitor), "
                 + "whatever the schedule unit"
         }
-        if family == "piecewise" || family == "table" { return "gives its LRs outright (the spec's lr is not used)" }
+        if family == .piecewise || family == .table { return "gives its LRs outright (the spec's lr is not used)" }
         if let unit = fixed("unit") { return "stepped per \(unit) (its own unit)" }
         return nil
     }

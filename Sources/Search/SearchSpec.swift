@@ -1,6 +1,7 @@
 // The search spec: what to search (schedule families and their spaces), on what task, with what budget.
 
 import JSON5
+import LRSchedules
 
 /// How trials are drawn from the space.
 public enum SamplerKind: String, Sendable, CaseIterable {
@@ -51,7 +52,7 @@ public enum PrunerSpec: Sendable, Equatable {
 
 /// One entry of `schedules`: a family and the space of its parameters.
 public struct ScheduleSpace: Sendable, Equatable {
-    public var family: String
+    public var family: ScheduleFamily
     /// The entry's object (family, and each parameter fixed or a distribution).
     public var template: ParamTemplate
     /// Where the entry is written: `schedules[2]`.
@@ -205,10 +206,11 @@ public struct SearchSpec: Sendable, Equatable {
             do throws(ConfigError) {
                 var er = try ObjectReader(entry, path: path)
                 let familyNode = try er.required("family")
-                guard case .string(let family) = familyNode.value else {
+                guard case .string = familyNode.value else {
                     throw ConfigError(familyNode, path: joinPath(path, "family"),
                                       "expected a family name, got \(ObjectReader.describe(familyNode.value))")
                 }
+                let family = try ScheduleParser.family(familyNode, path: joinPath(path, "family"))
                 spaces.append(ScheduleSpace(family: family, template: ParamTemplate(entry, path: path, problems: &errors), path: path))
             } catch {
                 errors.append(error)

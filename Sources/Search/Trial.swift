@@ -44,13 +44,19 @@ public struct TrialID: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var description: String { "\(index).\(`repeat`)" }
 }
 
-/// A finished trial: its identity, full configuration, seed, per-epoch figures, state and time.
+/// A finished trial: its identity, configuration (typed, and as sampled), seed, per-epoch figures, state and time.
 public struct TrialRecord: Sendable, Equatable {
     public var id: TrialID
     public var seed: UInt64
-    /// The trial's configuration in the format of `best.json` (runnable with `lrsearch train`).
-    public var config: JSONValue
-    /// The family of the config's (outermost) schedule, resolved once when the record is made.
+    /// The configuration the trial ran, resolved once and typed; `best.json` is its `json`. Nil only for
+    /// a journal line it can no longer be resolved from (a step-unit schedule of a journal written before
+    /// `train_rows`, a `table` file since moved, a config this version refuses), and for hand-made records.
+    public var config: TrialConfig?
+    /// The configuration as the spec sampled it: the keys the spec sets, in its order, with the drawn
+    /// values (the journal's `config`, written back byte for byte; the ranking's columns and the resume
+    /// check read it). For `lrsearch train` it is the full config.
+    public var sampled: JSONValue
+    /// The family of the config's (outermost) schedule, typed when the record is made or its line read.
     public var family: ScheduleFamily
     public var state: TrialState
     public var epochs: [EpochRecord]
@@ -66,11 +72,21 @@ public struct TrialRecord: Sendable, Equatable {
     /// log), or why it ended otherwise when the runner knows more than the status says; nil for most.
     public var reason: String?
 
-    public init(id: TrialID, seed: UInt64, config: JSONValue, family: ScheduleFamily, state: TrialState,
+    /// A record of a trial that ran `config`; `sampled` defaults to the config written in full.
+    public init(id: TrialID, seed: UInt64, config: TrialConfig, sampled: JSONValue? = nil, state: TrialState,
+                epochs: [EpochRecord], seconds: Double, derived: [DerivedValue] = [], point: UnitPoint? = nil) {
+        self.init(id: id, seed: seed, sampled: sampled ?? config.json, family: config.schedule.family, state: state,
+                  epochs: epochs, seconds: seconds, derived: derived, point: point)
+        self.config = config
+    }
+
+    /// A record known only by its sampled configuration and family (`config` nil).
+    public init(id: TrialID, seed: UInt64, sampled: JSONValue, family: ScheduleFamily, state: TrialState,
                 epochs: [EpochRecord], seconds: Double, derived: [DerivedValue] = [], point: UnitPoint? = nil) {
         self.id = id
         self.seed = seed
-        self.config = config
+        self.config = nil
+        self.sampled = sampled
         self.family = family
         self.state = state
         self.epochs = epochs
@@ -122,7 +138,7 @@ extension TrialRecord {
         var pairs: [(String, JSONValue)] = [
             ("op", "trial"), ("index", .number(Double(id.index))), ("repeat", .number(Double(id.repeat))),
             ("seed", .number(Double(seed))), ("status", .string(state.rawValue)), ("seconds", Self.number(seconds)),
-            ("config", config), ("epochs", .array(epochs.map { JSONNode($0) })),
+            ("config", sampled), ("epochs", .array(epochs.map { JSONNode($0) })),
         ]
         if let p = point {
             func list(_ xs: [Double]) -> JSONValue { .array(xs.map { JSONNode(Self.number($0)) }) }
@@ -164,7 +180,8 @@ extension TrialRecord {
         }
     }
 
-    /// Reads a record written by `json`.
+    /// Reads a record written by `json`, resolving its config (against `train_rows`, relative `table`
+    /// paths from the working directory) as the trial did; `config` is nil when that fails.
     public init(json node: JSONNode) throws(ConfigError) {
         var r = try ObjectReader(node, path: "")
         _ = try r.string("op")
@@ -177,7 +194,6 @@ extension TrialRecord {
         let state = try r.choice("status", as: TrialState.self) ?? .ok
         let seconds = try Self.double(&r, "seconds") ?? 0
         let configNode = try r.required("config")
-        let config = configNode.value
         let family = try Self.family(of: configNode)
         var epochs: [EpochRecord] = []
         if let list = r.node("epochs"), case .array(let items) = list.value {
@@ -200,10 +216,12 @@ extension TrialRecord {
                 derived.append(DerivedValue(name: m.key, value: try Self.double(m.value, path: "derived.\(m.key)")))
             }
         }
-        self.init(id: TrialID(index: index, repeat: rep), seed: UInt64(seed), config: config, family: family, state: state,
-                  epochs: epochs, seconds: seconds, derived: derived)
+        self.init(id: TrialID(index: index, repeat: rep), seed: UInt64(seed), sampled: configNode.value, family: family,
+                  state: state, epochs: epochs, seconds: seconds, derived: derived)
         trainRows = try r.int("train_rows")
         reason = try r.string("reason")
+        // A split has at least 2 training rows; an edited count resolves nothing rather than a wrong run length.
+        if trainRows.map({ $0 >= 2 }) ?? true { config = try? TrialConfig.parse(configNode, trainRows: trainRows) }
         if let node = r.node("point") {
             var pr = try ObjectReader(node, path: "point")
             point = UnitPoint(schedule: try pr.int("schedule") ?? 0, common: try pr.doubles("common") ?? [],
@@ -232,11 +250,11 @@ extension SearchSpec {
             let lrKey = Self.baseLRKey(family: space.family)
             let at = members.firstIndex { $0.key == "family" }.map { $0 + 1 } ?? 0
             // piecewise and table give their LRs outright; the spec's base lr does not apply to them.
-            if !members.contains(where: { $0.key == lrKey }), space.family != "piecewise", space.family != "table" {
+            if !members.contains(where: { $0.key == lrKey }), space.family != .piecewise, space.family != .table {
                 members.insert(JSONMember(key: lrKey, value: lrNode), at: at)
             }
             // Smith (2015): base_lr between max_lr/4 and max_lr/3; a cyclic entry without one gets max_lr/4.
-            if space.family == "cyclic", !members.contains(where: { $0.key == "base_lr" }),
+            if space.family == .cyclic, !members.contains(where: { $0.key == "base_lr" }),
                let i = members.firstIndex(where: { $0.key == "max_lr" }), case .number(let peak) = members[i].value.value {
                 members.insert(JSONMember(key: "base_lr", value: JSONNode(.number(peak / 4), at: members[i].value.location)), at: at)
             }
@@ -253,7 +271,7 @@ extension SearchSpec {
     /// The schedule parameter that the spec's base `lr` fills: `max_lr` for the families whose
     /// peak is their defining LR (cyclic, onecycle), `lr` for the rest. A cyclic entry that sets no
     /// `base_lr` cycles between max_lr/4 and max_lr.
-    static func baseLRKey(family: String) -> String {
-        family == "onecycle" || family == "cyclic" ? "max_lr" : "lr"
+    static func baseLRKey(family: ScheduleFamily) -> String {
+        family == .onecycle || family == .cyclic ? "max_lr" : "lr"
     }
 }

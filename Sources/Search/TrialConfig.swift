@@ -78,9 +78,17 @@ public struct TrialConfig: Sendable, Equatable {
     public static func parse(_ node: JSONNode, trainRows: Int? = nil, baseDirectory: String? = nil)
         throws(ConfigError) -> TrialConfig
     {
+        try parse(node, task: nil, trainRows: trainRows, baseDirectory: baseDirectory)
+    }
+
+    /// `parse`, given the task part when the caller has read it already (to load the data first).
+    static func parse(_ node: JSONNode, task given: Task?, trainRows: Int?, baseDirectory: String?)
+        throws(ConfigError) -> TrialConfig
+    {
         var root = try ObjectReader(node, path: "")
         let trialSeed = try seed(&root, "seed")
-        let task = try parseTask(node)
+        let task: Task
+        if let given { task = given } else { task = try parseTask(node) }
         var t = try ObjectReader(try root.required("task"), path: "task")
         _ = t.node("dataset"); _ = t.node("val_fraction"); _ = t.node("split_seed")
         let model = try parseModel(t.node("model"), path: "task.model")

@@ -53,8 +53,8 @@ public final class TrialExecutor: Sendable {
             return pruner.shouldPrune(trial: id, epoch: epoch.epoch, value: value) ? .stop : .continue
         }
         if result.status == .ok { pruner?.trialCompleted(trial: id, values: objective.curve(result.epochs)) }
-        var record = TrialRecord(id: id, seed: seed, config: node.value, family: config.schedule.family, state: result.status, epochs: result.epochs,
-                                 seconds: result.seconds,
+        var record = TrialRecord(id: id, seed: seed, config: config, sampled: node.value, state: result.status,
+                                 epochs: result.epochs, seconds: result.seconds,
                                  derived: config.schedule.derivedParameters.map { DerivedValue(name: $0.name, value: $0.value) },
                                  point: point)
         record.trainRows = dataset.train.count

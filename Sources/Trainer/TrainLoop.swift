@@ -1,12 +1,14 @@
 // The training loop: seeded shuffles, mini-batch steps with the scheduled LR, validation, divergence and pruning.
 
+import LRSchedules
+
 /// Runs trials. Everything a run touches is created inside `run` from its arguments (one RNG seeded
 /// with `config.seed`, the model, the optimizer), so concurrent runs share only the read-only dataset,
 /// and the same config, data and seed give bit-identical metrics (timings aside).
 public enum Trainer {
     /// Trains in Float32 (the fast path).
     public static func run(
-        config: TrainingConfig, dataset: Dataset, schedule: any LRSource, cores: CoreBudget = .single,
+        config: TrainingConfig, dataset: Dataset, schedule: LRScheduler, cores: CoreBudget = .single,
         onEpoch: (EpochMetrics) -> EpochDecision = { _ in .continue }
     ) -> TrainingResult {
         run(Float.self, config: config, dataset: dataset, schedule: schedule, cores: cores, onEpoch: onEpoch)
@@ -34,7 +36,7 @@ public enum Trainer {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public static func run<T: TrainerScalar>(
-        _ precision: T.Type, config: TrainingConfig, dataset: Dataset, schedule: any LRSource,
+        _ precision: T.Type, config: TrainingConfig, dataset: Dataset, schedule: LRScheduler,
         cores: CoreBudget = .single, onEpoch: (EpochMetrics) -> EpochDecision = { _ in .continue }
     ) -> TrainingResult {
         precondition(config.batchSize >= 1 && config.epochs >= 0, "validate the config before running it")

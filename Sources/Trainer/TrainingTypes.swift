@@ -1,32 +1,8 @@
-// The values a training run takes and returns: config, LR source, per-epoch metrics, status and result.
+// The values a training run takes and returns: config, per-epoch metrics, status and result.
 
 /// Whether the schedule advances once per epoch or once per optimizer step.
 public enum ScheduleUnit: String, Sendable, Equatable, CaseIterable {
     case epoch, step
-}
-
-/// Where the training loop gets its learning rate. `LRScheduler` (LRSchedules) conforms; tests use
-/// small stand-ins. The loop reads `learningRate` before each optimizer step and calls `step` once per
-/// unit; a schedule that `needsMetric` (plateau) is stepped once per epoch with the validation loss.
-public protocol LRSource: Sendable {
-    var learningRate: Double { get }
-    var needsMetric: Bool { get }
-    mutating func step(metric: Double?)
-    /// c in the SGD momentum buffer b₀ = c·θ₀ (trainable tensors) set before the first step, or nil
-    /// for a fresh buffer. The exponential LR that replaces weight decay needs it (LRSchedules' ExpLR).
-    var initialMomentumBufferCoefficient: Double? { get }
-    /// The momentum (Adam: β₁) a cycling schedule asks for at the next step (CyclicLR, OneCycleLR with
-    /// `cycle_momentum`), or nil for the optimizer's own.
-    var momentum: Double? { get }
-    /// The number a schedule that `needsMetric` observes after `epoch`: the validation loss unless it
-    /// monitors another metric (plateau's `monitor`: train_loss, val_accuracy; NaN when absent).
-    func monitoredMetric(_ epoch: EpochMetrics) -> Double
-}
-
-extension LRSource {
-    public var initialMomentumBufferCoefficient: Double? { nil }
-    public var momentum: Double? { nil }
-    public func monitoredMetric(_ epoch: EpochMetrics) -> Double { epoch.valLoss }
 }
 
 /// One trial's training settings (the data, split and schedule are passed separately).

@@ -68,7 +68,7 @@ import Testing
         #expect(r.stderr == "Error: bad.json5:1:42: task.batch_size: must be >= 1, got 0\n")
         let missing = try runLRSearch(["find-lr", "nope.json5"], in: dir)
         #expect(missing.status == 64)
-        #expect(missing.stderr == "Error: cannot read 'nope.json5': no such file\n")
+        #expect(missing.stderr == "Error: cannot read config or spec 'nope.json5': no such file\n")
     }
 
     @Test func reportsSuggestionsAndWritesTheCSV() throws {

@@ -20,7 +20,7 @@ func entryRecords() -> [TrialRecord] {
                              ("optimizer", object(optimizer)), ("schedule", object(schedule))])
         let epochs = [EpochRecord(epoch: 1, lr: 0.1, trainLoss: loss * 2, valLoss: loss * 1.5, valAccuracy: acc, seconds: 0.5),
                       EpochRecord(epoch: 2, lr: 0.05, trainLoss: loss * 1.25, valLoss: loss, valAccuracy: acc, seconds: 0.75)]
-        return TrialRecord(id: TrialID(index: i, repeat: rep), seed: UInt64(i), config: config, family: ScheduleFamily(rawValue: family) ?? .constant, state: state,
+        return TrialRecord(id: TrialID(index: i, repeat: rep), seed: UInt64(i), sampled: config, family: ScheduleFamily(rawValue: family) ?? .constant, state: state,
                            epochs: state == .diverged ? [epochs[0]] : epochs, seconds: 1.25)
     }
     return [
@@ -165,7 +165,7 @@ func entryRecords() -> [TrialRecord] {
 @Suite struct RegressionColumnsTests {
     static func records() -> [TrialRecord] {
         [0, 1].map { i in
-            TrialRecord(id: TrialID(index: i, repeat: 0), seed: 0, config: ["schedule": ["family": "cosine", "lr": 0.1]], family: .cosine,
+            TrialRecord(id: TrialID(index: i, repeat: 0), seed: 0, sampled: ["schedule": ["family": "cosine", "lr": 0.1]], family: .cosine,
                         state: .ok, epochs: [EpochRecord(epoch: 1, lr: 0.1, trainLoss: 4, valLoss: 2.5 + Double(i),
                                                          valAccuracy: nil, seconds: 1, valR2: 0.75 - Double(i) / 4,
                                                          valMAE: 1.25 + Double(i))], seconds: 1)

@@ -20,7 +20,7 @@ func curveRecord(_ index: Int, family: String, val: [Double], lrs: [Double], sta
     let epochs = val.indices.map { i in
         EpochRecord(epoch: i + 1, lr: lrs[i], trainLoss: val[i] * 2, valLoss: val[i], valAccuracy: 0.9, seconds: 0.1)
     }
-    return TrialRecord(id: TrialID(index: index, repeat: 0), seed: 1, config: config, family: ScheduleFamily(rawValue: family) ?? .constant,
+    return TrialRecord(id: TrialID(index: index, repeat: 0), seed: 1, sampled: config, family: ScheduleFamily(rawValue: family) ?? .constant,
                        state: state, epochs: epochs, seconds: 0.3)
 }
 

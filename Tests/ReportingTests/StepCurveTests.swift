@@ -17,9 +17,11 @@ import Testing
         let epochs = (1...3).map { EpochRecord(epoch: $0, lr: 0.01, trainLoss: 1, valLoss: 1, valAccuracy: 0.9, seconds: 0.1) }
         var family = ScheduleFamily.constant
         if case .string(let name)? = schedule["family"]?.value, let f = ScheduleFamily(rawValue: name) { family = f }
-        var r = TrialRecord(id: TrialID(index: 0, repeat: 0), seed: 1, config: config, family: family, state: .ok,
+        var r = TrialRecord(id: TrialID(index: 0, repeat: 0), seed: 1, sampled: config, family: family, state: .ok,
                             epochs: epochs, seconds: 1)
         r.trainRows = trainRows
+        // Resolved as a journal line is (`TrialRecord(json:)`): what the report's per-step curve reads.
+        r.config = try? TrialConfig.parse(JSONNode(config), trainRows: trainRows)
         return r
     }
 

@@ -75,13 +75,14 @@ import Testing
         var tests = 0
         // The first session (and with it the folder's run lock) ends with this closure.
         let (range, config1) = try { () throws -> (AutoLRRange, JSONNode) in
-            let first = try SearchSession(spec: spec, options: options) { s throws(ConfigError) in
+            let resolved = try AutoLRRange.resolve(spec, options: options) { s throws(ConfigError) in
                 tests += 1
                 return try s.findAutoLRRange(data: DataCache())
             }
+            let first = try SearchSession(spec: resolved, options: options)
             let range = try #require(first.spec.lrRange)
             let (config0, seed0, _) = first.config(for: TrialID(index: 0, repeat: 0))
-            try first.record(TrialRecord(id: TrialID(index: 0, repeat: 0), seed: seed0, config: config0.value,
+            try first.record(TrialRecord(id: TrialID(index: 0, repeat: 0), seed: seed0, sampled: config0.value,
                                          family: try TrialRecord.family(of: config0), state: .ok,
                                          epochs: [], seconds: 0))
             return (range, first.config(for: TrialID(index: 1, repeat: 0)).config)
@@ -91,14 +92,41 @@ import Testing
         #expect(range.valley > 1e-5 && range.valley < 1, "valley \(range.valley)")
 
         options.resume = true
-        let second = try SearchSession(spec: spec, options: options) { _ throws(ConfigError) in
+        let second = try SearchSession(spec: try AutoLRRange.resolve(spec, options: options) { _ throws(ConfigError) in
             tests += 1
             throw ConfigError(path: "lr", location: nil, message: "the range test must not run again")
-        }
+        }, options: options)
         #expect(tests == 1)
         #expect(second.spec.lrRange == range)
         #expect(second.config(for: TrialID(index: 1, repeat: 0)).config == config1)
         #expect(second.pending.count == 3)
+    }
+
+    /// The session replays and hands out trials; resolving the range is the step before it.
+    @Test func aSessionRefusesAnUnresolvedAutoLRAndABusyFolderIsRefusedBeforeTheTest() throws {
+        let spec = try parseSpec(Self.spec(lr: "{ auto: true }"))
+        let dir = temporaryDirectory()
+        #expect(throws: SessionError.config(ConfigError(path: "lr", location: spec.lrAuto?.location,
+                                                        message: "is { auto: true }, but its range was not resolved (AutoLRRange.resolve)"))) {
+            try SearchSession(spec: spec, options: RunOptions(jobs: 1, outDir: dir))
+        }
+        let held = try RunLock(folder: dir)
+        var tests = 0
+        #expect(throws: SessionError.self) {
+            try AutoLRRange.resolve(spec, options: RunOptions(jobs: 1, outDir: dir)) { _ throws(ConfigError) in
+                tests += 1
+                return AutoLRRange(valley: 0.1, span: 10)
+            }
+        }
+        #expect(tests == 0)
+        withExtendedLifetime(held) {}
+        // A spec without an auto lr passes through unchanged, and nothing is locked or tested.
+        let fixed = try parseSpec(Self.spec(lr: "0.1"))
+        #expect(try AutoLRRange.resolve(fixed, options: RunOptions(jobs: 1, outDir: dir)) { _ throws(ConfigError) in
+            tests += 1
+            return AutoLRRange(valley: 0.1, span: 10)
+        } == fixed)
+        #expect(tests == 0)
     }
 
     @Test func theRangeTestIsDeterministic() throws {

@@ -13,7 +13,7 @@ import Trainer
         let runner = Runner(units: (0..<units).map { TrialID(index: $0, repeat: 0) }, jobs: jobs, cores: cores,
                             execute: { id in
                                 seen.withLock { $0[id.index] = cores.threadsPerTrial }
-                                return TrialRecord(id: id, seed: 0, config: [:], family: .constant, state: .ok, epochs: [], seconds: 0)
+                                return TrialRecord(id: id, seed: 0, sampled: [:], family: .constant, state: .ok, epochs: [], seconds: 0)
                             }, finished: { _ in })
         _ = try runner.run()
         #expect(cores.threadsPerTrial == 1, "nothing runs any more: back to one thread")

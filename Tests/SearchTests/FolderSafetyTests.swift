@@ -22,7 +22,7 @@ private func journalFakeTrials(_ spec: SearchSpec, dir: String, indices: [Int]) 
     for i in indices {
         let id = TrialID(index: i, repeat: 0)
         let (config, seed, point) = session.config(for: id)
-        try session.record(TrialRecord(id: id, seed: seed, config: config.value,
+        try session.record(TrialRecord(id: id, seed: seed, sampled: config.value,
                                        family: try TrialRecord.family(of: config), state: .ok,
                                        epochs: [EpochRecord(epoch: 1, lr: 0.1, trainLoss: 1, valLoss: 0.5 + Double(i),
                                                             valAccuracy: nil, seconds: 0.1)],

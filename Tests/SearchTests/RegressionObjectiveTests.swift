@@ -8,7 +8,7 @@ import Testing
 
 @Suite struct RegressionObjectiveTests {
     func regressionRecord(_ index: Int, r2: Double?, mae: Double?) -> TrialRecord {
-        TrialRecord(id: TrialID(index: index, repeat: 0), seed: 1, config: ["schedule": ["family": "cosine"]], family: .cosine, state: .ok,
+        TrialRecord(id: TrialID(index: index, repeat: 0), seed: 1, sampled: ["schedule": ["family": "cosine"]], family: .cosine, state: .ok,
                     epochs: [EpochRecord(epoch: 1, lr: 0.1, trainLoss: 2, valLoss: 3, valAccuracy: nil, seconds: 0.5,
                                          valR2: r2, valMAE: mae)], seconds: 0.5)
     }

@@ -40,7 +40,7 @@ let threeFamilies = """
         let spec = try parseSpec(threeFamilies)
         #expect(spec.name == "demo" && spec.seed == 7 && spec.trials == 40 && spec.sampler == .random)
         #expect(spec.commonParameters.map(\.name) == ["task.batch_size", "optimizer.momentum", "lr"])
-        #expect(spec.schedules.map(\.family) == ["step", "cosine", "exponential"])
+        #expect(spec.schedules.map(\.family) == [.step, .cosine, .exponential])
         #expect(spec.schedules[0].template.parameters.map(\.name) == ["schedules[0].step_size", "schedules[0].gamma"])
         #expect(spec.schedules[0].template.parameters[1].distribution == .uniform(0.1, 0.9))
         #expect(spec.lr.parameters[0].distribution == .logUniform(1e-3, 1))

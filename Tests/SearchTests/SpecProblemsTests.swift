@@ -28,7 +28,7 @@ import Testing
             """), defaultName: "t")
         #expect(errors.map(\.path) == ["trials", "optimizer.momentum", "schedules[1].family"])
         #expect(spec?.trials == 20)  // the default in place of the bad value
-        #expect(spec?.schedules.map(\.family) == ["step"])  // the bad entry left out
+        #expect(spec?.schedules.map(\.family) == [.step])  // the bad entry left out
         #expect(spec?.schedules.first?.template.parameters.map(\.name) == ["schedules[0].gamma"])
         #expect(spec?.optimizer.parameters.isEmpty == true)  // the bad distribution stays a plain value…
         // …and a trial-level problem at its path is not reported twice.

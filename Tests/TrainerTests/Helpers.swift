@@ -1,29 +1,18 @@
-// Shared helpers for the trainer tests: stand-in LR sources and small random fixtures.
+// Shared helpers for the trainer tests: schedulers built in code and small random fixtures.
 
+import LRSchedules
 import Trainer
 
-/// A constant learning rate (stands in for `LRScheduler` in mechanics tests).
-struct ConstantLR: LRSource {
-    var learningRate: Double
-    var needsMetric: Bool { false }
-    var steps = 0
-    init(_ lr: Double) { learningRate = lr }
-    mutating func step(metric: Double?) { steps += 1 }
+/// A constant learning rate `lr` (finite, >= 0: 0 too), as a one-row table, which holds its row at every
+/// step. Named like the stand-in type it replaced, so tests written against it read the same.
+func ConstantLR(_ lr: Double) -> LRScheduler {
+    guard let table = try? TableSchedule(lrs: [lr]) else { preconditionFailure("ConstantLR(\(lr)): not a finite LR >= 0") }
+    return LRScheduler(instance: .schedule(table))
 }
 
-/// LR halves every `every` steps; records the metrics it was fed.
-struct HalvingLR: LRSource {
-    var base: Double
-    var every: Int
-    var needsMetric: Bool = false
-    var steps = 0
-    var metrics: [Double] = []
-    var learningRate: Double { base * pow2(-(steps / every)) }
-    mutating func step(metric: Double?) {
-        steps += 1
-        if let metric { metrics.append(metric) }
-    }
-    func pow2(_ k: Int) -> Double { k >= 0 ? Double(1 << k) : 1 / Double(1 << -k) }
+/// `base`, halved every `every` steps (StepLR with gamma 0.5: exact in binary).
+func HalvingLR(base: Double, every: Int) -> LRScheduler {
+    LRScheduler(instance: .schedule(StepDecay(lr: base, stepSize: every, gamma: 0.5)))
 }
 
 func randomArray(_ count: Int, seed: UInt64, scale: Double = 1) -> [Double] {

@@ -26,22 +26,17 @@ struct PlateauMonitorTests {
         #expect(cuts >= 1, "\(monitor): no reduction in 8 epochs")
     }
 
-    /// A metric source that watches the train loss, shifted so that no other field can be mistaken for it.
-    struct TrainLossSource: LRSource {
-        let recorder: TrainingTests.Recorder
-        var learningRate: Double { 0.1 }
-        var needsMetric: Bool { true }
-        mutating func step(metric: Double?) { recorder.metrics.append(metric) }
-        func monitoredMetric(_ epoch: EpochMetrics) -> Double { epoch.trainLoss + 1000 }
-    }
-
-    @Test func theLoopStepsWithTheSourcesMonitoredMetric() throws {
-        let data = try Dataset(SyntheticSpec(.moons, n: 100).generate(), valFraction: 0.2)
-        let recorder = TrainingTests.Recorder()
-        let config = TrainingConfig(model: ModelConfig(hidden: [4]), optimizer: OptimizerConfig(),
-                                    epochs: 3, batchSize: 32, scheduleUnit: .step)
-        let result = Trainer.run(config: config, dataset: data, schedule: TrainLossSource(recorder: recorder))
-        #expect(recorder.metrics == result.epochs.map { Optional($0.trainLoss + 1000) })
+    /// The number the loop feeds a scheduler after an epoch: plateau's monitor, the validation loss otherwise.
+    @Test func theSchedulerNamesTheMetricItMonitors() throws {
+        let epoch = EpochMetrics(epoch: 1, lr: 0.1, trainLoss: 2, valLoss: 3, valAccuracy: 0.75, seconds: 0)
+        for (monitor, expected) in [(ReduceOnPlateau.Monitor.valLoss, 3.0), (.trainLoss, 2), (.valAccuracy, 0.75)] {
+            let s = try LRScheduler(.plateau(.init(lr: 0.1, monitor: monitor)))
+            #expect(s.monitoredMetric(epoch) == expected, "\(monitor)")
+        }
+        #expect(try LRScheduler(.cosine(lr: 0.1, tMax: 5, etaMin: 0)).monitoredMetric(epoch) == 3)
+        var regression = epoch
+        regression.valAccuracy = nil
+        #expect(try LRScheduler(.plateau(.init(lr: 0.1, monitor: .valAccuracy))).monitoredMetric(regression).isNaN)
     }
 
     @Test func replayingTheRecordedMetricGivesTheLoopsLRs() throws {

@@ -154,25 +154,17 @@ struct TrainingTests {
         #expect(perStep.epochs.map(\.lr) == [0.8, 0.4, 0.2])
     }
 
-    /// Records what the loop feeds it; a metric-driven source (plateau) must get the validation loss
-    /// once per epoch even when the unit is `.step`.
-    final class Recorder: @unchecked Sendable {  // test-only; touched from the single training thread
-        var metrics: [Double?] = []
-    }
-    struct MetricSource: LRSource {
-        let recorder: Recorder
-        var learningRate: Double { 0.1 }
-        var needsMetric: Bool { true }
-        mutating func step(metric: Double?) { recorder.metrics.append(metric) }
-    }
-
-    @Test func metricSchedulesGetTheValidationLossOncePerEpoch() throws {
+    /// A metric-driven scheduler (plateau) is stepped once per epoch with its metric, even when the unit is
+    /// `.step`. derivation: threshold_mode abs with threshold 1e9 makes only the first observation an
+    /// improvement (anything < +∞ − 1e9); patience 0 then halves the LR at every later one: epochs start at
+    /// 0.1, 0.1, 0.05, 0.025. Stepped at each of the 3 steps per epoch it would be 0.1, 0.0125, …
+    @Test func metricSchedulesAreSteppedOncePerEpochEvenPerStep() throws {
         let data = try Dataset(SyntheticSpec(.moons, n: 100).generate(), valFraction: 0.2)
-        let recorder = Recorder()
         let config = TrainingConfig(model: ModelConfig(hidden: [4]), optimizer: OptimizerConfig(),
-                                    epochs: 3, batchSize: 32, scheduleUnit: .step)
-        let result = Trainer.run(config: config, dataset: data, schedule: MetricSource(recorder: recorder))
-        #expect(recorder.metrics == result.epochs.map { Optional($0.valLoss) })
+                                    epochs: 4, batchSize: 32, scheduleUnit: .step)
+        let plateau = try LRScheduler(.plateau(.init(lr: 0.1, factor: 0.5, patience: 0, threshold: 1e9, thresholdMode: .abs)))
+        let result = Trainer.run(config: config, dataset: data, schedule: plateau)
+        #expect(result.epochs.map(\.lr) == [0.1, 0.1, 0.05, 0.025])
     }
 
     @Test func lastPartialBatchOfOneIsSkippedWithBatchNorm() throws {

@@ -1,10 +1,10 @@
-// LRSchedules' scheduler is the training loop's LR source.
+// What the training loop feeds a metric-driven scheduler (plateau) after each epoch.
 
 import LRSchedules
 
-extension LRScheduler: LRSource {
+extension LRScheduler {
     /// plateau's `monitor`: val_loss (the default), train_loss or val_accuracy (NaN for regression,
-    /// which validation refuses).
+    /// which validation refuses); the validation loss for every other schedule (which ignores it).
     public func monitoredMetric(_ epoch: EpochMetrics) -> Double {
         switch monitor {
         case .trainLoss?: return epoch.trainLoss

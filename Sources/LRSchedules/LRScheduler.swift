@@ -37,10 +37,16 @@ public struct LRScheduler: Sendable {
         case .schedule(let s):
             kind = .pure(s)
             learningRate = s.learningRate(at: 0)
-        case .controller(let c):
+        case .plateau(let c):
             kind = .plateau(c)
             learningRate = c.learningRate
         }
+    }
+
+    /// A scheduler that holds `lr` at every step (a one-row table; `lr` is taken as given, 0 too): the
+    /// placeholder of a run whose LR is set from outside, and the constant of the trainer's tests.
+    public static func constant(_ lr: Double) -> LRScheduler {
+        LRScheduler(instance: .schedule(TableSchedule(unchecked: [lr])))
     }
 
     /// True for `plateau`, whose steps need a metric.

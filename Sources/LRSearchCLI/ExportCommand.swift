@@ -98,7 +98,7 @@ public enum ExportCommand {
                                  + (indices.isEmpty ? "none" : "\(indices.min() ?? 0)…\(indices.max() ?? 0)") + ")")
         }
         // A search's configs name csv paths relative to the folder it ran from: the working directory.
-        return Input(node: JSONNode(record.config), file: "\(journal) trial \(trial)", source: "\(shown) --trial \(trial)",
+        return Input(node: JSONNode(record.sampled), file: "\(journal) trial \(trial)", source: "\(shown) --trial \(trial)",
                      baseDirectory: nil, trainRows: record.trainRows)
     }
 

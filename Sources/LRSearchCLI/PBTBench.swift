@@ -42,7 +42,7 @@ enum PBTBench {
         let random = try randomTwin(spec)
         let jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
         print("PBT benchmark: \(spec.name), population \(settings.population) vs random search over "
-              + "\(random.schedules.count) families (\(random.schedules.map(\.family).joined(separator: ", "))) with "
+              + "\(random.schedules.count) families (\(random.schedules.map(\.family.rawValue).joined(separator: ", "))) with "
               + "\(random.trials) trials; seeds 1…\(seeds), \(jobs) jobs; objective \(spec.objective.rawValue)")
         print("\n  variant   seed  best objective   epochs   seconds  best family")
         var pbtBest: [Double] = [], randomBest: [Double] = [], pbtEpochs = 0, randomEpochs = 0

@@ -36,7 +36,7 @@ enum TrainProtocol {
         writeStderr(TrainCommand.describe(dataset) + "\n")
         var reported = 0
         var told = false  // the search said stop, or stdin closed
-        let result = Trainer.run(config: config.training, dataset: dataset, schedule: scheduler, cores: .single) { m in
+        let result = Training.run(config: config.training, dataset: dataset, schedule: scheduler, cores: .single) { m in
             reported = m.epoch
             told = !report(m)
             return told ? .stop : .continue

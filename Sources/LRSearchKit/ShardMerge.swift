@@ -206,7 +206,7 @@ public enum ShardMerge {
     /// What differs between two records of one trial, in a few words.
     static func difference(_ a: TrialRecord, _ b: TrialRecord) -> String {
         if a.seed != b.seed { return "seed \(a.seed) vs \(b.seed)" }
-        if JSONWriter.compact(a.config) != JSONWriter.compact(b.config) { return "their configs differ" }
+        if JSONWriter.compact(a.sampled) != JSONWriter.compact(b.sampled) { return "their configs differ" }
         if a.state != b.state { return "status \(a.state.rawValue) vs \(b.state.rawValue)" }
         if a.epochs.count != b.epochs.count { return "\(a.epochs.count) vs \(b.epochs.count) epochs" }
         for (x, y) in zip(a.epochs, b.epochs) {

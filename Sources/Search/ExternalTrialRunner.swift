@@ -63,7 +63,7 @@ public final class ExternalTrialRunner: TrialRunner {
         let start = ContinuousClock.now
         var trial = Attempt(id: id, config: config, start: start)
         trial.run(self, node: node)
-        var record = TrialRecord(id: id, seed: seed, config: node.value, family: config.schedule.family, state: trial.state,
+        var record = TrialRecord(id: id, seed: seed, sampled: node.value, family: config.schedule.family, state: trial.state,
                                  epochs: trial.epochs, seconds: Self.seconds(ContinuousClock.now - start),
                                  derived: config.schedule.derivedParameters.map { DerivedValue(name: $0.name, value: $0.value) },
                                  point: point)
@@ -94,7 +94,7 @@ private struct Attempt {
     let config: ExternalTrialConfig
     let start: ContinuousClock.Instant
     var state = TrialStatus.failed
-    var epochs: [EpochRecord] = []
+    var epochs: [EpochMetrics] = []
     var reason: String?
     var logPath = ""
 
@@ -174,7 +174,7 @@ private struct Attempt {
                 guard bytes.starts(with: ExternalTrialRunner.reportPrefix) else { log(bytes); continue }
                 let now = ContinuousClock.now
                 let epochLR = scheduler.learningRate
-                var metrics: EpochRecord
+                var metrics: EpochMetrics
                 var nonFinite: String?
                 do {
                     (metrics, nonFinite) = try Self.parseReport(bytes.dropFirst(ExternalTrialRunner.reportPrefix.count),
@@ -237,7 +237,7 @@ private struct Attempt {
     /// Reads one report's JSON object: `epoch` must be `expected` (1-based, in order, at most `limit`);
     /// numbers may be NaN/Infinity (bare or as strings). Returns the metrics (lr and seconds left 0)
     /// and the first non-finite value's key, if any.
-    static func parseReport(_ text: ArraySlice<UInt8>, expected: Int, limit: Int) throws(ReportError) -> (EpochRecord, String?) {
+    static func parseReport(_ text: ArraySlice<UInt8>, expected: Int, limit: Int) throws(ReportError) -> (EpochMetrics, String?) {
         let node: JSONNode
         do {
             node = try JSON5Parser.parse(utf8: text)
@@ -265,7 +265,7 @@ private struct Attempt {
             throw ReportError(message: "reported epoch \(epoch), but task.epochs is \(limit)")
         }
         let train = values["train_loss"] ?? .nan
-        var metrics = EpochRecord(epoch: epoch, lr: 0, trainLoss: train, valLoss: values["val_loss"] ?? .nan,
+        var metrics = EpochMetrics(epoch: epoch, lr: 0, trainLoss: train, valLoss: values["val_loss"] ?? .nan,
                                   valAccuracy: values["val_accuracy"], seconds: 0, valR2: values["val_r2"], valMAE: values["val_mae"])
         // Any other number is journaled with the epoch (lr and seconds are lrsearch's own).
         metrics.extra = values.filter { !TrialRecord.epochKeys.contains($0.key) }

@@ -96,7 +96,7 @@ public struct PBTPopulation: Sendable {
             if settings.hyperparameters.contains(.lambdaNew), case .new(let l) = config.training.optimizer.weightDecay {
                 values.lambdaNew = l
             }
-            let state = TrainingState<Float>(config: config.training, dataset: dataset, schedule: ConstantSource(values.lr))
+            let state = TrainingState<Float>(config: config.training, dataset: dataset, schedule: LRScheduler.constant(values.lr))
             members.append(PBTMember(slot: i, base: node.value, path: [values], state: state))
         }
         self.members = members
@@ -192,7 +192,7 @@ public struct PBTPopulation: Sendable {
             finished.withLock { $0.append(clock.now) }
         }
         let barrier = clock.now
-        idleSeconds += finished.withLock { $0 }.reduce(0.0) { $0 + Trainer.secondsBetween($1, barrier) }
+        idleSeconds += finished.withLock { $0 }.reduce(0.0) { $0 + Training.secondsBetween($1, barrier) }
         for (i, s) in results.withLock({ $0 }) {
             epochsTrained += s.epochsDone - members[i].state.epochsDone
             members[i].state = s
@@ -280,7 +280,7 @@ public struct PBTPopulation: Sendable {
     /// One record per member (its lineage's epochs and replay config), as the journal and the ranking take them.
     public func records() -> [TrialRecord] {
         members.map { m in
-            var r = TrialRecord(id: TrialID(index: m.slot, repeat: 0), seed: m.state.config.seed, config: replayConfig(m.slot),
+            var r = TrialRecord(id: TrialID(index: m.slot, repeat: 0), seed: m.state.config.seed, sampled: replayConfig(m.slot),
                                 family: .piecewise, state: m.state.status, epochs: m.state.history,
                                 seconds: m.state.seconds)
             r.trainRows = trainRows
@@ -289,15 +289,7 @@ public struct PBTPopulation: Sendable {
     }
 }
 
-/// A constant LR source (the members' placeholder before `prepare` gives them their path).
-struct ConstantSource: LRSource {
-    var learningRate: Double
-    init(_ lr: Double) { learningRate = lr }
-    var needsMetric: Bool { false }
-    mutating func step(metric: Double?) {}
-}
-
-extension Trainer {
+extension Training {
     /// Seconds from `a` to `b` (0 when b is earlier).
     static func secondsBetween(_ a: ContinuousClock.Instant, _ b: ContinuousClock.Instant) -> Double {
         let d = b - a

@@ -197,6 +197,6 @@ extension PBTSettings {
     /// The schedule entry PBT members are drawn with: a constant LR (the spec's `lr`), which PBT
     /// then changes at every interval boundary.
     static let memberSchedule = ScheduleSpace(
-        family: "constant", template: ParamTemplate(fixed: .object([JSONMember(key: "family", value: JSONNode("constant"))])),
+        family: .constant, template: ParamTemplate(fixed: .object([JSONMember(key: "family", value: JSONNode("constant"))])),
         path: "strategy")
 }

@@ -2,6 +2,7 @@
 
 import Foundation
 import JSON5
+import LRSchedules
 import Trainer
 
 #if canImport(Glibc)
@@ -179,7 +180,7 @@ public enum PBTSnapshot {
             } catch {
                 throw fail("member \(i): \(error)")
             }
-            var state = TrainingState<Float>(config: config.training, dataset: dataset, schedule: ConstantSource(path.last?.lr ?? 0))
+            var state = TrainingState<Float>(config: config.training, dataset: dataset, schedule: LRScheduler.constant(path.last?.lr ?? 0))
             guard state.restore(parameters: arrays[0], runningStatistics: arrays[1], first: arrays[2], second: arrays[3],
                                 optimizerSteps: optSteps, bufferStarted: started, rngState: mrng, order: order,
                                 history: history, status: status, steps: steps, firstLoss: firstLoss) else {

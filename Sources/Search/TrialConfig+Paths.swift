@@ -82,12 +82,12 @@ public struct HyperparameterPaths: Sendable, Equatable {
 }
 
 extension TrialConfig {
-    /// Trains this config: `Trainer.run`, or, with `paths`, the same run segment by segment with each
+    /// Trains this config: `Training.run`, or, with `paths`, the same run segment by segment with each
     /// segment's momentum and λnew set first (bit-identical to the PBT member it replays).
-    public func train(dataset: Dataset, schedule: any LRSource, cores: CoreBudget = .single,
+    public func train(dataset: Dataset, schedule: LRScheduler, cores: CoreBudget = .single,
                       onEpoch: (EpochMetrics) -> EpochDecision = { _ in .continue }) -> TrainingResult {
         guard let paths else {
-            return Trainer.run(config: training, dataset: dataset, schedule: schedule, cores: cores, onEpoch: onEpoch)
+            return Training.run(config: training, dataset: dataset, schedule: schedule, cores: cores, onEpoch: onEpoch)
         }
         var state = TrainingState<Float>(config: training, dataset: dataset, schedule: schedule,
                                          threads: cores.threadsPerTrial)

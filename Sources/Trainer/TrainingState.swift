@@ -1,13 +1,15 @@
 // A training run as a value: run it for k epochs, copy it, change its hyperparameters, continue.
 
+import LRSchedules
+
 /// Everything a run carries from one epoch to the next — weights, BatchNorm statistics, optimizer
 /// state, the trial RNG (which shuffles the next epoch), the batch order, the schedule and the
 /// history — so that a run can stop after any epoch, be copied (a copy is a memcpy of the arrays,
 /// all value types) and continue.
 ///
-/// `Trainer.run(config:dataset:schedule:)` and a state made with the same arguments and run one
+/// `Training.run(config:dataset:schedule:)` and a state made with the same arguments and run one
 /// epoch at a time give bit-identical metrics (TrainingStateTests): the epoch body below is the
-/// same sequence of operations as `Trainer.run`'s.
+/// same sequence of operations as `Training.run`'s.
 ///
 /// Population-based training changes, between epochs, the LR source (`schedule`), the momentum
 /// (`momentumOverride`, applied to every step as a cycling schedule's momentum is) and λnew
@@ -15,8 +17,8 @@
 public struct TrainingState<T: TrainerScalar>: Sendable {
     public let config: TrainingConfig
     public let dataset: Dataset
-    /// The LR source, stepped as in `Trainer.run`.
-    public var schedule: any LRSource
+    /// The LR source, stepped as in `Training.run`.
+    public var schedule: LRScheduler
     /// When set, the momentum (Adam: β₁) of every step, in place of `schedule.momentum`.
     public var momentumOverride: Double?
     public internal(set) var model: MLP<T>
@@ -35,17 +37,17 @@ public struct TrainingState<T: TrainerScalar>: Sendable {
     public var seconds = 0.0
     let trainX: [T], trainY: [T], valX: [T], valY: [T]
 
-    /// A fresh run: the trial RNG seeded with `config.seed` draws the weights (as `Trainer.run` does).
-    public init(config: TrainingConfig, dataset: Dataset, schedule: any LRSource, threads: Int = 1) {
+    /// A fresh run: the trial RNG seeded with `config.seed` draws the weights (as `Training.run` does).
+    public init(config: TrainingConfig, dataset: Dataset, schedule: LRScheduler, threads: Int = 1) {
         precondition(config.batchSize >= 1 && config.epochs >= 0, "validate the config before running it")
         self.config = config
         self.dataset = dataset
         var rng = SplitMix64(seed: config.seed)
-        var (model, optimizer) = Trainer.freshModel(T.self, config: config, dataset: dataset, threads: threads,
+        var (model, optimizer) = Training.freshModel(T.self, config: config, dataset: dataset, threads: threads,
                                                     using: &rng)
         if let c = schedule.initialMomentumBufferCoefficient, config.optimizer.kind == .sgd,
            config.optimizer.momentum != 0 {
-            optimizer.setMomentumBuffer(Trainer.initialBuffer(model, coefficient: T(c)))
+            optimizer.setMomentumBuffer(Training.initialBuffer(model, coefficient: T(c)))
         }
         self.model = model
         self.optimizer = optimizer
@@ -65,7 +67,7 @@ public struct TrainingState<T: TrainerScalar>: Sendable {
     /// True once the run has ended: every epoch trained, or diverged, or pruned.
     public var isFinished: Bool { status != .ok || history.count >= config.epochs }
 
-    /// The result so far, as `Trainer.run` returns it.
+    /// The result so far, as `Training.run` returns it.
     public var result: TrainingResult {
         TrainingResult(status: status, epochs: history, steps: steps, seconds: seconds)
     }
@@ -98,13 +100,13 @@ public struct TrainingState<T: TrainerScalar>: Sendable {
         return true
     }
 
-    /// Trains up to `epochs` more epochs (fewer when the run ends first), exactly as `Trainer.run`'s
+    /// Trains up to `epochs` more epochs (fewer when the run ends first), exactly as `Training.run`'s
     /// loop does; `onEpoch` as there.
     public mutating func run(epochs: Int, cores: CoreBudget = .single,
                              onEpoch: (EpochMetrics) -> EpochDecision = { _ in .continue }) {
         let clock = ContinuousClock()
         let start = clock.now
-        defer { seconds += Trainer.seconds(clock.now - start) }
+        defer { seconds += Training.seconds(clock.now - start) }
         var left = epochs
         while left > 0, !isFinished {
             left -= 1
@@ -112,7 +114,7 @@ public struct TrainingState<T: TrainerScalar>: Sendable {
         }
     }
 
-    /// One epoch of `Trainer.run` (see there): shuffle, steps, evaluation, divergence, schedule step.
+    /// One epoch of `Training.run` (see there): shuffle, steps, evaluation, divergence, schedule step.
     mutating func runEpoch(cores: CoreBudget, onEpoch: (EpochMetrics) -> EpochDecision) {
         let clock = ContinuousClock()
         let epochStart = clock.now
@@ -130,7 +132,7 @@ public struct TrainingState<T: TrainerScalar>: Sendable {
             let lo = s * config.batchSize
             let b = min(config.batchSize, n - lo)
             model.threads = cores.threadsPerTrial
-            let sum = Trainer.trainBatch(&model, &optimizer, rows: order[lo..<(lo + b)], x: trainX, y: trainY,
+            let sum = Training.trainBatch(&model, &optimizer, rows: order[lo..<(lo + b)], x: trainX, y: trainY,
                                          features: d, width: w, loss: loss, lr: schedule.learningRate,
                                          momentum: momentumOverride ?? schedule.momentum, units: units)
             lossSum += sum
@@ -141,12 +143,12 @@ public struct TrainingState<T: TrainerScalar>: Sendable {
         }
         let trainLoss = lossSum / Double(max(rows, 1))
         model.threads = cores.threadsPerTrial
-        let evaluation = Trainer.evaluate(&model, x: valX, y: valY, rows: dataset.validation.count, features: d,
+        let evaluation = Training.evaluate(&model, x: valX, y: valY, rows: dataset.validation.count, features: d,
                                           width: w, loss: loss, units: units, reference: reference)
         let valLoss = dataset.validation.count == 0 ? trainLoss : evaluation.loss
         var metrics = EpochMetrics(epoch: epoch, lr: epochLR, trainLoss: trainLoss, valLoss: valLoss,
                                    valAccuracy: dataset.task.isClassification ? evaluation.accuracy : nil,
-                                   seconds: Trainer.seconds(clock.now - epochStart))
+                                   seconds: Training.seconds(clock.now - epochStart))
         metrics.valR2 = evaluation.r2
         metrics.valMAE = evaluation.mae
         history.append(metrics)

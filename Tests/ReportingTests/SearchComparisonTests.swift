@@ -5,14 +5,15 @@ import enum LRSchedules.ScheduleFamily
 import Reporting
 import Search
 import Testing
+import Trainer
 
 /// A one-epoch trial of `family` with final val loss (and accuracy) `value`.
 private func trial(_ index: Int, _ family: String, _ value: Double, state: TrialState = .ok) -> TrialRecord {
     let config: JSONValue = ["seed": .number(Double(index)), "task": ["dataset": "iris", "epochs": 1],
                              "schedule": ["family": .string(family), "lr": 0.1]]
-    return TrialRecord(id: TrialID(index: index, repeat: 0), seed: UInt64(index), config: config,
+    return TrialRecord(id: TrialID(index: index, repeat: 0), seed: UInt64(index), sampled: config,
                        family: ScheduleFamily(rawValue: family) ?? .constant, state: state,
-                       epochs: [EpochRecord(epoch: 1, lr: 0.1, trainLoss: value, valLoss: value, valAccuracy: value, seconds: 0.5)],
+                       epochs: [EpochMetrics(epoch: 1, lr: 0.1, trainLoss: value, valLoss: value, valAccuracy: value, seconds: 0.5)],
                        seconds: 0.5)
 }
 

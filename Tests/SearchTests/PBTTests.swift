@@ -78,7 +78,7 @@ func finishedPopulation(_ text: String, jobs: Int) throws -> PBTPopulation {
         #expect(replay.finalValLoss?.bitPattern == winner.epochs.last?.valLoss.bitPattern)
         // Every member replays, not only the winner.
         for r in p.records() {
-            let (c, d) = try DataCache().prepare(try JSON5Parser.parse(JSONWriter.compact(r.config)))
+            let (c, d) = try DataCache().prepare(try JSON5Parser.parse(JSONWriter.compact(r.sampled)))
             #expect(bits(c.train(dataset: d, schedule: try LRScheduler(c.schedule)).epochs) == bits(r.epochs), "member \(r.id)")
         }
     }
@@ -88,7 +88,7 @@ func finishedPopulation(_ text: String, jobs: Int) throws -> PBTPopulation {
         let text = pbtSpec.replacingOccurrences(of: "batch_size: 128 }", with: "batch_size: 128, schedule_unit: \"step\" }")
         let p = try finishedPopulation(text, jobs: 2)
         for r in p.records() {
-            let (c, d) = try DataCache().prepare(try JSON5Parser.parse(JSONWriter.compact(r.config)))
+            let (c, d) = try DataCache().prepare(try JSON5Parser.parse(JSONWriter.compact(r.sampled)))
             #expect(c.training.scheduleUnit == .step)
             #expect(bits(c.train(dataset: d, schedule: try LRScheduler(c.schedule)).epochs) == bits(r.epochs), "member \(r.id)")
         }

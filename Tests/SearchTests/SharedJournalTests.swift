@@ -5,6 +5,7 @@ import Foundation
 import JSON5
 @testable import Search
 import Testing
+import Trainer
 
 #if canImport(Glibc)
 import Glibc
@@ -178,8 +179,8 @@ private let peerSpec = """
         let id = TrialID(index: 0, repeat: 0)
         #expect(try a.claimNext() == .run(id))
         let (config, seed, point) = a.config(for: id)
-        let result = TrialRecord(id: id, seed: seed, config: config.value, family: try TrialRecord.family(of: config), state: .ok,
-                                 epochs: [EpochRecord(epoch: 1, lr: 0.1, trainLoss: 1, valLoss: 0.25, valAccuracy: nil, seconds: 0.1)],
+        let result = TrialRecord(id: id, seed: seed, sampled: config.value, family: try TrialRecord.family(of: config), state: .ok,
+                                 epochs: [EpochMetrics(epoch: 1, lr: 0.1, trainLoss: 1, valLoss: 0.25, valAccuracy: nil, seconds: 0.1)],
                                  seconds: 0.1, point: point)
         try a.record(result)
         try b.record(result)  // b ran it too (it took a for dead): the journal keeps one

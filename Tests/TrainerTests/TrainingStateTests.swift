@@ -1,4 +1,4 @@
-// TrainingState: epoch by epoch (and through copies) it is Trainer.run to the bit.
+// TrainingState: epoch by epoch (and through copies) it is Training.run to the bit.
 
 import LRSchedules
 import Testing
@@ -30,7 +30,7 @@ struct TrainingStateTests {
     func epochByEpochIsTrainerRunBitForBit(_ i: Int) throws {
         let (name, config, spec) = Self.configs[i]
         let data = try TrainingTests.digits()
-        let reference = Trainer.run(config: config, dataset: data, schedule: try LRScheduler(spec))
+        let reference = Training.run(config: config, dataset: data, schedule: try LRScheduler(spec))
         var state = TrainingState<Float>(config: config, dataset: data, schedule: try LRScheduler(spec))
         while !state.isFinished { state.run(epochs: 1) }
         #expect(Self.bits(state.history) == Self.bits(reference.epochs), "\(name)")

@@ -1,4 +1,4 @@
-// The two shapes a learning-rate schedule takes: a pure function of the step, or a controller fed a metric.
+// The shape of a pure learning-rate schedule (a function of the step); ReduceOnPlateau is the one fed a metric.
 
 /// A learning-rate schedule that is a pure function of the scheduler step.
 ///
@@ -22,14 +22,6 @@ extension LRSchedule {
     public func nextLearningRate(after previous: Double, at step: Int) -> Double {
         learningRate(at: step)
     }
-}
-
-/// A learning-rate schedule with state that changes with an observed metric (ReduceLROnPlateau).
-public protocol LRController: Sendable {
-    /// The LR in effect now.
-    var learningRate: Double { get }
-    /// Records `metric` as one scheduler step and returns the LR in effect after it.
-    mutating func observe(_ metric: Double) -> Double
 }
 
 /// A schedule that also cycles the optimizer's momentum (CyclicLR, OneCycleLR with `cycle_momentum`).

@@ -37,7 +37,7 @@ public struct LRScheduler: Sendable {
         case .schedule(let s):
             kind = .pure(s)
             learningRate = s.learningRate(at: 0)
-        case .controller(let c):
+        case .plateau(let c):
             kind = .plateau(c)
             learningRate = c.learningRate
         }

@@ -14,7 +14,7 @@
 /// }
 /// ```
 /// `best` starts at +∞ (min) or −∞ (max). A NaN metric is never better, so it counts as a bad step.
-public struct ReduceOnPlateau: LRController, Equatable {
+public struct ReduceOnPlateau: Sendable, Equatable {
     public enum Mode: String, CaseIterable, Sendable { case min, max }
     public enum ThresholdMode: String, CaseIterable, Sendable { case rel, abs }
 

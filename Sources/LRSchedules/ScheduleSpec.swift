@@ -109,17 +109,17 @@ public indirect enum ScheduleSpec: Sendable, Equatable {
     }
 }
 
-/// What ``ScheduleSpec/make()`` builds: a pure schedule, or the metric-driven plateau controller.
+/// What ``ScheduleSpec/make()`` builds: a pure schedule, or the metric-driven ReduceOnPlateau.
 public enum ScheduleInstance: Sendable {
     case schedule(any LRSchedule)
-    case controller(ReduceOnPlateau)
+    case plateau(ReduceOnPlateau)
 }
 
 extension ScheduleSpec {
     /// Checks every parameter's range and builds the schedule.
     public func make() throws(ScheduleError) -> ScheduleInstance {
         switch self {
-        case .plateau(let p): return .controller(try ReduceOnPlateau(validating: p))
+        case .plateau(let p): return .plateau(try ReduceOnPlateau(validating: p))
         case let .explr(lr, weightDecay, momentum):
             return .schedule(try ExpLR(validatingLR: lr, weightDecay: weightDecay, momentum: momentum))
         case let .equivalentExplr(of, weightDecay, momentum):

@@ -74,7 +74,7 @@ enum BenchCommand {
                                             defaults: ScheduleDefaults(totalSteps: config.epochs))
         var best: TrainingResult?
         for _ in 0..<trials {
-            let r = Trainer.run(config: config, dataset: dataset, schedule: try LRScheduler(spec))
+            let r = Training.run(config: config, dataset: dataset, schedule: try LRScheduler(spec))
             if best.map({ r.seconds < $0.seconds }) ?? true { best = r }
         }
         guard let r = best else { return .failure }
@@ -115,7 +115,7 @@ enum BenchCommand {
         var runs: [[TrainingResult]] = [[], []]
         for _ in 0..<trials {
             for (i, threads) in [1, 2].enumerated() {
-                runs[i].append(Trainer.run(config: config, dataset: dataset, schedule: try LRScheduler(spec),
+                runs[i].append(Training.run(config: config, dataset: dataset, schedule: try LRScheduler(spec),
                                            cores: CoreBudget(threads: threads, limit: threads)))
             }
         }

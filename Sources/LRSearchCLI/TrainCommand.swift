@@ -32,7 +32,7 @@ enum TrainCommand {
             print(describe(dataset))
             print(header)
         }
-        let result = Trainer.run(config: config.training, dataset: dataset, schedule: scheduler,
+        let result = Training.run(config: config.training, dataset: dataset, schedule: scheduler,
                                  cores: .allCores()) { m in
             if !json { print(row(m)) }
             return .continue

@@ -50,7 +50,7 @@ extension Pruner {
 
 extension Objective {
     /// The objective after each epoch of `epochs`, oriented so that lower is better (accuracy negated).
-    public func curve(_ epochs: [EpochRecord]) -> [Double] {
+    public func curve(_ epochs: [EpochMetrics]) -> [Double] {
         var best = Double.infinity
         return epochs.map { e in
             switch self {

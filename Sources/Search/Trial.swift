@@ -18,9 +18,6 @@ extension TrialStatus {
     }
 }
 
-/// One epoch's figures, as the trainer reports them.
-public typealias EpochRecord = EpochMetrics
-
 /// A parameter the schedule derived from the sampled ones (bounded step decay's gamma, say).
 public struct DerivedValue: Sendable, Equatable {
     public var name: String
@@ -58,7 +55,7 @@ public struct TrialRecord: Sendable, Equatable {
     /// The family of the config's (outermost) schedule, typed when the record is made or its line read.
     public var family: ScheduleFamily
     public var state: TrialState
-    public var epochs: [EpochRecord]
+    public var epochs: [EpochMetrics]
     public var seconds: Double
     /// Schedule parameters derived from the sampled ones, shown beside them in the ranking.
     public var derived: [DerivedValue]
@@ -70,7 +67,7 @@ public struct TrialRecord: Sendable, Equatable {
 
     /// A record of a trial that ran `config`; `sampled` defaults to the config written in full.
     public init(id: TrialID, seed: UInt64, config: TrialConfig, sampled: JSONValue? = nil, state: TrialState,
-                epochs: [EpochRecord], seconds: Double, derived: [DerivedValue] = [], point: UnitPoint? = nil) {
+                epochs: [EpochMetrics], seconds: Double, derived: [DerivedValue] = [], point: UnitPoint? = nil) {
         self.init(id: id, seed: seed, sampled: sampled ?? config.json, family: config.schedule.family, state: state,
                   epochs: epochs, seconds: seconds, derived: derived, point: point)
         self.config = config
@@ -78,7 +75,7 @@ public struct TrialRecord: Sendable, Equatable {
 
     /// A record known only by its sampled configuration and family (`config` nil).
     public init(id: TrialID, seed: UInt64, sampled: JSONValue, family: ScheduleFamily, state: TrialState,
-                epochs: [EpochRecord], seconds: Double, derived: [DerivedValue] = [], point: UnitPoint? = nil) {
+                epochs: [EpochMetrics], seconds: Double, derived: [DerivedValue] = [], point: UnitPoint? = nil) {
         self.id = id
         self.seed = seed
         self.config = nil
@@ -186,11 +183,11 @@ extension TrialRecord {
         let seconds = try Self.double(&r, "seconds") ?? 0
         let configNode = try r.required("config")
         let family = try Self.family(of: configNode)
-        var epochs: [EpochRecord] = []
+        var epochs: [EpochMetrics] = []
         if let list = r.node("epochs"), case .array(let items) = list.value {
             for (i, item) in items.enumerated() {
                 var e = try ObjectReader(item, path: "epochs[\(i)]")
-                epochs.append(EpochRecord(
+                epochs.append(EpochMetrics(
                     epoch: try e.int("epoch") ?? i + 1, lr: try Self.double(&e, "lr") ?? .nan,
                     trainLoss: try Self.double(&e, "train_loss") ?? .nan, valLoss: try Self.double(&e, "val_loss") ?? .nan,
                     valAccuracy: try Self.double(&e, "val_accuracy"), seconds: try Self.double(&e, "seconds") ?? 0,

@@ -46,8 +46,8 @@ public final class TrialExecutor: Sendable {
             throw TrialFailure(id: id, message: "schedule: \(error)")
         }
         let objective = session.spec.objective
-        var seen: [EpochRecord] = []
-        let result = Trainer.run(config: config.training, dataset: dataset, schedule: scheduler, cores: cores) { epoch in
+        var seen: [EpochMetrics] = []
+        let result = Training.run(config: config.training, dataset: dataset, schedule: scheduler, cores: cores) { epoch in
             seen.append(epoch)
             guard let pruner, let value = objective.curve(seen).last else { return .continue }
             return pruner.shouldPrune(trial: id, epoch: epoch.epoch, value: value) ? .stop : .continue

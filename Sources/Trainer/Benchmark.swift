@@ -33,7 +33,7 @@ public enum Benchmark {
                                               c: pc, ldc: n, accumulate: false, threads: threads, threshold: 0)
                             }
                             calls += 8
-                            elapsed = Trainer.seconds(clock.now - start)
+                            elapsed = Training.seconds(clock.now - start)
                         } while elapsed < minSeconds / 5
                         best = max(best, 2 * Double(m) * Double(n) * Double(k) * Double(calls) / elapsed / 1e9)
                     }
@@ -63,7 +63,7 @@ public enum Benchmark {
                         let start = clock.now
                         gemm.multiply(form, m: m, n: n, k: k, a: pa, lda: lda, b: pb, ldb: ldb, c: pc, ldc: n,
                                       accumulate: false, threads: threads, threshold: 0)
-                        best = min(best, Trainer.seconds(clock.now - start))
+                        best = min(best, Training.seconds(clock.now - start))
                     }
                 }
             }

@@ -28,7 +28,7 @@ public final class CoreBudget: Sendable {
         CoreBudget(threads: ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    /// One thread, always: the default of `Trainer.run`.
+    /// One thread, always: the default of `Training.run`.
     public static let single = CoreBudget(threads: 1, limit: 1)
 
     /// The threads a trial should use now (≥ 1).

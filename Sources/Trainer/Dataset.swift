@@ -197,7 +197,7 @@ public struct Dataset: Sendable, Equatable {
     /// Regression: standardises the targets of both splits with the training split's per-output mean
     /// and (population) standard deviation, as the features are, so that the learning rate does not
     /// depend on the target's scale: y' = (y − μₖ)/σₖ, σₖ = 1 for a constant column. Losses and metrics
-    /// are reported back in the original units (`Trainer.run`).
+    /// are reported back in the original units (`Training.run`).
     mutating func standardizeRegressionTargets() {
         guard case .regression(let o) = task, o > 0, train.count > 0, train.y.count == train.count * o else { return }
         var mean = [Double](repeating: 0, count: o), std = [Double](repeating: 0, count: o)

@@ -1,6 +1,6 @@
 // The LR range test on a real model: a fresh seeded model trained batch by batch while the LR ramps up.
 
-/// Runs an `LRRangeTest` with the trainer: the model, optimizer and shuffles of `Trainer.run` for the
+/// Runs an `LRRangeTest` with the trainer: the model, optimizer and shuffles of `Training.run` for the
 /// same config, but one ramped LR per mini-batch and no validation.
 public enum LRFinder {
     /// What a run found: the curve, its suggestions, and the batches per epoch and wall time.
@@ -11,7 +11,7 @@ public enum LRFinder {
         public var seconds: Double
     }
 
-    /// Builds a fresh model from `config.seed` (as `Trainer.run` does), then for batch i = 0, 1, …:
+    /// Builds a fresh model from `config.seed` (as `Training.run` does), then for batch i = 0, 1, …:
     /// forward in training mode (BatchNorm uses batch statistics), the batch's mean loss, backward and
     /// one step of `config.optimizer` (momentum, weight decay and clipping included) with LR
     /// `test.learningRate(at: i)`. Epochs (a fresh shuffle each, from the trial RNG) run as needed:
@@ -24,7 +24,7 @@ public enum LRFinder {
         let clock = ContinuousClock()
         let started = clock.now
         var rng = SplitMix64(seed: config.seed)
-        var (model, optimizer) = Trainer.freshModel(Float.self, config: config, dataset: dataset, using: &rng)
+        var (model, optimizer) = Training.freshModel(Float.self, config: config, dataset: dataset, using: &rng)
         let trainX = dataset.train.x, trainY = dataset.train.y
         let n = dataset.train.count, d = dataset.features, w = dataset.targetWidth
         let loss = dataset.task.loss
@@ -36,12 +36,12 @@ public enum LRFinder {
             let lo = s * config.batchSize
             let b = min(config.batchSize, n - lo)
             model.threads = cores.threadsPerTrial
-            let sum = Trainer.trainBatch(&model, &optimizer, rows: order[lo..<(lo + b)], x: trainX, y: trainY,
+            let sum = Training.trainBatch(&model, &optimizer, rows: order[lo..<(lo + b)], x: trainX, y: trainY,
                                          features: d, width: w, loss: loss, lr: lr)
             return sum.isFinite ? sum / Double(b) : sum
         }
         return Result(curve: curve, suggestions: curve.suggestions, stepsPerEpoch: stepsPerEpoch,
-                      seconds: Trainer.seconds(clock.now - started))
+                      seconds: Training.seconds(clock.now - started))
     }
 
     /// The suggestion of `kind` in `result`, if the curve was long enough to give one.

@@ -5,7 +5,7 @@ import LRSchedules
 /// Runs trials. Everything a run touches is created inside `run` from its arguments (one RNG seeded
 /// with `config.seed`, the model, the optimizer), so concurrent runs share only the read-only dataset,
 /// and the same config, data and seed give bit-identical metrics (timings aside).
-public enum Trainer {
+public enum Training {
     /// Trains in Float32 (the fast path).
     public static func run(
         config: TrainingConfig, dataset: Dataset, schedule: LRScheduler, cores: CoreBudget = .single,

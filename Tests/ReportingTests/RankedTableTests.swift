@@ -5,6 +5,7 @@ import enum LRSchedules.ScheduleFamily
 import Reporting
 import Search
 import Testing
+import Trainer
 
 func entryRecords() -> [TrialRecord] {
     func rec(_ i: Int, _ rep: Int, family: String, extra: [(String, JSONValue)], loss: Double, acc: Double?,
@@ -18,8 +19,8 @@ func entryRecords() -> [TrialRecord] {
         }
         let config = object([("seed", .number(Double(i))), ("task", ["dataset": "iris", "epochs": 2]),
                              ("optimizer", object(optimizer)), ("schedule", object(schedule))])
-        let epochs = [EpochRecord(epoch: 1, lr: 0.1, trainLoss: loss * 2, valLoss: loss * 1.5, valAccuracy: acc, seconds: 0.5),
-                      EpochRecord(epoch: 2, lr: 0.05, trainLoss: loss * 1.25, valLoss: loss, valAccuracy: acc, seconds: 0.75)]
+        let epochs = [EpochMetrics(epoch: 1, lr: 0.1, trainLoss: loss * 2, valLoss: loss * 1.5, valAccuracy: acc, seconds: 0.5),
+                      EpochMetrics(epoch: 2, lr: 0.05, trainLoss: loss * 1.25, valLoss: loss, valAccuracy: acc, seconds: 0.75)]
         return TrialRecord(id: TrialID(index: i, repeat: rep), seed: UInt64(i), sampled: config, family: ScheduleFamily(rawValue: family) ?? .constant, state: state,
                            epochs: state == .diverged ? [epochs[0]] : epochs, seconds: 1.25)
     }
@@ -112,7 +113,7 @@ func entryRecords() -> [TrialRecord] {
         var pruned = entryRecords()[0]
         pruned.id = TrialID(index: 5, repeat: 0)
         pruned.state = .pruned
-        pruned.epochs = [EpochRecord(epoch: 1, lr: 0.1, trainLoss: 0.3, valLoss: 0.15, valAccuracy: 0.9, seconds: 0.5)]
+        pruned.epochs = [EpochMetrics(epoch: 1, lr: 0.1, trainLoss: 0.3, valLoss: 0.15, valAccuracy: 0.9, seconds: 0.5)]
         pruned.seconds = 0.5
         return [entryRecords()[0], pruned, entryRecords()[2]]
     }
@@ -166,7 +167,7 @@ func entryRecords() -> [TrialRecord] {
     static func records() -> [TrialRecord] {
         [0, 1].map { i in
             TrialRecord(id: TrialID(index: i, repeat: 0), seed: 0, sampled: ["schedule": ["family": "cosine", "lr": 0.1]], family: .cosine,
-                        state: .ok, epochs: [EpochRecord(epoch: 1, lr: 0.1, trainLoss: 4, valLoss: 2.5 + Double(i),
+                        state: .ok, epochs: [EpochMetrics(epoch: 1, lr: 0.1, trainLoss: 4, valLoss: 2.5 + Double(i),
                                                          valAccuracy: nil, seconds: 1, valR2: 0.75 - Double(i) / 4,
                                                          valMAE: 1.25 + Double(i))], seconds: 1)
         }

@@ -7,6 +7,7 @@ import enum LRSchedules.ScheduleFamily
 import Reporting
 import Search
 import Testing
+import Trainer
 
 /// A record with one epoch per entry of `val` (train loss = 2 × val, LR from `lrs`).
 func curveRecord(_ index: Int, family: String, val: [Double], lrs: [Double], state: TrialState = .ok,
@@ -18,7 +19,7 @@ func curveRecord(_ index: Int, family: String, val: [Double], lrs: [Double], sta
         JSONMember(key: "schedule", value: JSONNode(.object(schedule.map { JSONMember(key: $0.0, value: JSONNode($0.1)) }))),
     ])
     let epochs = val.indices.map { i in
-        EpochRecord(epoch: i + 1, lr: lrs[i], trainLoss: val[i] * 2, valLoss: val[i], valAccuracy: 0.9, seconds: 0.1)
+        EpochMetrics(epoch: i + 1, lr: lrs[i], trainLoss: val[i] * 2, valLoss: val[i], valAccuracy: 0.9, seconds: 0.1)
     }
     return TrialRecord(id: TrialID(index: index, repeat: 0), seed: 1, sampled: config, family: ScheduleFamily(rawValue: family) ?? .constant,
                        state: state, epochs: epochs, seconds: 0.3)

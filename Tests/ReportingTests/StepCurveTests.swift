@@ -6,6 +6,7 @@ import Reporting
 import Search
 import TestSupport
 import Testing
+import Trainer
 
 @Suite struct StepCurveTests {
     /// iris has 120 training rows: batches of 16 give 8 steps per epoch, 24 steps in 3 epochs.
@@ -14,7 +15,7 @@ import Testing
             "task": ["dataset": "iris", "epochs": 3, "batch_size": 16, "schedule_unit": .string(unit)],
             "schedule": schedule,
         ]
-        let epochs = (1...3).map { EpochRecord(epoch: $0, lr: 0.01, trainLoss: 1, valLoss: 1, valAccuracy: 0.9, seconds: 0.1) }
+        let epochs = (1...3).map { EpochMetrics(epoch: $0, lr: 0.01, trainLoss: 1, valLoss: 1, valAccuracy: 0.9, seconds: 0.1) }
         var family = ScheduleFamily.constant
         if case .string(let name)? = schedule["family"]?.value, let f = ScheduleFamily(rawValue: name) { family = f }
         var r = TrialRecord(id: TrialID(index: 0, repeat: 0), seed: 1, sampled: config, family: family, state: .ok,

@@ -7,6 +7,7 @@ import LRSchedules
 import Synchronization
 import TestSupport
 import Testing
+import Trainer
 
 private let smallSpec = """
     { name: "safe", seed: 11, trials: 5,
@@ -24,7 +25,7 @@ private func journalFakeTrials(_ spec: SearchSpec, dir: String, indices: [Int]) 
         let (config, seed, point) = session.config(for: id)
         try session.record(TrialRecord(id: id, seed: seed, sampled: config.value,
                                        family: try TrialRecord.family(of: config), state: .ok,
-                                       epochs: [EpochRecord(epoch: 1, lr: 0.1, trainLoss: 1, valLoss: 0.5 + Double(i),
+                                       epochs: [EpochMetrics(epoch: 1, lr: 0.1, trainLoss: 1, valLoss: 0.5 + Double(i),
                                                             valAccuracy: nil, seconds: 0.1)],
                                        seconds: 0.1, point: point))
     }
@@ -152,7 +153,7 @@ private func editJournal(_ dir: String, _ edit: (inout [String]) -> Void) throws
 @Suite struct StrictJSONTests {
     @Test func nonFiniteNumbersAreWrittenAsStringsAndReadBack() throws {
         var r = record(2, loss: .nan, state: .diverged)
-        r.epochs.append(EpochRecord(epoch: 2, lr: .infinity, trainLoss: -.infinity, valLoss: .nan, valAccuracy: .nan, seconds: 0.5))
+        r.epochs.append(EpochMetrics(epoch: 2, lr: .infinity, trainLoss: -.infinity, valLoss: .nan, valAccuracy: .nan, seconds: 0.5))
         r.derived = [DerivedValue(name: "gamma", value: .infinity)]
         let line = JSONWriter.compact(r.json)
         #expect(line.contains("\"val_loss\":\"NaN\""))

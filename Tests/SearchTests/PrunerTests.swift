@@ -4,13 +4,14 @@ import Foundation
 @testable import Search
 import Synchronization
 import Testing
+import Trainer
 
 @Suite struct PrunerTests {
     func id(_ i: Int, _ r: Int = 0) -> TrialID { TrialID(index: i, repeat: r) }
 
     @Test func objectiveCurvesAreOrientedLowerIsBetter() {
-        let epochs = [EpochRecord(epoch: 1, lr: 0.1, trainLoss: 2, valLoss: 1.5, valAccuracy: 0.5, seconds: 0),
-                      EpochRecord(epoch: 2, lr: 0.1, trainLoss: 1, valLoss: 1.7, valAccuracy: 0.6, seconds: 0)]
+        let epochs = [EpochMetrics(epoch: 1, lr: 0.1, trainLoss: 2, valLoss: 1.5, valAccuracy: 0.5, seconds: 0),
+                      EpochMetrics(epoch: 2, lr: 0.1, trainLoss: 1, valLoss: 1.7, valAccuracy: 0.6, seconds: 0)]
         #expect(Objective.finalValLoss.curve(epochs) == [1.5, 1.7])
         #expect(Objective.bestValLoss.curve(epochs) == [1.5, 1.5])
         #expect(Objective.finalValAccuracy.curve(epochs) == [-0.5, -0.6])

@@ -5,11 +5,12 @@ import JSON5
 @testable import Search
 import TestSupport
 import Testing
+import Trainer
 
 @Suite struct RegressionObjectiveTests {
     func regressionRecord(_ index: Int, r2: Double?, mae: Double?) -> TrialRecord {
         TrialRecord(id: TrialID(index: index, repeat: 0), seed: 1, sampled: ["schedule": ["family": "cosine"]], family: .cosine, state: .ok,
-                    epochs: [EpochRecord(epoch: 1, lr: 0.1, trainLoss: 2, valLoss: 3, valAccuracy: nil, seconds: 0.5,
+                    epochs: [EpochMetrics(epoch: 1, lr: 0.1, trainLoss: 2, valLoss: 3, valAccuracy: nil, seconds: 0.5,
                                          valR2: r2, valMAE: mae)], seconds: 0.5)
     }
 

@@ -77,7 +77,7 @@ import Trainer
                                       epochs: 3, batchSize: 16, scheduleUnit: .step, seed: 11)
         let config = TrialConfig(dataset: .builtin("iris"), training: training, schedule: schedule)
         var record = TrialRecord(id: TrialID(index: 3, repeat: 1), seed: 11, config: config, state: .ok,
-                                 epochs: [EpochRecord(epoch: 1, lr: 0.1, trainLoss: 1, valLoss: .nan, valAccuracy: 0.5, seconds: 0.5)],
+                                 epochs: [EpochMetrics(epoch: 1, lr: 0.1, trainLoss: 1, valLoss: .nan, valAccuracy: 0.5, seconds: 0.5)],
                                  seconds: 0.5, derived: schedule.derivedParameters.map { DerivedValue(name: $0.name, value: $0.value) })
         record.trainRows = 120
         let line = JSONWriter.compact(record.json)

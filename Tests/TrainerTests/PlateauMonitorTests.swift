@@ -13,7 +13,7 @@ struct PlateauMonitorTests {
         let data = try Dataset(try DatasetSpec.builtin("digits").load(), valFraction: 0.2, splitSeed: 0)
         let config = TrainingConfig(model: ModelConfig(hidden: [32]), optimizer: OptimizerConfig(momentum: 0.9),
                                     epochs: 8, batchSize: 64, scheduleUnit: .step, seed: 2)
-        let result = Trainer.run(config: config, dataset: data, schedule: try LRScheduler(.plateau(p)))
+        let result = Training.run(config: config, dataset: data, schedule: try LRScheduler(.plateau(p)))
         var replay = ReduceOnPlateau(p)
         var cuts = 0
         for (e, epoch) in result.epochs.enumerated() {

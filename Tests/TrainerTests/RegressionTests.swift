@@ -56,7 +56,7 @@ struct RegressionTests {
         let dataset = try Dataset(Self.data([10, 30, 50, 70, 20, 40, 60, 90]), valFraction: 0.5, splitSeed: 3)
         let config = TrainingConfig(model: ModelConfig(hidden: [3], activation: .tanh),
                                     optimizer: OptimizerConfig(kind: .sgd), epochs: 1, batchSize: 4, seed: 11)
-        let result = Trainer.run(config: config, dataset: dataset, schedule: ConstantLR(0))
+        let result = Training.run(config: config, dataset: dataset, schedule: ConstantLR(0))
         let epoch = try #require(result.epochs.first)
         var rng = SplitMix64(seed: config.seed)
         var model = MLP<Float>(inputs: 2, outputs: 1, config: config.model, maxBatch: 4, using: &rng)

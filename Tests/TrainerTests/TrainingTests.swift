@@ -15,7 +15,7 @@ struct TrainingTests {
     @Test func digitsHidden128Reaches95PercentIn30Epochs() throws {
         let config = TrainingConfig(model: ModelConfig(hidden: [128]), optimizer: OptimizerConfig(momentum: 0.9),
                                     epochs: 30, batchSize: 64, seed: 1)
-        let result = Trainer.run(config: config, dataset: try Self.digits(), schedule: ConstantLR(0.05))
+        let result = Training.run(config: config, dataset: try Self.digits(), schedule: ConstantLR(0.05))
         #expect(result.status == .ok)
         #expect(result.epochs.count == 30)
         let accuracy = try #require(result.finalValAccuracy)
@@ -26,7 +26,7 @@ struct TrainingTests {
         let data = try Dataset(SyntheticSpec(.spirals, n: 600, noise: 0.1).generate(), valFraction: 0.2)
         let config = TrainingConfig(model: ModelConfig(hidden: [64, 64]), optimizer: OptimizerConfig(kind: .adam),
                                     epochs: 150, batchSize: 32, seed: 3)
-        let result = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.01))
+        let result = Training.run(config: config, dataset: data, schedule: ConstantLR(0.01))
         let accuracy = result.finalValAccuracy ?? 0
         #expect(accuracy >= 0.9, "spirals val accuracy \(accuracy)")
     }
@@ -35,7 +35,7 @@ struct TrainingTests {
         let data = try Dataset(SyntheticSpec(.teacher, n: 1000, noise: 0.05).generate(), valFraction: 0.2)
         let config = TrainingConfig(model: ModelConfig(hidden: [64], activation: .tanh),
                                     optimizer: OptimizerConfig(kind: .adam), epochs: 60, batchSize: 32, seed: 0)
-        let result = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.003))
+        let result = Training.run(config: config, dataset: data, schedule: ConstantLR(0.003))
         // Baselines: the MSE of the best constant (the variance of the validation targets, which the
         // dataset holds standardised: σ² brings it back to the original units the losses are in), and
         // the mean train loss of the first epoch (which starts from the untrained network).
@@ -56,7 +56,7 @@ struct TrainingTests {
                                     epochs: 3, batchSize: 64, scheduleUnit: .step, seed: 2)
         let total = 3 * config.stepsPerEpoch(trainRows: data.train.count)
         func losses(_ p: OneCycle.Parameters) throws -> [Double] {
-            Trainer.run(config: config, dataset: data, schedule: try LRScheduler(.onecycle(p))).epochs.map(\.trainLoss)
+            Training.run(config: config, dataset: data, schedule: try LRScheduler(.onecycle(p))).epochs.map(\.trainLoss)
         }
         let fixed = try losses(.init(maxLR: 0.1, totalSteps: total, cycleMomentum: false))
         // Cycling between 0.9 and 0.9 is the optimizer's own 0.9, bit for bit; 0.85…0.95 (the default) is not.
@@ -77,8 +77,8 @@ struct TrainingTests {
         for optimizer in [OptimizerConfig(momentum: 0.9), OptimizerConfig(kind: .adam)] {
             let config = TrainingConfig(model: ModelConfig(hidden: [256, 256], batchNorm: true),
                                         optimizer: optimizer, epochs: 2, batchSize: 64, seed: 4)
-            let one = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.01))
-            let many = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.01),
+            let one = Training.run(config: config, dataset: data, schedule: ConstantLR(0.01))
+            let many = Training.run(config: config, dataset: data, schedule: ConstantLR(0.01),
                                    cores: CoreBudget(threads: threads, limit: threads))
             func bits(_ r: TrainingResult) -> [[UInt64]] {
                 r.epochs.map { [$0.trainLoss.bitPattern, $0.valLoss.bitPattern, ($0.valAccuracy ?? -1).bitPattern] }
@@ -109,21 +109,21 @@ struct TrainingTests {
         var config = TrainingConfig(model: ModelConfig(hidden: [32], batchNorm: true),
                                     optimizer: OptimizerConfig(momentum: 0.9, nesterov: true, weightDecay: .new(1e-4)),
                                     epochs: 3, batchSize: 50, seed: 9)
-        let a = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.1))
-        let b = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.1))
+        let a = Training.run(config: config, dataset: data, schedule: ConstantLR(0.1))
+        let b = Training.run(config: config, dataset: data, schedule: ConstantLR(0.1))
         func numbers(_ r: TrainingResult) -> [[Double]] {
             r.epochs.map { [$0.lr, $0.trainLoss, $0.valLoss, $0.valAccuracy ?? -1] }
         }
         #expect(numbers(a) == numbers(b))
         config.seed = 10
-        let c = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.1))
+        let c = Training.run(config: config, dataset: data, schedule: ConstantLR(0.1))
         #expect(numbers(a) != numbers(c))
     }
 
     @Test func hugeLearningRateEndsDivergedWithoutCrashing() throws {
         let config = TrainingConfig(model: ModelConfig(hidden: [64]), optimizer: OptimizerConfig(momentum: 0.9),
                                     epochs: 10, batchSize: 64, seed: 0)
-        let result = Trainer.run(config: config, dataset: try Self.digits(), schedule: ConstantLR(100))
+        let result = Training.run(config: config, dataset: try Self.digits(), schedule: ConstantLR(100))
         #expect(result.status == .diverged)
         #expect(result.epochs.count < 10)
     }
@@ -132,7 +132,7 @@ struct TrainingTests {
         let config = TrainingConfig(model: ModelConfig(hidden: [16]), optimizer: OptimizerConfig(),
                                     epochs: 5, batchSize: 64, seed: 0)
         var seen: [Int] = []
-        let result = Trainer.run(config: config, dataset: try Self.digits(), schedule: ConstantLR(0.1)) { m in
+        let result = Training.run(config: config, dataset: try Self.digits(), schedule: ConstantLR(0.1)) { m in
             seen.append(m.epoch)
             return m.epoch == 2 ? .stop : .continue
         }
@@ -146,11 +146,11 @@ struct TrainingTests {
         // 80 training rows, batch 32 → 3 steps per epoch (32, 32, 16).
         var config = TrainingConfig(model: ModelConfig(hidden: [4]), optimizer: OptimizerConfig(),
                                     epochs: 3, batchSize: 32, scheduleUnit: .epoch)
-        let perEpoch = Trainer.run(config: config, dataset: data, schedule: HalvingLR(base: 0.8, every: 1))
+        let perEpoch = Training.run(config: config, dataset: data, schedule: HalvingLR(base: 0.8, every: 1))
         #expect(perEpoch.epochs.map(\.lr) == [0.8, 0.4, 0.2])
         #expect(perEpoch.steps == 9)
         config.scheduleUnit = .step
-        let perStep = Trainer.run(config: config, dataset: data, schedule: HalvingLR(base: 0.8, every: 3))
+        let perStep = Training.run(config: config, dataset: data, schedule: HalvingLR(base: 0.8, every: 3))
         #expect(perStep.epochs.map(\.lr) == [0.8, 0.4, 0.2])
     }
 
@@ -163,7 +163,7 @@ struct TrainingTests {
         let config = TrainingConfig(model: ModelConfig(hidden: [4]), optimizer: OptimizerConfig(),
                                     epochs: 4, batchSize: 32, scheduleUnit: .step)
         let plateau = try LRScheduler(.plateau(.init(lr: 0.1, factor: 0.5, patience: 0, threshold: 1e9, thresholdMode: .abs)))
-        let result = Trainer.run(config: config, dataset: data, schedule: plateau)
+        let result = Training.run(config: config, dataset: data, schedule: plateau)
         #expect(result.epochs.map(\.lr) == [0.1, 0.1, 0.05, 0.025])
     }
 
@@ -174,7 +174,7 @@ struct TrainingTests {
         #expect(config.stepsPerEpoch(trainRows: 18) == 3)
         let data = try Dataset(SyntheticSpec(.blobs, n: 20).generate(), valFraction: 0.2)  // 7+7+6 rows, 1 of each class to val
         #expect(data.train.count == 17)
-        let result = Trainer.run(config: config, dataset: data, schedule: ConstantLR(0.1))
+        let result = Training.run(config: config, dataset: data, schedule: ConstantLR(0.1))
         #expect(result.status == .ok)
         #expect(result.steps == 2)
     }

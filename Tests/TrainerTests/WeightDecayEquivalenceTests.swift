@@ -36,7 +36,7 @@ struct WeightDecayEquivalenceTests {
     func run<T: TrainerScalar>(_ t: T.Type, _ optimizer: OptimizerConfig, _ spec: ScheduleSpec) throws -> TrainingResult {
         let config = TrainingConfig(model: Self.model, optimizer: optimizer, epochs: 38, batchSize: 64,
                                     scheduleUnit: .step, seed: 7)
-        return Trainer.run(T.self, config: config, dataset: try Self.dataset(), schedule: try LRScheduler(spec))
+        return Training.run(T.self, config: config, dataset: try Self.dataset(), schedule: try LRScheduler(spec))
     }
 
     func maxRelativeDifference(_ a: TrainingResult, _ b: TrainingResult) -> Double {
@@ -62,7 +62,7 @@ struct WeightDecayEquivalenceTests {
                                     scheduleUnit: .step, seed: 7)
         // The same LRs (ExpLR: lr·α^−(2t+1) = (lr/α)·(1/α²)^t) as a plain exponential, which sets no buffer.
         let pure = ExpLR(lr: 0.1, weightDecay: 5e-4, momentum: 0.9)
-        let noBuffer = Trainer.run(Double.self, config: config, dataset: try Self.dataset(), schedule: LRScheduler(
+        let noBuffer = Training.run(Double.self, config: config, dataset: try Self.dataset(), schedule: LRScheduler(
             instance: .schedule(ExponentialDecay(lr: pure.learningRate(at: 0), gamma: pure.growthPerStep))))
         #expect(maxRelativeDifference(decay, noBuffer) > 1e-4)  // measured 1.7e-3
     }

@@ -43,6 +43,12 @@ public struct LRScheduler: Sendable {
         }
     }
 
+    /// A scheduler that holds `lr` at every step (a one-row table; `lr` is taken as given, 0 too): the
+    /// placeholder of a run whose LR is set from outside, and the constant of the trainer's tests.
+    public static func constant(_ lr: Double) -> LRScheduler {
+        LRScheduler(instance: .schedule(TableSchedule(unchecked: [lr])))
+    }
+
     /// True for `plateau`, whose steps need a metric.
     public var needsMetric: Bool {
         if case .plateau = kind { return true }

@@ -27,6 +27,11 @@ public struct TableSchedule: LRSchedule, Equatable {
         self.lrs = lrs
     }
 
+    /// `lrs` taken as given (non-empty), for schedules built in code (``LRScheduler/constant(_:)``).
+    init(unchecked lrs: [Double]) {
+        self.lrs = lrs.isEmpty ? [0] : lrs
+    }
+
     public func learningRate(at step: Int) -> Double {
         lrs[max(0, min(step, lrs.count - 1))]
     }

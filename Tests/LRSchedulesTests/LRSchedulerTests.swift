@@ -13,6 +13,20 @@ import Testing
         #expect(s.learningRate == 0.05 && s.stepCount == 2)
     }
 
+    /// Schedules built in code: a constant (0 too, which no spec may give) and a pure schedule stepped as
+    /// its spec would be.
+    @Test func schedulersBuiltInCodeStepLikeTheirSpecs() throws {
+        for lr in [0.0, 0.1, 100] {
+            var s = LRScheduler.constant(lr)
+            for _ in 0..<3 { s.step() }
+            #expect(s.learningRate == lr && s.stepCount == 3 && !s.needsMetric && s.momentum == nil, "\(lr)")
+        }
+        var a = LRScheduler(instance: .schedule(StepDecay(lr: 0.8, stepSize: 3, gamma: 0.5)))
+        var b = try LRScheduler(.step(lr: 0.8, stepSize: 3, gamma: 0.5))
+        for _ in 0..<7 { a.step(); b.step() }
+        #expect(a.learningRate == b.learningRate && a.learningRate == 0.2)  // derivation: 0.8 · 0.5^⌊7/3⌋
+    }
+
     @Test func invalidSpecThrowsTheScheduleError() {
         #expect(throws: ScheduleError(.cosine, "t_max", "-3", "a positive integer")) {
             try LRScheduler(.cosine(lr: 0.1, tMax: -3, etaMin: 0))

@@ -3,12 +3,9 @@
 import LRSchedules
 import Trainer
 
-/// A constant learning rate `lr` (finite, >= 0: 0 too), as a one-row table, which holds its row at every
-/// step. Named like the stand-in type it replaced, so tests written against it read the same.
-func ConstantLR(_ lr: Double) -> LRScheduler {
-    guard let table = try? TableSchedule(lrs: [lr]) else { preconditionFailure("ConstantLR(\(lr)): not a finite LR >= 0") }
-    return LRScheduler(instance: .schedule(table))
-}
+/// A constant learning rate `lr` (`LRScheduler.constant`). Named like the stand-in type it replaced, so
+/// tests written against it read the same.
+func ConstantLR(_ lr: Double) -> LRScheduler { .constant(lr) }
 
 /// `base`, halved every `every` steps (StepLR with gamma 0.5: exact in binary).
 func HalvingLR(base: Double, every: Int) -> LRScheduler {

@@ -128,9 +128,26 @@ public struct GEMM<T: TrainerScalar>: Sendable {
         c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool,
         threads: Int = 1, threshold: Int = GEMM.parallelThreshold
     ) {
+        multiply(form, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate,
+                 threads: threads, threshold: threshold, epilogue: GEMMEpilogue())
+    }
+
+    /// `multiply`, then `epilogue` on the product's columns: in a split product each chunk applies it
+    /// to its own columns as soon as they are final (on the same thread, while they are in cache), so
+    /// the elementwise passes around a product are split with it; the values are those of applying it
+    /// after the whole product.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    mutating func multiply(
+        _ form: GEMMForm, m: Int, n: Int, k: Int,
+        a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+        c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool,
+        threads: Int = 1, threshold: Int = GEMM.parallelThreshold, epilogue: GEMMEpilogue<T>
+    ) {
         guard m > 0, n > 0 else { return }
         if k == 0 {
             if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+            epilogue.apply(columns: 0..<n, m: m, k: k, b: b, ldb: ldb, c: c, ldc: ldc)
             return
         }
         let (ars, acs) = form == .tn ? (1, lda) : (lda, 1)
@@ -161,6 +178,8 @@ public struct GEMM<T: TrainerScalar>: Sendable {
                                           overwrite: p0 == 0 && !accumulate)
                         p0 += kb
                     }
+                    epilogue.apply(columns: (share.lowerBound * Self.nr)..<Swift.min(n, share.upperBound * Self.nr),
+                                   m: m, k: k, b: shared.b, ldb: ldb, c: shared.c, ldc: ldc)
                 }
             }
             return
@@ -176,6 +195,7 @@ public struct GEMM<T: TrainerScalar>: Sendable {
                 p0 += kb
             }
         }
+        epilogue.apply(columns: 0..<n, m: m, k: k, b: b, ldb: ldb, c: c, ldc: ldc)
     }
 
     /// `C[rows, panels] (+)= A[rows, p0..<p0+kb] · Bpacked[panels]` for one packed k block: rows in
@@ -316,3 +336,66 @@ struct SharedOperands<T>: @unchecked Sendable {
     let pack: UnsafeMutablePointer<T>
 }
 
+/// The elementwise work that follows a product in training, done by `GEMM.multiply` on the columns
+/// `j` of each chunk (all optional; applied in this order):
+///
+/// ```
+/// bias:        C[r, j] += bias[j]                                  (forward: Z = X·W + b)
+/// activation:  out[r, j] = f(C[r, j])       out has row stride ldc  (forward without BatchNorm)
+/// columnSums:  sums[j] = Σ_p B[p, j], p = 0, 1, …, K−1 in order    (tn: the bias gradient Σ_r dZ[r, j])
+/// derivative:  C[r, j] *= f'(x[r, j])  (y = f(x); x, y stride ldc) (nt: dX through the layer below's f)
+/// ```
+///
+/// Each is the loop the single-threaded pass ran over the whole matrix, restricted to columns, so
+/// every element gets the same operations in the same order.
+/// `@unchecked Sendable`: the chunks read and write disjoint columns.
+struct GEMMEpilogue<T: TrainerScalar>: @unchecked Sendable {
+    var bias: UnsafePointer<T>?
+    var activation: Activation?
+    var out: UnsafeMutablePointer<T>?
+    var columnSums: UnsafeMutablePointer<T>?
+    var derivative: Activation?
+    var x: UnsafePointer<T>?
+    var y: UnsafePointer<T>?
+
+    init(bias: UnsafePointer<T>? = nil, activation: Activation? = nil, out: UnsafeMutablePointer<T>? = nil,
+         columnSums: UnsafeMutablePointer<T>? = nil, derivative: Activation? = nil, x: UnsafePointer<T>? = nil,
+         y: UnsafePointer<T>? = nil) {
+        self.bias = bias
+        self.activation = activation
+        self.out = out
+        self.columnSums = columnSums
+        self.derivative = derivative
+        self.x = x
+        self.y = y
+    }
+
+    @inline(__always)
+    func apply(columns: Range<Int>, m: Int, k: Int, b: UnsafePointer<T>, ldb: Int, c: UnsafeMutablePointer<T>,
+               ldc: Int) {
+        let (j0, w) = (columns.lowerBound, columns.count)
+        guard w > 0 else { return }
+        if let bias {
+            for r in 0..<m {
+                let cr = c + r * ldc
+                for j in columns { cr[j] += bias[j] }
+            }
+        }
+        if let f = activation, let out {
+            for r in 0..<m { ActivationKernels.forward(f, x: c + r * ldc + j0, y: out + r * ldc + j0, count: w) }
+        }
+        if let sums = columnSums {
+            (sums + j0).update(repeating: 0, count: w)
+            for p in 0..<k {
+                let br = b + p * ldb
+                for j in columns { sums[j] += br[j] }
+            }
+        }
+        if let f = derivative, let x, let y {
+            for r in 0..<m {
+                let o = r * ldc + j0
+                ActivationKernels.backward(f, x: x + o, y: y + o, g: c + o, count: w)
+            }
+        }
+    }
+}

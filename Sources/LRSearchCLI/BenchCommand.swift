@@ -117,6 +117,10 @@ enum BenchCommand {
         var runs: [[TrainingResult]] = [[], []]
         for _ in 0..<trials {
             for (i, threads) in [1, 2].enumerated() {
+                // A pause first: the helper thread parks (as between the trials of a search), and a run
+                // under real-time priority (`chrt`, to keep other processes off the cores) does not hit
+                // the kernel's real-time throttling, which stops such tasks for 50 ms per busy second.
+                Thread.sleep(forTimeInterval: 0.1)
                 runs[i].append(Trainer.run(config: config, dataset: dataset, schedule: try LRScheduler(spec),
                                            cores: CoreBudget(threads: threads, limit: threads)))
             }

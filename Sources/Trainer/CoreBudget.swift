@@ -9,7 +9,7 @@ import Synchronization
 /// shared among the running trials. `lrsearch train` and `find-lr` give their one trial every core.
 ///
 /// The thread count changes only the speed of a run, never its numbers: the parallel GEMM splits the
-/// output rows into fixed blocks and computes each element exactly as the single-threaded kernel does.
+/// output columns into fixed chunks and computes each element exactly as the single-threaded kernel does.
 ///
 /// `LRSEARCH_THREADS=N` in the environment caps the threads of every trial (1 turns the sharing off).
 public final class CoreBudget: Sendable {

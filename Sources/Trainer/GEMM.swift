@@ -65,7 +65,7 @@ public func matmulNaive<T: TrainerScalar>(_ form: GEMMForm, _ a: [T], _ b: [T], 
 /// nothing.
 ///
 /// With `threads` > 1 and at least `parallelThreshold` multiply-adds, the product is split over
-/// threads with one `DispatchQueue.concurrentPerform` (`forEachChunk`): the output is partitioned into
+/// threads in one parallel region (`forEachChunk`, on persistent helper threads): the output is partitioned into
 /// fixed chunks of whole 16-column panels (up to `chunksPerThread` per thread), and whichever thread
 /// takes a chunk packs its panels of op(B) and computes every row of them.
 /// Only the output is partitioned, never the sum over k: every element of C is computed by one thread,
@@ -110,6 +110,8 @@ public struct GEMM<T: TrainerScalar>: Sendable {
     /// | (64, 256, 512) | 8,388,608 | 242.1 → 127.4 | 229.8 → 126.0 | 240.3 → 134.3 |
     /// | (64, 1024, 1024) | 67,108,864 | 2139 → 1235 | 2182 → 1538 | 2251 → 1406 |
     ///
+    /// (Measured when the regions ran on Dispatch, which wakes its threads for each one; the helper
+    /// threads of `forEachChunk` cost less per region, which only favours the split above the threshold.)
     /// Up to ~1M multiply-adds the second thread saves at most what waking it costs (one
     /// `concurrentPerform`, a few µs), from 2M on it saves 20–40%, from 4M on 40–47%. So a [128, 128]
     /// model at batch 64 (1M) stays on one thread and wider layers split.
@@ -328,7 +330,7 @@ public struct GEMM<T: TrainerScalar>: Sendable {
 
 /// The operands of one parallel product as the worker threads see them. `@unchecked Sendable`: during
 /// `GEMM.multiply` the threads only read `a` and `b`, and write disjoint parts of `pack` (their
-/// panels) and of `c` (their row blocks); `concurrentPerform` returns only when all are done.
+/// panels) and of `c` (their column chunks); `forEachChunk` returns only when all are done.
 struct SharedOperands<T>: @unchecked Sendable {
     let a: UnsafePointer<T>
     let b: UnsafePointer<T>

@@ -95,27 +95,27 @@ public struct GEMM<T: TrainerScalar>: Sendable {
         if packed.count < need { packed = [T](repeating: 0, count: need) }
     }
 
-    /// The fewest multiply-adds (M·N·K) worth splitting over threads: 2²¹ (2,097,152).
+    /// The fewest multiply-adds (M·N·K) worth splitting over threads: 2¹⁸ (262,144).
     ///
-    /// Measured with `lrsearch bench --idle-cores` (release build, 2-core AMD EPYC, Float32, batch
-    /// M = 64, the fastest of 400 calls), µs on 1 thread → 2 threads, forms nn / tn / nt. The machine was
-    /// shared with other builds (load 7–12), so these are the quietest of several runs:
+    /// Measured with `chrt -f 10 lrsearch bench --idle-cores` (release build, 2-core Intel Xeon VM,
+    /// Float32, batch M = 64, the fastest of 400 calls, both cores kept for the bench by real-time
+    /// priority while other builds ran), µs on 1 thread → 2 threads, forms nn / tn / nt:
     ///
     /// | (M, K, N) | M·N·K | nn | tn | nt |
     /// |---|---|---|---|---|
-    /// | (64, 64, 64) | 262,144 | 9.1 → 9.5 | 8.6 → 7.8 | 7.8 → 8.5 |
-    /// | (64, 128, 128) | 1,048,576 | 31.3 → 29.3 | 31.0 → 29.4 | 30.4 → 27.1 |
-    /// | (64, 128, 256) | 2,097,152 | 65.4 → 52.8 | 70.7 → 51.2 | 60.9 → 43.7 |
-    /// | (64, 256, 256) | 4,194,304 | 124.1 → 65.8 | 116.1 → 65.5 | 120.2 → 68.4 |
-    /// | (64, 256, 512) | 8,388,608 | 242.1 → 127.4 | 229.8 → 126.0 | 240.3 → 134.3 |
-    /// | (64, 1024, 1024) | 67,108,864 | 2139 → 1235 | 2182 → 1538 | 2251 → 1406 |
+    /// | (64, 64, 64) | 262,144 | 7.4 → 5.4 | 7.6 → 5.4 | 7.9 → 5.7 |
+    /// | (64, 64, 128) | 524,288 | 13.9 → 9.3 | 14.1 → 9.5 | 16.0 → 10.4 |
+    /// | (64, 128, 128) | 1,048,576 | 31.3 → 18.0 | 31.2 → 18.5 | 30.7 → 17.9 |
+    /// | (64, 128, 256) | 2,097,152 | 62.1 → 35.1 | 62.0 → 35.7 | 61.8 → 36.3 |
+    /// | (64, 256, 256) | 4,194,304 | 123.4 → 67.9 | 124.4 → 68.6 | 122.0 → 65.6 |
+    /// | (64, 256, 512) | 8,388,608 | 242.1 → 127.6 | 245.3 → 128.7 | 243.6 → 126.1 |
+    /// | (64, 1024, 1024) | 67,108,864 | 2152 → 1192 | 2126 → 1094 | 2193 → 1042 |
     ///
-    /// (Measured when the regions ran on Dispatch, which wakes its threads for each one; the helper
-    /// threads of `forEachChunk` cost less per region, which only favours the split above the threshold.)
-    /// Up to ~1M multiply-adds the second thread saves at most what waking it costs (one
-    /// `concurrentPerform`, a few µs), from 2M on it saves 20–40%, from 4M on 40–47%. So a [128, 128]
-    /// model at batch 64 (1M) stays on one thread and wider layers split.
-    public static var parallelThreshold: Int { 1 << 21 }
+    /// With the regions on Dispatch (which parks its threads between them) the split paid only from 2M
+    /// multiply-adds (the threshold was 2²¹); the spinning helpers of `forEachChunk` make the second
+    /// thread worth 1.4× already at 262K and 1.7× from 1M. Smaller products were not measured and stay
+    /// on one thread.
+    public static var parallelThreshold: Int { 1 << 18 }
 
     /// Chunks of output panels per thread in a split product (see `forEachChunk`).
     static var chunksPerThread: Int { 8 }

@@ -18,11 +18,12 @@ extension LRSearch {
             'lrsearch train' process on it (one epoch, hidden [8]; its peak RSS from wait4).
             """,
         positionals: [PositionalSpec("ROWS", help: "With --data: rows of the generated CSV (default 400000).", optional: true)],
-        options: [OptionSpec("--trials", "N", help: "Reference trials to time (default 3; the best is reported)."),
+        options: [OptionSpec("--trials", "N", help: "Reference trials to time (default 3; the best is reported); with "
+                                + "--idle-cores, runs on each thread count (default 5; median and min are reported)."),
                   OptionSpec("--skip-gemm", help: "Only time the reference trial."),
                   OptionSpec("--data", help: "Instead: CSV loading speed and peak memory on ROWS generated rows."),
                   OptionSpec("--idle-cores", help: "Instead: the digits trial with hidden [1024, 1024] (3 epochs) on 1 "
-                                + "thread vs 2 (target ≥ 1.7×), and GEMM times on 1 vs 2 threads by size."),
+                                + "thread vs 2 (median of --trials runs each, target ≥ 1.7×), and GEMM times on 1 vs 2 threads by size."),
                   OptionSpec("--search", "SPEC", help: "Instead: random vs TPE vs random+ASHA on SPEC over several seeds."),
                   OptionSpec("--pbt", "SPEC", help: "Instead: PBT (SPEC has strategy pbt) vs random search over nine families, same epochs."),
                   OptionSpec("--seeds", "N", help: "With --search or --pbt: search seeds 1…N (default 5)."),
@@ -54,7 +55,7 @@ extension LRSearch {
                                            only: try SearchBench.variants(args.string("--variants")))
             }
             if args.flag("--idle-cores") {
-                return try BenchCommand.idleCores(trials: try args.int("--trials", min: 1) ?? 3, gemm: !args.flag("--skip-gemm"))
+                return try BenchCommand.idleCores(trials: try args.int("--trials", min: 1) ?? 5, gemm: !args.flag("--skip-gemm"))
             }
             return try BenchCommand.run(trials: try args.int("--trials", min: 1) ?? 3, gemm: !args.flag("--skip-gemm"))
         })
@@ -123,26 +124,56 @@ enum BenchCommand {
         let spec = try ScheduleParser.parse(JSONNode(["family": "cosine", "lr": 0.05]), path: "schedule",
                                             defaults: ScheduleDefaults(totalSteps: config.epochs))
         // Runs alternate between 1 and 2 threads so that a busy spell of the machine hits both alike.
+        let loadBefore = loadAverage()
         var runs: [[TrainingResult]] = [[], []]
         for _ in 0..<trials {
             for (i, threads) in [1, 2].enumerated() {
+                // A pause first: the helper thread parks (as between the trials of a search), and a run
+                // under real-time priority (`chrt`, to keep other processes off the cores) does not hit
+                // the kernel's real-time throttling, which stops such tasks for 50 ms per busy second.
+                Thread.sleep(forTimeInterval: 0.1)
                 runs[i].append(Training.run(config: config, dataset: dataset, schedule: try LRScheduler(spec),
                                            cores: CoreBudget(threads: threads, limit: threads)))
             }
         }
-        let whole = runs.map { $0.map(\.seconds).min() ?? .nan }
-        let epoch = runs.map { $0.flatMap { $0.epochs.map(\.seconds) }.min() ?? .nan }
+        let loadAfter = loadAverage()
         // Training alone: the epochs' own time (steps and validation), without the model's setup.
-        let training = runs.map { $0.map { $0.epochs.reduce(0) { $0 + $1.seconds } }.min() ?? .nan }
-        let setup = runs.map { $0.map { $0.seconds - $0.epochs.reduce(0) { $0 + $1.seconds } }.min() ?? .nan }
+        func training(_ r: TrainingResult) -> Double { r.epochs.reduce(0) { $0 + $1.seconds } }
+        let whole = runs.map { Summary($0.map(\.seconds)) }
+        let train = runs.map { Summary($0.map(training)) }
+        let setup = runs.map { Summary($0.map { $0.seconds - training($0) }) }
+        let epoch = runs.map { Summary($0.flatMap { $0.epochs.map(\.seconds) }) }
         let same = Set(runs.flatMap { $0.map { $0.epochs.map(\.valLoss) } }).count == 1
-        print("Idle cores: digits, [1024, 1024] ReLU, SGD 0.9, batch 64, 3 epochs, cosine 0.05 (best of \(trials))")
-        print(String(format: "  1 thread:  %.3f s (fastest epoch %.3f s; training %.3f s + setup %.3f s)\n"
-                     + "  2 threads: %.3f s (fastest epoch %.3f s; training %.3f s + setup %.3f s)\n",
-                     whole[0], epoch[0], training[0], setup[0], whole[1], epoch[1], training[1], setup[1])
-              + String(format: "  speed-up:  %.2f× whole run, %.2f× fastest epoch (target ≥ 1.7×); ",
-                       whole[0] / whole[1], epoch[0] / epoch[1])
+        print("Idle cores: digits, [1024, 1024] ReLU, SGD 0.9, batch 64, 3 epochs, cosine 0.05 "
+              + "(\(trials) runs on each, alternating; median, min in brackets)")
+        for (i, label) in ["1 thread: ", "2 threads:"].enumerated() {
+            print("  " + label + String(format: " %.3f s [%.3f] (training %.3f s [%.3f] + setup %.3f s [%.3f]; epoch %.3f s [%.3f])",
+                         whole[i].median, whole[i].min, train[i].median, train[i].min, setup[i].median,
+                         setup[i].min, epoch[i].median, epoch[i].min))
+        }
+        print(String(format: "  speed-up:  %.2f× whole run (median; target ≥ 1.7×), %.2f× of the fastest runs, "
+                     + "%.2f× training only; ", whole[0].median / whole[1].median, whole[0].min / whole[1].min,
+                     train[0].median / train[1].median)
               + (same ? "metrics bit-identical" : "METRICS DIFFER"))
+        print("  load average before / after: \(loadBefore) / \(loadAfter) (other processes take cores from both runs)")
         return same ? .success : .failure
+    }
+
+    /// Median and minimum of a sample (NaN when empty).
+    struct Summary {
+        let median: Double
+        let min: Double
+        init(_ values: [Double]) {
+            let v = values.sorted()
+            min = v.first ?? .nan
+            median = v.isEmpty ? .nan : v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
+        }
+    }
+
+    /// The 1-minute load average of /proc/loadavg ("?" where there is none).
+    static func loadAverage() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8),
+              let first = text.split(separator: " ").first else { return "?" }
+        return String(first)
     }
 }

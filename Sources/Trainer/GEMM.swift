@@ -65,7 +65,7 @@ public func matmulNaive<T: TrainerScalar>(_ form: GEMMForm, _ a: [T], _ b: [T], 
 /// nothing.
 ///
 /// With `threads` > 1 and at least `parallelThreshold` multiply-adds, the product is split over
-/// threads with one `DispatchQueue.concurrentPerform` (`forEachChunk`): the output is partitioned into
+/// threads in one parallel region (`forEachChunk`, on persistent helper threads): the output is partitioned into
 /// fixed chunks of whole 16-column panels (up to `chunksPerThread` per thread), and whichever thread
 /// takes a chunk packs its panels of op(B) and computes every row of them.
 /// Only the output is partitioned, never the sum over k: every element of C is computed by one thread,
@@ -95,25 +95,27 @@ public struct GEMM<T: TrainerScalar>: Sendable {
         if packed.count < need { packed = [T](repeating: 0, count: need) }
     }
 
-    /// The fewest multiply-adds (M·N·K) worth splitting over threads: 2²¹ (2,097,152).
+    /// The fewest multiply-adds (M·N·K) worth splitting over threads: 2¹⁸ (262,144).
     ///
-    /// Measured with `lrsearch bench --idle-cores` (release build, 2-core AMD EPYC, Float32, batch
-    /// M = 64, the fastest of 400 calls), µs on 1 thread → 2 threads, forms nn / tn / nt. The machine was
-    /// shared with other builds (load 7–12), so these are the quietest of several runs:
+    /// Measured with `chrt -f 10 lrsearch bench --idle-cores` (release build, 2-core Intel Xeon VM,
+    /// Float32, batch M = 64, the fastest of 400 calls, both cores kept for the bench by real-time
+    /// priority while other builds ran), µs on 1 thread → 2 threads, forms nn / tn / nt:
     ///
     /// | (M, K, N) | M·N·K | nn | tn | nt |
     /// |---|---|---|---|---|
-    /// | (64, 64, 64) | 262,144 | 9.1 → 9.5 | 8.6 → 7.8 | 7.8 → 8.5 |
-    /// | (64, 128, 128) | 1,048,576 | 31.3 → 29.3 | 31.0 → 29.4 | 30.4 → 27.1 |
-    /// | (64, 128, 256) | 2,097,152 | 65.4 → 52.8 | 70.7 → 51.2 | 60.9 → 43.7 |
-    /// | (64, 256, 256) | 4,194,304 | 124.1 → 65.8 | 116.1 → 65.5 | 120.2 → 68.4 |
-    /// | (64, 256, 512) | 8,388,608 | 242.1 → 127.4 | 229.8 → 126.0 | 240.3 → 134.3 |
-    /// | (64, 1024, 1024) | 67,108,864 | 2139 → 1235 | 2182 → 1538 | 2251 → 1406 |
+    /// | (64, 64, 64) | 262,144 | 7.4 → 5.4 | 7.6 → 5.4 | 7.9 → 5.7 |
+    /// | (64, 64, 128) | 524,288 | 13.9 → 9.3 | 14.1 → 9.5 | 16.0 → 10.4 |
+    /// | (64, 128, 128) | 1,048,576 | 31.3 → 18.0 | 31.2 → 18.5 | 30.7 → 17.9 |
+    /// | (64, 128, 256) | 2,097,152 | 62.1 → 35.1 | 62.0 → 35.7 | 61.8 → 36.3 |
+    /// | (64, 256, 256) | 4,194,304 | 123.4 → 67.9 | 124.4 → 68.6 | 122.0 → 65.6 |
+    /// | (64, 256, 512) | 8,388,608 | 242.1 → 127.6 | 245.3 → 128.7 | 243.6 → 126.1 |
+    /// | (64, 1024, 1024) | 67,108,864 | 2152 → 1192 | 2126 → 1094 | 2193 → 1042 |
     ///
-    /// Up to ~1M multiply-adds the second thread saves at most what waking it costs (one
-    /// `concurrentPerform`, a few µs), from 2M on it saves 20–40%, from 4M on 40–47%. So a [128, 128]
-    /// model at batch 64 (1M) stays on one thread and wider layers split.
-    public static var parallelThreshold: Int { 1 << 21 }
+    /// With the regions on Dispatch (which parks its threads between them) the split paid only from 2M
+    /// multiply-adds (the threshold was 2²¹); the spinning helpers of `forEachChunk` make the second
+    /// thread worth 1.4× already at 262K and 1.7× from 1M. Smaller products were not measured and stay
+    /// on one thread.
+    public static var parallelThreshold: Int { 1 << 18 }
 
     /// Chunks of output panels per thread in a split product (see `forEachChunk`).
     static var chunksPerThread: Int { 8 }
@@ -128,9 +130,26 @@ public struct GEMM<T: TrainerScalar>: Sendable {
         c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool,
         threads: Int = 1, threshold: Int = GEMM.parallelThreshold
     ) {
+        multiply(form, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate,
+                 threads: threads, threshold: threshold, epilogue: GEMMEpilogue())
+    }
+
+    /// `multiply`, then `epilogue` on the product's columns: in a split product each chunk applies it
+    /// to its own columns as soon as they are final (on the same thread, while they are in cache), so
+    /// the elementwise passes around a product are split with it; the values are those of applying it
+    /// after the whole product.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    mutating func multiply(
+        _ form: GEMMForm, m: Int, n: Int, k: Int,
+        a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+        c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool,
+        threads: Int = 1, threshold: Int = GEMM.parallelThreshold, epilogue: GEMMEpilogue<T>
+    ) {
         guard m > 0, n > 0 else { return }
         if k == 0 {
             if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+            epilogue.apply(columns: 0..<n, m: m, k: k, b: b, ldb: ldb, c: c, ldc: ldc)
             return
         }
         let (ars, acs) = form == .tn ? (1, lda) : (lda, 1)
@@ -161,6 +180,8 @@ public struct GEMM<T: TrainerScalar>: Sendable {
                                           overwrite: p0 == 0 && !accumulate)
                         p0 += kb
                     }
+                    epilogue.apply(columns: (share.lowerBound * Self.nr)..<Swift.min(n, share.upperBound * Self.nr),
+                                   m: m, k: k, b: shared.b, ldb: ldb, c: shared.c, ldc: ldc)
                 }
             }
             return
@@ -176,6 +197,7 @@ public struct GEMM<T: TrainerScalar>: Sendable {
                 p0 += kb
             }
         }
+        epilogue.apply(columns: 0..<n, m: m, k: k, b: b, ldb: ldb, c: c, ldc: ldc)
     }
 
     /// `C[rows, panels] (+)= A[rows, p0..<p0+kb] · Bpacked[panels]` for one packed k block: rows in
@@ -308,7 +330,7 @@ public struct GEMM<T: TrainerScalar>: Sendable {
 
 /// The operands of one parallel product as the worker threads see them. `@unchecked Sendable`: during
 /// `GEMM.multiply` the threads only read `a` and `b`, and write disjoint parts of `pack` (their
-/// panels) and of `c` (their row blocks); `concurrentPerform` returns only when all are done.
+/// panels) and of `c` (their column chunks); `forEachChunk` returns only when all are done.
 struct SharedOperands<T>: @unchecked Sendable {
     let a: UnsafePointer<T>
     let b: UnsafePointer<T>
@@ -316,3 +338,66 @@ struct SharedOperands<T>: @unchecked Sendable {
     let pack: UnsafeMutablePointer<T>
 }
 
+/// The elementwise work that follows a product in training, done by `GEMM.multiply` on the columns
+/// `j` of each chunk (all optional; applied in this order):
+///
+/// ```
+/// bias:        C[r, j] += bias[j]                                  (forward: Z = X·W + b)
+/// activation:  out[r, j] = f(C[r, j])       out has row stride ldc  (forward without BatchNorm)
+/// columnSums:  sums[j] = Σ_p B[p, j], p = 0, 1, …, K−1 in order    (tn: the bias gradient Σ_r dZ[r, j])
+/// derivative:  C[r, j] *= f'(x[r, j])  (y = f(x); x, y stride ldc) (nt: dX through the layer below's f)
+/// ```
+///
+/// Each is the loop the single-threaded pass ran over the whole matrix, restricted to columns, so
+/// every element gets the same operations in the same order.
+/// `@unchecked Sendable`: the chunks read and write disjoint columns.
+struct GEMMEpilogue<T: TrainerScalar>: @unchecked Sendable {
+    var bias: UnsafePointer<T>?
+    var activation: Activation?
+    var out: UnsafeMutablePointer<T>?
+    var columnSums: UnsafeMutablePointer<T>?
+    var derivative: Activation?
+    var x: UnsafePointer<T>?
+    var y: UnsafePointer<T>?
+
+    init(bias: UnsafePointer<T>? = nil, activation: Activation? = nil, out: UnsafeMutablePointer<T>? = nil,
+         columnSums: UnsafeMutablePointer<T>? = nil, derivative: Activation? = nil, x: UnsafePointer<T>? = nil,
+         y: UnsafePointer<T>? = nil) {
+        self.bias = bias
+        self.activation = activation
+        self.out = out
+        self.columnSums = columnSums
+        self.derivative = derivative
+        self.x = x
+        self.y = y
+    }
+
+    @inline(__always)
+    func apply(columns: Range<Int>, m: Int, k: Int, b: UnsafePointer<T>, ldb: Int, c: UnsafeMutablePointer<T>,
+               ldc: Int) {
+        let (j0, w) = (columns.lowerBound, columns.count)
+        guard w > 0 else { return }
+        if let bias {
+            for r in 0..<m {
+                let cr = c + r * ldc
+                for j in columns { cr[j] += bias[j] }
+            }
+        }
+        if let f = activation, let out {
+            for r in 0..<m { ActivationKernels.forward(f, x: c + r * ldc + j0, y: out + r * ldc + j0, count: w) }
+        }
+        if let sums = columnSums {
+            (sums + j0).update(repeating: 0, count: w)
+            for p in 0..<k {
+                let br = b + p * ldb
+                for j in columns { sums[j] += br[j] }
+            }
+        }
+        if let f = derivative, let x, let y {
+            for r in 0..<m {
+                let o = r * ldc + j0
+                ActivationKernels.backward(f, x: x + o, y: y + o, g: c + o, count: w)
+            }
+        }
+    }
+}

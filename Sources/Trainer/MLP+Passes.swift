@@ -20,15 +20,13 @@ extension MLP {
                     for L in layers {
                         let (n, c) = (L.fanIn, L.fanOut)
                         let z = a + L.z
+                        // Without BatchNorm the activation reads z (h == z): bias and activation go into
+                        // the product's epilogue, split over its threads.
+                        let fused = L.runningMean == nil ? L.activation : nil
                         gemm.multiply(.nn, m: rows, n: c, k: n, a: a + L.input, lda: n, b: p + L.weight, ldb: c,
-                                      c: z, ldc: c, accumulate: false, threads: threads)
-                        if let bias = L.bias {
-                            let bp = p + bias
-                            for r in 0..<rows {
-                                let zr = z + r * c
-                                for j in 0..<c { zr[j] += bp[j] }
-                            }
-                        }
+                                      c: z, ldc: c, accumulate: false, threads: threads,
+                                      epilogue: GEMMEpilogue(bias: L.bias.map { UnsafePointer(p + $0) },
+                                                             activation: fused, out: fused == nil ? nil : a + L.out))
                         if let rm = L.runningMean, let rv = L.runningVar {
                             let gamma = L.gamma.map { UnsafePointer(p + $0) }
                             let beta = L.beta.map { UnsafePointer(p + $0) }
@@ -44,7 +42,7 @@ extension MLP {
                                     xhat: a + L.xhat, y: a + L.h)
                             }
                         }
-                        if let f = L.activation {
+                        if let f = L.activation, fused == nil {
                             ActivationKernels.forward(f, x: a + L.h, y: a + L.out, count: rows * c)
                         }
                     }
@@ -113,10 +111,12 @@ extension MLP {
             gradients.withUnsafeMutableBufferPointer { gb in
                 arena.withUnsafeMutableBufferPointer { ab in
                     guard let p = pb.baseAddress, let dp = gb.baseAddress, let a = ab.baseAddress else { return }
+                    // The layer above applied this layer's activation derivative in its dX product.
+                    var derivativeDone = false
                     for (l, L) in layers.enumerated().reversed() {
                         let (n, c) = (L.fanIn, L.fanOut)
                         let dy = a + g
-                        if let f = L.activation {
+                        if let f = L.activation, !derivativeDone {
                             ActivationKernels.backward(f, x: a + L.h, y: a + L.out, g: dy, count: rows * c)
                         }
                         if L.runningMean != nil {
@@ -127,20 +127,19 @@ extension MLP {
                                                       dGamma: dGamma, dBeta: dBeta)
                         }
                         if L.trainable {
+                            // The bias gradient Σ_r dy[r, j] is the product's epilogue (column sums of B).
                             gemm.multiply(.tn, m: n, n: c, k: rows, a: a + L.input, lda: n, b: dy, ldb: c,
-                                          c: dp + L.weight, ldc: c, accumulate: false, threads: threads)
-                            if let bias = L.bias {
-                                let db = dp + bias
-                                db.update(repeating: 0, count: c)
-                                for r in 0..<rows {
-                                    let dr = dy + r * c
-                                    for j in 0..<c { db[j] += dr[j] }
-                                }
-                            }
+                                          c: dp + L.weight, ldc: c, accumulate: false, threads: threads,
+                                          epilogue: GEMMEpilogue(columnSums: L.bias.map { dp + $0 }))
                         }
+                        derivativeDone = false
                         if l > 0 {
+                            let below = layers[l - 1]
                             gemm.multiply(.nt, m: rows, n: n, k: c, a: dy, lda: c, b: p + L.weight, ldb: c,
-                                          c: a + other, ldc: n, accumulate: false, threads: threads)
+                                          c: a + other, ldc: n, accumulate: false, threads: threads,
+                                          epilogue: GEMMEpilogue(derivative: below.activation, x: a + below.h,
+                                                                 y: a + below.out))
+                            derivativeDone = below.activation != nil
                             swap(&g, &other)
                         }
                     }

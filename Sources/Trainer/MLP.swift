@@ -122,7 +122,7 @@ public struct MLP<T: TrainerScalar>: Sendable {
             parameters.withUnsafeMutableBufferPointer { pb in
                 guard let base = pb.baseAddress else { return }
                 let target = InitTarget(p: base + layer.weight)
-                DispatchQueue.concurrentPerform(iterations: chunks) { t in
+                forEachChunk(chunks, threads: chunks) { t in
                     let (lo, hi) = (t * count / chunks, (t + 1) * count / chunks)
                     var g = SplitMix64(seed: start &+ UInt64(lo) &* draws &* SplitMix64.increment)
                     let w = target.p

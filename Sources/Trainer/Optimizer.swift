@@ -177,7 +177,7 @@ public struct Optimizer<T: TrainerScalar>: Sendable {
 }
 
 /// One segment's buffers as the update threads see them. `@unchecked Sendable`: each thread updates a
-/// disjoint range of elements, and `concurrentPerform` returns only when all are done.
+/// disjoint range of elements, and `forEachChunk` returns only when all are done.
 struct OptimizerState<T: TrainerScalar>: @unchecked Sendable {
     let p: UnsafeMutablePointer<T>
     let g: UnsafePointer<T>

@@ -47,17 +47,42 @@ struct UpdateRule<T: TrainerScalar> {
     @_specialize(where T == Double)
     @inline(__always)
     func sgd(_ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ buffer: UnsafeMutablePointer<T>?, count: Int) {
+        // The scalars in locals and one loop per (started, nesterov) case: with the tests inside the loop,
+        // or the fields read through `self` (in a chunk closure, memory the stores might alias), LLVM
+        // keeps the loop scalar — 3× slower on the multithreaded path. Same operations in every case.
+        let (lr, coupled, shrink, momentum) = (self.lr, self.coupled, self.shrink, self.momentum)
         guard let b = buffer else {
             for i in 0..<count { p[i] = shrink * p[i] - lr * (g[i] + coupled * p[i]) }
             return
         }
         let keep = 1 - dampening
-        for i in 0..<count {
-            let d = g[i] + coupled * p[i]
-            let bi = started ? momentum * b[i] + keep * d : d
-            b[i] = bi
-            let u = nesterov ? d + momentum * bi : bi
-            p[i] = shrink * p[i] - lr * u
+        switch (started, nesterov) {
+        case (true, false):
+            for i in 0..<count {
+                let d = g[i] + coupled * p[i]
+                let bi = momentum * b[i] + keep * d
+                b[i] = bi
+                p[i] = shrink * p[i] - lr * bi
+            }
+        case (true, true):
+            for i in 0..<count {
+                let d = g[i] + coupled * p[i]
+                let bi = momentum * b[i] + keep * d
+                b[i] = bi
+                p[i] = shrink * p[i] - lr * (d + momentum * bi)
+            }
+        case (false, false):
+            for i in 0..<count {
+                let d = g[i] + coupled * p[i]
+                b[i] = d
+                p[i] = shrink * p[i] - lr * d
+            }
+        case (false, true):
+            for i in 0..<count {
+                let d = g[i] + coupled * p[i]
+                b[i] = d
+                p[i] = shrink * p[i] - lr * (d + momentum * d)
+            }
         }
     }
 
@@ -67,6 +92,8 @@ struct UpdateRule<T: TrainerScalar> {
     @inline(__always)
     func adam(_ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ m: UnsafeMutablePointer<T>,
               _ v: UnsafeMutablePointer<T>, count: Int) {
+        let (beta1, beta2, coupled, shrink) = (self.beta1, self.beta2, self.coupled, self.shrink)
+        let (eps, stepSize, invSqrtBC2) = (self.eps, self.stepSize, self.invSqrtBC2)
         for i in 0..<count {
             let d = g[i] + coupled * p[i]
             let mi = beta1 * m[i] + (1 - beta1) * d

@@ -69,7 +69,7 @@ func finishedPopulation(_ text: String, jobs: Int) throws -> PBTPopulation {
         #expect(!p.exploits.isEmpty)
         let ranked = rank(p.records(), objective: .finalValLoss)
         let winner = try #require(ranked.first?.representative)
-        let text = JSONWriter.pretty(winner.config)
+        let text = JSONWriter.pretty(winner.sampled)
         let (config, dataset) = try DataCache().prepare(try JSON5Parser.parse(text))
         #expect(config.paths?.momentum != nil && config.paths?.lambdaNew != nil)
         let replay = config.train(dataset: dataset, schedule: try LRScheduler(config.schedule))
@@ -119,7 +119,7 @@ func finishedPopulation(_ text: String, jobs: Int) throws -> PBTPopulation {
         #expect(q.segments == reference.segments)
         #expect(q.members.map(\.path) == reference.members.map(\.path))
         #expect(q.members.map { bits($0.state.history) } == reference.members.map { bits($0.state.history) })
-        #expect(q.records().map(\.config) == reference.records().map(\.config))
+        #expect(q.records().map(\.sampled) == reference.records().map(\.sampled))
     }
 
     @Test func damagedSnapshotsAreErrorsNotTraps() throws {

@@ -2,7 +2,8 @@
 
 import Testing
 import TestSupport
-import Trainer
+@testable import Trainer
+import Dispatch
 
 struct GEMMTests {
     static let shapes: [(Int, Int, Int)] = [
@@ -93,4 +94,112 @@ struct GEMMTests {
             }
         }
     }
+
+    /// The fused epilogues (bias + activation after `nn`, the bias gradient as column sums of B after
+    /// `tn`, the activation derivative after `nt`) give, on any thread count, exactly the values of the
+    /// separate whole-matrix loops the training passes ran before they were fused.
+    @Test(arguments: GEMMForm.allCases)
+    func epilogueIsBitIdenticalToSeparatePasses(form: GEMMForm) {
+        for (m, n, k) in Self.threadedShapes {
+            let a = randomArray(m * k, seed: UInt64(m * 7 + k)).map { Float($0) }
+            let b = randomArray(k * n, seed: UInt64(n * 5 + k)).map { Float($0) }
+            let bias = randomArray(n, seed: 9).map { Float($0) }
+            let x = randomArray(m * n, seed: 10).map { Float($0) }
+            for f in Activation.allCases {
+                let y = x.map { v -> Float in
+                    var out: Float = 0
+                    withUnsafePointer(to: v) { ActivationKernels.forward(f, x: $0, y: &out, count: 1) }
+                    return out
+                }
+                // The reference: the product, then the passes over the whole matrix.
+                var product = [Float](repeating: 0, count: m * n)
+                var reference = GEMM<Float>()
+                multiply(&reference, form, a, b, &product, m: m, n: n, k: k, accumulate: false)
+                var expected = product, expectedOut = [Float](repeating: 0, count: m * n)
+                var expectedSums = [Float](repeating: 0, count: n)
+                switch form {
+                case .nn:
+                    for r in 0..<m { for j in 0..<n { expected[r * n + j] += bias[j] } }
+                    ActivationKernels.forward(f, x: expected, y: &expectedOut, count: m * n)
+                case .tn:
+                    for p in 0..<k { for j in 0..<n { expectedSums[j] += b[p * n + j] } }
+                case .nt:
+                    ActivationKernels.backward(f, x: x, y: y, g: &expected, count: m * n)
+                }
+                for threads in [1, 2, 3, 7] {
+                    var c = [Float](repeating: .nan, count: m * n), out = [Float](repeating: .nan, count: m * n)
+                    var sums = [Float](repeating: .nan, count: n)
+                    var gemm = GEMM<Float>()
+                    let lda = form == .tn ? m : k, ldb = form == .nt ? k : n
+                    a.withUnsafeBufferPointer { ap in
+                        b.withUnsafeBufferPointer { bp in
+                            bias.withUnsafeBufferPointer { biasp in
+                                x.withUnsafeBufferPointer { xp in
+                                    y.withUnsafeBufferPointer { yp in
+                                        c.withUnsafeMutableBufferPointer { cp in
+                                            out.withUnsafeMutableBufferPointer { op in
+                                                sums.withUnsafeMutableBufferPointer { sp in
+                                                    let epilogue = switch form {
+                                                    case .nn: GEMMEpilogue<Float>(bias: biasp.baseAddress!, activation: f,
+                                                                                  out: op.baseAddress!)
+                                                    case .tn: GEMMEpilogue<Float>(columnSums: sp.baseAddress!)
+                                                    case .nt: GEMMEpilogue<Float>(derivative: f, x: xp.baseAddress!,
+                                                                                  y: yp.baseAddress!)
+                                                    }
+                                                    gemm.multiply(form, m: m, n: n, k: k, a: ap.baseAddress!, lda: lda,
+                                                                  b: bp.baseAddress!, ldb: ldb, c: cp.baseAddress!,
+                                                                  ldc: n, accumulate: false, threads: threads,
+                                                                  threshold: 0, epilogue: epilogue)
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    let what = "\(form) \(m)×\(n)×\(k) \(f) on \(threads) threads"
+                    #expect(c.map(\.bitPattern) == expected.map(\.bitPattern), "\(what): product")
+                    if form == .nn { #expect(out.map(\.bitPattern) == expectedOut.map(\.bitPattern), "\(what): out") }
+                    if form == .tn { #expect(sums.map(\.bitPattern) == expectedSums.map(\.bitPattern), "\(what): sums") }
+                }
+            }
+        }
+    }
+
+    /// `forEachChunk` runs every chunk exactly once, whatever the thread and chunk counts, also when
+    /// several callers compete for the helper threads at once.
+    @Test func forEachChunkRunsEveryChunkOnce() {
+        final class Counts: @unchecked Sendable {
+            var hits: [Int]
+            init(_ n: Int) { hits = [Int](repeating: 0, count: n) }
+        }
+        for chunks in [0, 1, 2, 3, 17, 64] {
+            for threads in [1, 2, 3, 8] {
+                let counts = Counts(chunks)
+                counts.hits.withUnsafeMutableBufferPointer { hp in
+                    let p = SharedCounts(p: hp.baseAddress)
+                    forEachChunk(chunks, threads: threads) { c in p.p?[c] += 1 }
+                }
+                #expect(counts.hits == [Int](repeating: 1, count: chunks), "\(chunks) chunks, \(threads) threads")
+            }
+        }
+        let callers = 4, chunks = 33
+        let counts = Counts(callers * chunks * 50)
+        counts.hits.withUnsafeMutableBufferPointer { hp in
+            let p = SharedCounts(p: hp.baseAddress)
+            DispatchQueue.concurrentPerform(iterations: callers) { caller in
+                for round in 0..<50 {
+                    let base = (caller * 50 + round) * chunks
+                    forEachChunk(chunks, threads: 3) { c in p.p?[base + c] += 1 }
+                }
+            }
+        }
+        #expect(counts.hits.allSatisfy { $0 == 1 })
+    }
+}
+
+/// A counter array as the chunk threads see it (each chunk writes its own element).
+struct SharedCounts: @unchecked Sendable {
+    let p: UnsafeMutablePointer<Int>?
 }

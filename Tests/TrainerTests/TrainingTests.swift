@@ -88,6 +88,28 @@ struct TrainingTests {
         }
     }
 
+    /// Without BatchNorm the bias and activation run in the forward products' epilogues, the bias
+    /// gradient in the weight-gradient product's and the activation derivative in the input-gradient
+    /// product's: still bit-identical on any thread count, at widths whose column panels come out
+    /// ragged (300 = 18¾ panels of 16, 517 = 32 5⁄16), for every activation.
+    @Test(arguments: [2, 3])
+    func fusedEpiloguesGiveBitIdenticalRuns(threads: Int) throws {
+        let data = try Self.digits()
+        #expect(64 * 300 * 517 >= GEMM<Float>.parallelThreshold)
+        for activation in Activation.allCases {
+            let config = TrainingConfig(model: ModelConfig(hidden: [517, 300], activation: activation),
+                                        optimizer: OptimizerConfig(momentum: 0.9), epochs: 1, batchSize: 64, seed: 7)
+            let one = Training.run(config: config, dataset: data, schedule: ConstantLR(0.01))
+            let many = Training.run(config: config, dataset: data, schedule: ConstantLR(0.01),
+                                   cores: CoreBudget(threads: threads, limit: threads))
+            func bits(_ r: TrainingResult) -> [[UInt64]] {
+                r.epochs.map { [$0.trainLoss.bitPattern, $0.valLoss.bitPattern, ($0.valAccuracy ?? -1).bitPattern] }
+            }
+            #expect(one.status == .ok)
+            #expect(bits(one) == bits(many), "\(activation)")
+        }
+    }
+
     /// Weights drawn on several threads (SplitMix64 jumped ahead per chunk) are the single-threaded
     /// weights to the bit, and the generator ends in the same state, for He and Xavier.
     @Test(arguments: [2, 3])

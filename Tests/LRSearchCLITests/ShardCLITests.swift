@@ -32,7 +32,7 @@ private func trialIndices(_ journal: URL) throws -> [Int] {
 }
 
 private let runUsage = "Usage: lrsearch run SPEC [--jobs N] [--out DIR] [--resume] [--force] [--overwrite] [--trials N] "
-    + "[--epochs E] [--seed S] [--shard I/N|auto] [--top K] [--quiet]\n  See 'lrsearch help' for more.\n"
+    + "[--epochs E] [--seed S] [--shard I/N|auto] [--join] [--join-timeout S] [--lock-grace S] [--top K] [--quiet]\n  See 'lrsearch help' for more.\n"
 
 @Suite struct ShardCLITests {
     @Test func threeSlurmShardsMergedGiveTheRankingOfOneRun() throws {

@@ -39,80 +39,14 @@ public enum Training {
         _ precision: T.Type, config: TrainingConfig, dataset: Dataset, schedule: LRScheduler,
         cores: CoreBudget = .single, onEpoch: (EpochMetrics) -> EpochDecision = { _ in .continue }
     ) -> TrainingResult {
-        precondition(config.batchSize >= 1 && config.epochs >= 0, "validate the config before running it")
+        // One loop for every run: a fresh `TrainingState` trained to the end is exactly this run (PBT
+        // trains the same state a few epochs at a time, copies it and continues).
         let clock = ContinuousClock()
         let runStart = clock.now
-        var rng = SplitMix64(seed: config.seed)
-        var (model, optimizer) = freshModel(T.self, config: config, dataset: dataset,
-                                            threads: cores.threadsPerTrial, using: &rng)
-        if let c = schedule.initialMomentumBufferCoefficient, config.optimizer.kind == .sgd,
-           config.optimizer.momentum != 0 {
-            optimizer.setMomentumBuffer(initialBuffer(model, coefficient: T(c)))
-        }
-        var schedule = schedule
-        // In Float (every search) the trial reads the shared dataset's arrays; Double runs convert a copy.
-        func shared(_ a: [Float]) -> [T] { (a as? [T]) ?? a.map { T($0) } }
-        let trainX = shared(dataset.train.x), trainY = shared(dataset.train.y)
-        let valX = shared(dataset.validation.x), valY = shared(dataset.validation.y)
-        let n = dataset.train.count, d = dataset.features, w = dataset.targetWidth
-        let loss = dataset.task.loss
-        let units = dataset.targetUnitScale
-        let reference = RegressionReference(dataset.validation, std: dataset.targetStd)
-        let stepsPerEpoch = config.stepsPerEpoch(trainRows: n)
-        var order = Array(0..<n)
-        var history: [EpochMetrics] = []
-        var status = TrialStatus.ok
-        var steps = 0
-        var firstLoss: Double?
-
-        for epoch in 1...max(config.epochs, 1) where config.epochs > 0 {
-            let epochStart = clock.now
-            rng.shuffle(&order)
-            let epochLR = schedule.learningRate
-            var lossSum = 0.0, rows = 0
-            var stepFailed = false
-            for s in 0..<stepsPerEpoch {
-                let lo = s * config.batchSize
-                let b = min(config.batchSize, n - lo)
-                model.threads = cores.threadsPerTrial
-                let sum = trainBatch(&model, &optimizer, rows: order[lo..<(lo + b)], x: trainX, y: trainY,
-                                     features: d, width: w, loss: loss, lr: schedule.learningRate,
-                                     momentum: schedule.momentum, units: units)
-                lossSum += sum
-                rows += b
-                if !sum.isFinite { stepFailed = true; break }
-                steps += 1
-                if config.scheduleUnit == .step && !schedule.needsMetric { schedule.step(metric: nil) }
-            }
-            let trainLoss = lossSum / Double(max(rows, 1))
-            model.threads = cores.threadsPerTrial
-            let evaluation = evaluate(&model, x: valX, y: valY, rows: dataset.validation.count, features: d, width: w,
-                                      loss: loss, units: units, reference: reference)
-            let valLoss = dataset.validation.count == 0 ? trainLoss : evaluation.loss
-            var metrics = EpochMetrics(epoch: epoch, lr: epochLR, trainLoss: trainLoss, valLoss: valLoss,
-                                       valAccuracy: dataset.task.isClassification ? evaluation.accuracy : nil,
-                                       seconds: seconds(clock.now - epochStart))
-            metrics.valR2 = evaluation.r2
-            metrics.valMAE = evaluation.mae
-            history.append(metrics)
-            let reference = firstLoss ?? trainLoss
-            firstLoss = reference
-            if stepFailed || !trainLoss.isFinite || !valLoss.isFinite
-                || trainLoss > config.divergenceFactor * reference {
-                status = .diverged
-                break
-            }
-            if schedule.needsMetric {
-                schedule.step(metric: schedule.monitoredMetric(metrics))
-            } else if config.scheduleUnit == .epoch {
-                schedule.step(metric: nil)
-            }
-            if onEpoch(metrics) == .stop && epoch < config.epochs {
-                status = .pruned
-                break
-            }
-        }
-        return TrainingResult(status: status, epochs: history, steps: steps, seconds: seconds(clock.now - runStart))
+        var state = TrainingState<T>(config: config, dataset: dataset, schedule: schedule, threads: cores.threadsPerTrial)
+        state.run(epochs: config.epochs, cores: cores, onEpoch: onEpoch)
+        return TrainingResult(status: state.status, epochs: state.history, steps: state.steps,
+                              seconds: seconds(clock.now - runStart))
     }
 
     /// The model and optimizer a run starts from: weights drawn from `rng` (the trial RNG, which then

@@ -7,9 +7,8 @@ import LRSchedules
 /// history — so that a run can stop after any epoch, be copied (a copy is a memcpy of the arrays,
 /// all value types) and continue.
 ///
-/// `Training.run(config:dataset:schedule:)` and a state made with the same arguments and run one
-/// epoch at a time give bit-identical metrics (TrainingStateTests): the epoch body below is the
-/// same sequence of operations as `Training.run`'s.
+/// `Training.run(config:dataset:schedule:)` is a fresh state trained to the end, so a state made with
+/// the same arguments and run a few epochs at a time gives bit-identical metrics (TrainingStateTests).
 ///
 /// Population-based training changes, between epochs, the LR source (`schedule`), the momentum
 /// (`momentumOverride`, applied to every step as a cycling schedule's momentum is) and λnew
@@ -114,7 +113,7 @@ public struct TrainingState<T: TrainerScalar>: Sendable {
         }
     }
 
-    /// One epoch of `Training.run` (see there): shuffle, steps, evaluation, divergence, schedule step.
+    /// One epoch (`Training.run` documents it): shuffle, steps, evaluation, divergence, schedule step.
     mutating func runEpoch(cores: CoreBudget, onEpoch: (EpochMetrics) -> EpochDecision) {
         let clock = ContinuousClock()
         let epochStart = clock.now

@@ -114,19 +114,9 @@ public struct ExternalTrialConfig: Sendable, Equatable {
                                 + "10000000 scheduler steps for an external trial (its schedule file has a line per step)")
         }
         let optimizer = try TrialConfig.parseOptimizer(root.node("optimizer"), path: "optimizer")
-        var defaults = ScheduleDefaults(lr: nil, totalSteps: total, momentum: optimizer.momentum, baseDirectory: baseDirectory)
-        switch optimizer.weightDecay {
-        case .coupled(let lambda): defaults.weightDecay = lambda
-        case .new(let lambdaNew): defaults.lambdaNew = lambdaNew
-        case .none: defaults.weightDecay = 0
-        case .decoupled: break
-        }
-        let schedule = try ScheduleParser.parse(scheduleNode, path: "schedule", defaults: defaults)
-        if schedule.isWeightDecayConversion {
-            try TrialConfig.checkConversion(schedule, optimizer: optimizer, node: root.node("optimizer") ?? scheduleNode, unit: unit,
-                                            unitNode: entryUnit?.node ?? taskNode.value["schedule_unit"] ?? scheduleNode,
-                                            unitPath: entryUnit == nil ? "task.schedule_unit" : "schedule.unit")
-        }
+        let schedule = try TrialConfig.parseSchedule(scheduleNode, entryUnit: entryUnit, unit: unit, totalSteps: total,
+                                                     optimizer: optimizer, optimizerNode: root.node("optimizer"),
+                                                     taskUnitNode: taskNode.value["schedule_unit"], baseDirectory: baseDirectory)
         try root.finish(allowed: ["seed", "task", "optimizer", "schedule"])
         return ExternalTrialConfig(task: task, optimizer: optimizer, schedule: schedule, unit: unit, seed: seed)
     }

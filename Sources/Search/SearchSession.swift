@@ -167,52 +167,43 @@ public final class SearchSession: Sendable {
                     alreadyComplete = replay.records.filter({ units.contains($0.id) }).count == units.count
                     return alreadyComplete ? [] : [join]
                 }
-            } catch let e as SessionError {
-                throw e
-            } catch let e as JournalError {
-                throw .journal(e)
             } catch {
-                throw .journal(.io(file: journalPath, reason: "\(error)"))
+                throw Self.sessionError(error, journal: journalPath)
             }
         } else {
-        // A plain run. (This branch keeps its former indentation so that the merge stays small;
-        // re-indent it once the branches are merged.)
-        shared = nil
-        do {
-            if options.overwrite { try? FileManager.default.removeItem(atPath: journalPath) }
-            // A journal without its start record is an empty file (killed before the first write).
-            var replay = try Journal.replay(path: journalPath)
-            if replay?.info == nil { replay = nil }
-            if let replay {
-                try Self.check(replay, spec: spec, hash: specHash, file: journalPath, force: options.force)
-                // Running a finished search again shows its ranking instead of refusing: the README's
-                // first command should work twice. Anything else needs an explicit --resume.
-                let complete = replay.specHash == specHash && replay.records.filter({ units.contains($0.id) }).count == units.count
-                guard options.resume || complete else {
-                    throw SessionError.existingJournal(path: journalPath, trials: replay.records.count)
+            // A plain run: this process holds the folder alone.
+            shared = nil
+            do {
+                if options.overwrite { try? FileManager.default.removeItem(atPath: journalPath) }
+                // A journal without its start record is an empty file (killed before the first write).
+                var replay = try Journal.replay(path: journalPath)
+                if replay?.info == nil { replay = nil }
+                if let replay {
+                    try Self.check(replay, spec: spec, hash: specHash, file: journalPath, force: options.force)
+                    // Running a finished search again shows its ranking instead of refusing: the README's
+                    // first command should work twice. Anything else needs an explicit --resume.
+                    let complete = replay.specHash == specHash && replay.records.filter({ units.contains($0.id) }).count == units.count
+                    guard options.resume || complete else {
+                        throw SessionError.existingJournal(path: journalPath, trials: replay.records.count)
+                    }
+                    alreadyComplete = complete && !options.resume
+                    previous = replay.records
                 }
-                alreadyComplete = complete && !options.resume
-                previous = replay.records
+                let journal = try Journal(appendingTo: journalPath)
+                self.journal = journal
+                if alreadyComplete {
+                    // Nothing to record: no trial will run.
+                } else if replay == nil {
+                    try journal.append(Self.withUnits(Journal.startRecord(specHash: specHash, name: spec.name, overrides: overrides,
+                                                                          objective: spec.objective, sampler: spec.sampler, jobs: options.jobs,
+                                                                          parameters: spec.plottedParameters, lrRange: spec.lrRange),
+                                                      units))
+                } else {
+                    try journal.append(Self.withUnits(Journal.resumeRecord(specHash: specHash, jobs: options.jobs), units))
+                }
+            } catch {
+                throw Self.sessionError(error, journal: journalPath)
             }
-            let journal = try Journal(appendingTo: journalPath)
-            self.journal = journal
-            if alreadyComplete {
-                // Nothing to record: no trial will run.
-            } else if replay == nil {
-                try journal.append(Self.withUnits(Journal.startRecord(specHash: specHash, name: spec.name, overrides: overrides,
-                                                                      objective: spec.objective, sampler: spec.sampler, jobs: options.jobs,
-                                                                      parameters: spec.plottedParameters, lrRange: spec.lrRange),
-                                                  units))
-            } else {
-                try journal.append(Self.withUnits(Journal.resumeRecord(specHash: specHash, jobs: options.jobs), units))
-            }
-        } catch let e as SessionError {
-            throw e
-        } catch let e as JournalError {
-            throw .journal(e)
-        } catch {
-            throw .journal(.io(file: journalPath, reason: "\(error)"))
-        }
         }
         self.alreadyComplete = alreadyComplete
         do {
@@ -280,6 +271,13 @@ public final class SearchSession: Sendable {
                              + "the record was edited or relabelled with another index")
             }
         }
+    }
+
+    /// A failure while opening the journal, as the session reports it.
+    private static func sessionError(_ error: any Error, journal path: String) -> SessionError {
+        if let e = error as? SessionError { return e }
+        if let e = error as? JournalError { return .journal(e) }
+        return .journal(.io(file: path, reason: "\(error)"))
     }
 
     /// The configuration, seed and (for TPE) unit point of a unit.

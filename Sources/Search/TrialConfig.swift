@@ -121,21 +121,10 @@ public struct TrialConfig: Sendable, Equatable {
                 total = product
             }
         }
-        var defaults = ScheduleDefaults(lr: nil, totalSteps: total, momentum: optimizer.momentum,
-                                        baseDirectory: baseDirectory)
-        switch optimizer.weightDecay {
-        case .coupled(let lambda): defaults.weightDecay = lambda
-        case .new(let lambdaNew): defaults.lambdaNew = lambdaNew
-        case .none: defaults.weightDecay = 0
-        case .decoupled: break
-        }
-        let schedule = try ScheduleParser.parse(scheduleNode, path: "schedule", defaults: defaults)
-        if schedule.isWeightDecayConversion {
-            try checkConversion(schedule, optimizer: optimizer, node: root.node("optimizer") ?? scheduleNode, unit: unit,
-                                unitNode: entryUnit?.node ?? t.node("schedule_unit") ?? scheduleNode,
-                                unitPath: entryUnit == nil ? "task.schedule_unit" : "schedule.unit")
-            training.optimizer.weightDecay = .none
-        }
+        let schedule = try parseSchedule(scheduleNode, entryUnit: entryUnit, unit: unit, totalSteps: total, optimizer: optimizer,
+                                         optimizerNode: root.node("optimizer"), taskUnitNode: t.node("schedule_unit"),
+                                         baseDirectory: baseDirectory)
+        if schedule.isWeightDecayConversion { training.optimizer.weightDecay = .none }
         let paths = try root.node("hyperparameter_paths").map { n throws(ConfigError) in
             try HyperparameterPaths.parse(n, optimizer: optimizer, epochs: epochs)
         }
@@ -150,6 +139,29 @@ public struct TrialConfig: Sendable, Equatable {
     /// explr, equivalent_explr and texp replace the optimizer's weight decay (which the trial then
     /// drops), so they need the SGD it is equivalent for: heavy ball with their momentum, no Nesterov,
     /// no dampening, and a schedule stepped once per optimizer step.
+    /// The trial's schedule with the run's defaults filled in (run length, the optimizer's momentum and
+    /// weight decay, the config's folder for a table's CSV), and a weight-decay conversion checked
+    /// against the optimizer and unit: what built-in and external trial configs share.
+    static func parseSchedule(_ scheduleNode: JSONNode, entryUnit: (unit: ScheduleUnit, node: JSONNode)?, unit: ScheduleUnit,
+                              totalSteps: Int?, optimizer: OptimizerConfig, optimizerNode: JSONNode?, taskUnitNode: JSONNode?,
+                              baseDirectory: String?) throws(ConfigError) -> ScheduleSpec {
+        var defaults = ScheduleDefaults(lr: nil, totalSteps: totalSteps, momentum: optimizer.momentum,
+                                        baseDirectory: baseDirectory)
+        switch optimizer.weightDecay {
+        case .coupled(let lambda): defaults.weightDecay = lambda
+        case .new(let lambdaNew): defaults.lambdaNew = lambdaNew
+        case .none: defaults.weightDecay = 0
+        case .decoupled: break
+        }
+        let schedule = try ScheduleParser.parse(scheduleNode, path: "schedule", defaults: defaults)
+        if schedule.isWeightDecayConversion {
+            try checkConversion(schedule, optimizer: optimizer, node: optimizerNode ?? scheduleNode, unit: unit,
+                                unitNode: entryUnit?.node ?? taskUnitNode ?? scheduleNode,
+                                unitPath: entryUnit == nil ? "task.schedule_unit" : "schedule.unit")
+        }
+        return schedule
+    }
+
     static func checkConversion(_ schedule: ScheduleSpec, optimizer o: OptimizerConfig, node: JSONNode,
                                 unit: ScheduleUnit, unitNode: JSONNode,
                                 unitPath: String = "task.schedule_unit") throws(ConfigError) {

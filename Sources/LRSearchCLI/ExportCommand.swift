@@ -50,6 +50,20 @@ public enum ExportCommand {
         if steps != nil, format != .csv { throw CLIError("--steps applies to --format csv only") }
         let trial = try args.int("--trial", min: 0)
         let input = try resolve(args.positionals[0], trial: trial)
+        if let external = try loadExternal(input) {
+            // An external task's trial (task.command): its program owns the data, the run length is in the task.
+            let config = external.exportable
+            switch format {
+            case .pytorch:
+                let context = PyTorchExport.Context(source: input.source, schedulerSteps: external.totalSteps)
+                print(PyTorchExport.module(config, context: context), terminator: "")
+            case .json:
+                print(JSONWriter.pretty(PyTorchExport.resolvedScheduleJSON(config)))
+            case .csv:
+                try writeCSV(config, rows: steps ?? external.totalSteps, file: input.file)
+            }
+            return .success
+        }
         let config = try load(input)
         switch format {
         case .pytorch:
@@ -117,6 +131,16 @@ public enum ExportCommand {
             return config
         }
         return try loadWithData(input).0
+    }
+
+    /// The config of an external task's trial (its task has `command`), or nil for a built-in one.
+    static func loadExternal(_ input: Input) throws(CLIError) -> ExternalTrialConfig? {
+        guard input.node.value["task"]?.value["command"] != nil else { return nil }
+        do {
+            return try ExternalTrialConfig.parse(input.node, baseDirectory: input.baseDirectory)
+        } catch {
+            throw CLIError.input(error.rendered(file: input.file))
+        }
     }
 
     static func loadWithData(_ input: Input) throws(CLIError) -> (TrialConfig, Dataset) {

@@ -85,6 +85,7 @@ public enum ScheduleCommand {
         if isTrialConfig(node) {
             // A trial config (best.json): its schedule, resolved for its own run (--steps only says how many rows).
             let input = ExportCommand.Input(node: node, file: source, source: source, baseDirectory: folder)
+            if let external = try ExportCommand.loadExternal(input) { return external.schedule }
             return try ExportCommand.load(input).schedule
         }
         do {

@@ -170,3 +170,15 @@ public struct RepeatedFailures: Error, CustomStringConvertible {
         self.last = last
     }
 }
+
+extension ExternalTrialConfig {
+    /// The config as `lrsearch export` reads a built-in one: optimizer, schedule, seed, epochs and the
+    /// schedule's unit. The model and the data belong to the task's program, so `dataset` names no
+    /// data set lrsearch could load and the model has no layers: nothing the export reads.
+    public var exportable: TrialConfig {
+        TrialConfig(dataset: .builtin("external program"),
+                    training: TrainingConfig(model: ModelConfig(hidden: []), optimizer: optimizer, epochs: task.epochs,
+                                             batchSize: 1, scheduleUnit: unit, seed: seed),
+                    schedule: schedule)
+    }
+}

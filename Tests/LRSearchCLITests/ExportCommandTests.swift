@@ -27,6 +27,28 @@ import Testing
                            stderr: "", code: 0))
     }
 
+    @Test func anExternalTasksWinnerExportsWithItsOwnRunLength() throws {
+        // An external search's best.json: task.command, no dataset. The run length is the task's:
+        // 2 epochs × 3 steps per epoch = 6 per-batch scheduler steps (step k of StepLR: 0.1·0.5^⌊k/2⌋).
+        let path = try temporaryFile("best.json", """
+            { seed: 5, task: { command: ["python3", "train.py"], epochs: 2, steps_per_epoch: 3, hidden: 64 },
+              optimizer: { kind: "sgd", momentum: 0.9 }, schedule: { family: "step", lr: 0.1, step_size: 2, gamma: 0.5, unit: "step" } }
+            """)
+        let csv = try lrsearch(["export", path, "--format", "csv"])
+        #expect(csv == Run(stdout: "step,lr\n0,0.1\n1,0.1\n2,0.05\n3,0.05\n4,0.025\n5,0.025\n", stderr: "", code: 0))
+        let module = try lrsearch(["export", path])
+        #expect(module.code == 0 && module.stdout.contains("STEP_PER = \"batch\"") && module.stdout.contains("SCHEDULER_STEPS = 6 ")
+                && module.stdout.contains("StepLR(optimizer, step_size=2, gamma=0.5)"), "\(module)")
+        #expect(try lrsearch(["schedule", "@" + path, "--steps", "6"]).stdout == csv.stdout)
+        // Its errors are located like a built-in config's.
+        let bad = try temporaryFile("bad.json", """
+            { task: { command: [], epochs: 2 }, schedule: { family: "cosine", lr: 0.1 } }
+            """)
+        let refused = try lrsearch(["export", bad])
+        #expect(refused == Run(stdout: "", stderr: "Error: \(bad):1:20: task.command: expected a non-empty array of strings "
+                               + "(the program and its arguments), got []\n", code: 64))
+    }
+
     @Test func jsonReadsBackInLRSearchSchedule() throws {
         let path = try temporaryFile("best.json", Self.config)
         let json = try lrsearch(["export", path, "--format", "json"])

@@ -64,9 +64,11 @@ public final class JournalFileLock: @unchecked Sendable {  // `ino`, `refresher`
             guard code == EEXIST || code == EINTR else {
                 throw .io(file: path, reason: "cannot create the lock file: \(String(cString: strerror(code)))")
             }
+            // lstat: a lock path that is a symbolic link (dangling, say) is judged by the link's own age,
+            // so it is broken like any stale file instead of blocking every peer for ever.
             var st = stat()
-            if stat(path, &st) == 0 {
-                if Self.age(st) > grace {
+            if lstat(path, &st) == 0 {
+                if Self.isStale(st, grace: grace) {
                     if breakStale() { broken += 1 }
                     continue
                 }
@@ -105,7 +107,7 @@ public final class JournalFileLock: @unchecked Sendable {  // `ino`, `refresher`
         let aside = path + ".broken." + UUID().uuidString
         guard rename(path, aside) == 0 else { return false }
         var st = stat()
-        if stat(aside, &st) == 0, Self.age(st) <= grace {
+        if lstat(aside, &st) == 0, !Self.isStale(st, grace: grace) {
             _ = link(aside, path)
             unlink(aside)
             return false
@@ -113,6 +115,12 @@ public final class JournalFileLock: @unchecked Sendable {  // `ino`, `refresher`
         unlink(aside)
         return true
     }
+
+    /// Whether a lock file with these attributes belongs to a dead holder: its modification time is
+    /// more than `grace` seconds away from now — in the past (no longer refreshed) or in the future (a
+    /// leftover stamped by a wrong clock, which would otherwise never age; a live holder's refresh
+    /// stamps it with the current time, so clocks that agree within the grace never see this).
+    static func isStale(_ st: stat, grace: Double) -> Bool { abs(age(st)) > grace }
 
     static func age(_ st: stat) -> Double {
         Date().timeIntervalSince1970 - (Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)

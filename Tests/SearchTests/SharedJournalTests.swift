@@ -51,6 +51,36 @@ private func record(_ n: Int) -> JSONValue {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
     }
 
+    /// A dangling symbolic link at the lock's path (O_EXCL says it exists, stat says it does not) used
+    /// to make every peer retry for ever; it is judged by the link's own age and broken when stale.
+    @Test func aStaleDanglingSymlinkAtTheLockPathIsBroken() throws {
+        let dir = try folder()
+        let path = dir + "/trials.jsonl.lock"
+        #expect(symlink(dir + "/nowhere", path) == 0)
+        var times = [timeval(tv_sec: 1_000_000, tv_usec: 0), timeval(tv_sec: 1_000_000, tv_usec: 0)]
+        #expect(lutimes(path, &times) == 0)
+        let lock = JournalFileLock(journal: dir + "/trials.jsonl", grace: 1)
+        #expect(try lock.acquire() == 1)
+        #expect(lock.stillHeld)
+        lock.release()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+    }
+
+    /// A leftover lock file stamped far in the future (a wrong clock) never grows old: it used to block
+    /// every peer for ever. A modification time more than the grace away from now, either way, is stale.
+    @Test func aLockStampedFarInTheFutureIsBroken() throws {
+        let dir = try folder()
+        let path = dir + "/trials.jsonl.lock"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("4242 gone 0\n".utf8)))
+        let future = Int(Date().timeIntervalSince1970) + 3600
+        var times = [timeval(tv_sec: future, tv_usec: 0), timeval(tv_sec: future, tv_usec: 0)]
+        #expect(utimes(path, &times) == 0)
+        let lock = JournalFileLock(journal: dir + "/trials.jsonl", grace: 30)
+        #expect(try lock.acquire() == 1)
+        #expect(text(path).hasPrefix("\(getpid()) "))
+        lock.release()
+    }
+
     @Test func aLockBrokenWhileHeldIsNotReleasedByItsFormerHolder() throws {
         let dir = try folder()
         let path = dir + "/trials.jsonl.lock"

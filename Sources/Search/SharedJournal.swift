@@ -223,15 +223,22 @@ public final class SharedJournal: Sendable {
         }
         guard !records.isEmpty else { return lines }
         let end = state.withLock { $0.offset }
+        // Checked before anything is cut or written: a holder that stalled past the grace (SIGSTOP, a
+        // swapped-out VM) while `body` ran must neither cut nor overwrite the lines the lock's next
+        // holder appended meanwhile.
+        let lost = JournalError.io(file: path, reason: "the journal lock was broken while held (grace \(lock.grace) s); "
+                                   + "this peer stalled longer than --lock-grace, and stops rather than overwrite the others' lines")
+        guard lock.stillHeld else { throw lost }
         var size = stat()
         guard fstat(fd, &size) == 0 else { throw JournalError.io(file: path, reason: "cannot stat: \(String(cString: strerror(errno)))") }
         if Int(size.st_size) > end {
-            // Bytes past the last complete line: a torn write of a peer that died holding the lock.
+            // Bytes past the last complete line: a torn write of a peer that died holding the lock —
+            // unless they hold a newline, which only another holder can have written since we read.
+            guard try !tailHasNewline(fd: fd, from: end, to: Int(size.st_size)) else { throw lost }
             guard ftruncate(fd, off_t(end)) == 0 else {
                 throw JournalError.io(file: path, reason: "cannot cut a torn last line: \(String(cString: strerror(errno)))")
             }
         }
-        guard lock.stillHeld else { throw JournalError.io(file: path, reason: "the journal lock was broken while held (grace \(lock.grace) s)") }
         let bytes = Array(records.map { JSONWriter.compact($0) + "\n" }.joined().utf8)
         var written = 0
         while written < bytes.count {
@@ -248,6 +255,23 @@ public final class SharedJournal: Sendable {
             $0.stats.appended += records.count
         }
         return lines
+    }
+
+    /// Whether the bytes `from ..< to` of the file hold a newline.
+    private func tailHasNewline(fd: Int32, from: Int, to: Int) throws(JournalError) -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var at = from
+        while at < to {
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, min($0.count, to - at), off_t(at)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(file: path, reason: "read failed: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            if chunk[0..<n].contains(UInt8(ascii: "\n")) { return true }
+            at += n
+        }
+        return false
     }
 
     /// Complete lines from the remembered offset to the end of the file; the offset moves past them.

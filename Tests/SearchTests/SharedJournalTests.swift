@@ -128,6 +128,26 @@ private func record(_ n: Int) -> JSONValue {
         #expect(!FileManager.default.fileExists(atPath: path + ".lock"))
     }
 
+    /// A holder that stalls past the grace inside its transaction (SIGSTOP): another peer breaks its
+    /// lock and appends. The stalled holder must then write nothing — it used to cut the other's
+    /// complete lines off as a "torn tail" before noticing that it had lost the lock.
+    @Test func aHolderWhoseLockWasBrokenNeitherCutsNorOverwritesTheNewLines() throws {
+        let path = try folder() + "/trials.jsonl"
+        try Data("{\"op\":\"start\"}\n".utf8).write(to: URL(fileURLWithPath: path))
+        let stalled = SharedJournal(path: path)
+        let other = SharedJournal(path: path)
+        #expect(throws: JournalError.self) {
+            try stalled.transact { _ in
+                // Meanwhile (the holder is stopped): its lock is broken and another peer appends.
+                let aside = path + ".lock.broken"
+                #expect(rename(path + ".lock", aside) == 0 && unlink(aside) == 0)
+                try other.transact { _ in [record(7)] }
+                return [record(1)]
+            }
+        }
+        #expect(text(path) == "{\"op\":\"start\"}\n{\"op\":\"beat\",\"n\":7}\n")
+    }
+
     /// Two writers (two instances, as two processes would be) on many threads: the lock file alone
     /// keeps them apart, so every record arrives whole, once, and each writer reads the other's.
     @Test func concurrentWritersNeverTearOrLoseALine() throws {

@@ -193,7 +193,10 @@ public final class SharedJournal: Sendable {
         defer { gate.unlock() }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            if errno == ENOENT { return }
+            if errno == ENOENT {
+                if state.withLock({ $0.offset }) > 0 { throw .io(file: path, reason: Self.vanished) }
+                return
+            }
             throw .io(file: path, reason: "cannot open: \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
@@ -211,8 +214,14 @@ public final class SharedJournal: Sendable {
         let broken = try lock.acquire()
         let lockWait = Date().timeIntervalSince(waited)
         defer { lock.release() }
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw JournalError.io(file: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+        // Created only by the first append: a journal deleted under running peers is an error (below),
+        // not a new file.
+        let creating = state.withLock { $0.offset } == 0
+        let fd = open(path, O_RDWR | O_CLOEXEC | (creating ? O_CREAT : 0), 0o644)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw JournalError.io(file: path, reason: Self.vanished) }
+            throw JournalError.io(file: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         let lines = try read(fd: fd)
         let records = try body(lines)
@@ -257,6 +266,8 @@ public final class SharedJournal: Sendable {
         return lines
     }
 
+    static let vanished = "was deleted while the peers work; this peer stops rather than start a new journal"
+
     /// Whether the bytes `from ..< to` of the file hold a newline.
     private func tailHasNewline(fd: Int32, from: Int, to: Int) throws(JournalError) -> Bool {
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -278,6 +289,12 @@ public final class SharedJournal: Sendable {
     private func read(fd: Int32) throws(JournalError) -> [String] {
         let started = Date()
         var offset = state.withLock { $0.offset }
+        var size = stat()
+        if fstat(fd, &size) == 0, Int(size.st_size) < offset {
+            // Appending at our offset would fill the gap with NUL bytes and leave a journal nothing reads.
+            throw .io(file: path, reason: "holds \(size.st_size) bytes, fewer than the \(offset) this peer has read: "
+                      + "it was truncated or replaced while the peers work; this peer stops rather than write into it")
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {

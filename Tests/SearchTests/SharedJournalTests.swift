@@ -148,6 +148,22 @@ private func record(_ n: Int) -> JSONValue {
         #expect(text(path) == "{\"op\":\"start\"}\n{\"op\":\"beat\",\"n\":7}\n")
     }
 
+    /// The journal deleted or truncated under a working peer: its next append used to write at its old
+    /// offset, so the file began with that many NUL bytes and no later command could read it.
+    @Test func aJournalDeletedOrTruncatedUnderAPeerIsAnErrorNotANulFilledFile() throws {
+        let path = try folder() + "/trials.jsonl"
+        let journal = SharedJournal(path: path)
+        try journal.transact { _ in [record(1), record(2)] }
+        #expect(unlink(path) == 0)
+        #expect(throws: JournalError.self) { try journal.readNew() }
+        #expect(throws: JournalError.self) { try journal.transact { _ in [record(3)] } }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        try Data("{\"op\":\"start\"}\n".utf8).write(to: URL(fileURLWithPath: path))  // replaced by a shorter one
+        #expect(throws: JournalError.self) { try journal.transact { _ in [record(4)] } }
+        #expect(text(path) == "{\"op\":\"start\"}\n")
+        #expect(!FileManager.default.fileExists(atPath: path + ".lock"))
+    }
+
     /// Two writers (two instances, as two processes would be) on many threads: the lock file alone
     /// keeps them apart, so every record arrives whole, once, and each writer reads the other's.
     @Test func concurrentWritersNeverTearOrLoseALine() throws {

@@ -225,6 +225,22 @@ private let peerSpec = """
         return try SearchSession(spec: try SearchSpec.parse(try JSON5Parser.parse(peerSpec), defaultName: "peers"), options: options)
     }
 
+    /// `run --join --jobs 100000` started 100000 worker threads (a plain run starts at most one per
+    /// trial) and hung; a peer's workers are capped at the search's units, and it still completes.
+    @Test func aPeerStartsNoMoreWorkersThanTheSearchHasUnits() throws {
+        let s = try session(try folder())
+        let peer = JoinPeer(session: s, jobs: 1_000_000, execute: { id in
+            let (config, seed, point) = s.config(for: id)
+            return TrialRecord(id: id, seed: seed, sampled: config.value, family: try TrialRecord.family(of: config), state: .ok,
+                               epochs: [EpochMetrics(epoch: 1, lr: 0.1, trainLoss: 1, valLoss: 0.5, valAccuracy: nil, seconds: 0)],
+                               seconds: 0, point: point)
+        }, onTrial: { _ in })
+        #expect(s.units.count == 6)
+        #expect(peer.jobs == 6)
+        #expect(try peer.run() == .completed)
+        #expect(s.sharedFinished == 6)
+    }
+
     @Test func peersClaimInOrderAndNeverTheSameUnit() throws {
         let dir = try folder()
         let a = try session(dir), b = try session(dir)

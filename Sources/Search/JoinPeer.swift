@@ -27,7 +27,9 @@ public final class JoinPeer: Sendable {
     }
 
     public let session: SearchSession
-    private let jobs: Int
+    /// Worker threads: the `jobs` asked for, but no more than the search has units (as `Runner` does);
+    /// `--jobs 100000` used to start as many threads and hang the peer.
+    public let jobs: Int
     private let execute: @Sendable (TrialID) throws -> TrialRecord
     private let onTrial: @Sendable (TrialRecord) -> Void
     private let state = Mutex(State())
@@ -42,7 +44,7 @@ public final class JoinPeer: Sendable {
     public init(session: SearchSession, jobs: Int, execute: @escaping @Sendable (TrialID) throws -> TrialRecord,
                 onTrial: @escaping @Sendable (TrialRecord) -> Void) {
         self.session = session
-        self.jobs = max(1, jobs)
+        self.jobs = max(1, min(jobs, session.units.count))
         self.execute = execute
         self.onTrial = onTrial
         finishedAtStart = session.sharedFinished

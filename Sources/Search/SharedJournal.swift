@@ -64,9 +64,11 @@ public final class JournalFileLock: @unchecked Sendable {  // `ino`, `refresher`
             guard code == EEXIST || code == EINTR else {
                 throw .io(file: path, reason: "cannot create the lock file: \(String(cString: strerror(code)))")
             }
+            // lstat: a lock path that is a symbolic link (dangling, say) is judged by the link's own age,
+            // so it is broken like any stale file instead of blocking every peer for ever.
             var st = stat()
-            if stat(path, &st) == 0 {
-                if Self.age(st) > grace {
+            if lstat(path, &st) == 0 {
+                if Self.isStale(st, grace: grace) {
                     if breakStale() { broken += 1 }
                     continue
                 }
@@ -105,7 +107,7 @@ public final class JournalFileLock: @unchecked Sendable {  // `ino`, `refresher`
         let aside = path + ".broken." + UUID().uuidString
         guard rename(path, aside) == 0 else { return false }
         var st = stat()
-        if stat(aside, &st) == 0, Self.age(st) <= grace {
+        if lstat(aside, &st) == 0, !Self.isStale(st, grace: grace) {
             _ = link(aside, path)
             unlink(aside)
             return false
@@ -113,6 +115,12 @@ public final class JournalFileLock: @unchecked Sendable {  // `ino`, `refresher`
         unlink(aside)
         return true
     }
+
+    /// Whether a lock file with these attributes belongs to a dead holder: its modification time is
+    /// more than `grace` seconds away from now — in the past (no longer refreshed) or in the future (a
+    /// leftover stamped by a wrong clock, which would otherwise never age; a live holder's refresh
+    /// stamps it with the current time, so clocks that agree within the grace never see this).
+    static func isStale(_ st: stat, grace: Double) -> Bool { abs(age(st)) > grace }
 
     static func age(_ st: stat) -> Double {
         Date().timeIntervalSince1970 - (Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
@@ -185,7 +193,10 @@ public final class SharedJournal: Sendable {
         defer { gate.unlock() }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            if errno == ENOENT { return }
+            if errno == ENOENT {
+                if state.withLock({ $0.offset }) > 0 { throw .io(file: path, reason: Self.vanished) }
+                return
+            }
             throw .io(file: path, reason: "cannot open: \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
@@ -203,8 +214,14 @@ public final class SharedJournal: Sendable {
         let broken = try lock.acquire()
         let lockWait = Date().timeIntervalSince(waited)
         defer { lock.release() }
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw JournalError.io(file: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+        // Created only by the first append: a journal deleted under running peers is an error (below),
+        // not a new file.
+        let creating = state.withLock { $0.offset } == 0
+        let fd = open(path, O_RDWR | O_CLOEXEC | (creating ? O_CREAT : 0), 0o644)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw JournalError.io(file: path, reason: Self.vanished) }
+            throw JournalError.io(file: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         let lines = try read(fd: fd)
         let records = try body(lines)
@@ -215,15 +232,22 @@ public final class SharedJournal: Sendable {
         }
         guard !records.isEmpty else { return lines }
         let end = state.withLock { $0.offset }
+        // Checked before anything is cut or written: a holder that stalled past the grace (SIGSTOP, a
+        // swapped-out VM) while `body` ran must neither cut nor overwrite the lines the lock's next
+        // holder appended meanwhile.
+        let lost = JournalError.io(file: path, reason: "the journal lock was broken while held (grace \(lock.grace) s); "
+                                   + "this peer stalled longer than --lock-grace, and stops rather than overwrite the others' lines")
+        guard lock.stillHeld else { throw lost }
         var size = stat()
         guard fstat(fd, &size) == 0 else { throw JournalError.io(file: path, reason: "cannot stat: \(String(cString: strerror(errno)))") }
         if Int(size.st_size) > end {
-            // Bytes past the last complete line: a torn write of a peer that died holding the lock.
+            // Bytes past the last complete line: a torn write of a peer that died holding the lock —
+            // unless they hold a newline, which only another holder can have written since we read.
+            guard try !tailHasNewline(fd: fd, from: end, to: Int(size.st_size)) else { throw lost }
             guard ftruncate(fd, off_t(end)) == 0 else {
                 throw JournalError.io(file: path, reason: "cannot cut a torn last line: \(String(cString: strerror(errno)))")
             }
         }
-        guard lock.stillHeld else { throw JournalError.io(file: path, reason: "the journal lock was broken while held (grace \(lock.grace) s)") }
         let bytes = Array(records.map { JSONWriter.compact($0) + "\n" }.joined().utf8)
         var written = 0
         while written < bytes.count {
@@ -242,10 +266,35 @@ public final class SharedJournal: Sendable {
         return lines
     }
 
+    static let vanished = "was deleted while the peers work; this peer stops rather than start a new journal"
+
+    /// Whether the bytes `from ..< to` of the file hold a newline.
+    private func tailHasNewline(fd: Int32, from: Int, to: Int) throws(JournalError) -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var at = from
+        while at < to {
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, min($0.count, to - at), off_t(at)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(file: path, reason: "read failed: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            if chunk[0..<n].contains(UInt8(ascii: "\n")) { return true }
+            at += n
+        }
+        return false
+    }
+
     /// Complete lines from the remembered offset to the end of the file; the offset moves past them.
     private func read(fd: Int32) throws(JournalError) -> [String] {
         let started = Date()
         var offset = state.withLock { $0.offset }
+        var size = stat()
+        if fstat(fd, &size) == 0, Int(size.st_size) < offset {
+            // Appending at our offset would fill the gap with NUL bytes and leave a journal nothing reads.
+            throw .io(file: path, reason: "holds \(size.st_size) bytes, fewer than the \(offset) this peer has read: "
+                      + "it was truncated or replaced while the peers work; this peer stops rather than write into it")
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {

@@ -51,6 +51,36 @@ private func record(_ n: Int) -> JSONValue {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
     }
 
+    /// A dangling symbolic link at the lock's path (O_EXCL says it exists, stat says it does not) used
+    /// to make every peer retry for ever; it is judged by the link's own age and broken when stale.
+    @Test func aStaleDanglingSymlinkAtTheLockPathIsBroken() throws {
+        let dir = try folder()
+        let path = dir + "/trials.jsonl.lock"
+        #expect(symlink(dir + "/nowhere", path) == 0)
+        var times = [timeval(tv_sec: 1_000_000, tv_usec: 0), timeval(tv_sec: 1_000_000, tv_usec: 0)]
+        #expect(lutimes(path, &times) == 0)
+        let lock = JournalFileLock(journal: dir + "/trials.jsonl", grace: 1)
+        #expect(try lock.acquire() == 1)
+        #expect(lock.stillHeld)
+        lock.release()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+    }
+
+    /// A leftover lock file stamped far in the future (a wrong clock) never grows old: it used to block
+    /// every peer for ever. A modification time more than the grace away from now, either way, is stale.
+    @Test func aLockStampedFarInTheFutureIsBroken() throws {
+        let dir = try folder()
+        let path = dir + "/trials.jsonl.lock"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("4242 gone 0\n".utf8)))
+        let future = Int(Date().timeIntervalSince1970) + 3600
+        var times = [timeval(tv_sec: future, tv_usec: 0), timeval(tv_sec: future, tv_usec: 0)]
+        #expect(utimes(path, &times) == 0)
+        let lock = JournalFileLock(journal: dir + "/trials.jsonl", grace: 30)
+        #expect(try lock.acquire() == 1)
+        #expect(text(path).hasPrefix("\(getpid()) "))
+        lock.release()
+    }
+
     @Test func aLockBrokenWhileHeldIsNotReleasedByItsFormerHolder() throws {
         let dir = try folder()
         let path = dir + "/trials.jsonl.lock"
@@ -95,6 +125,42 @@ private func record(_ n: Int) -> JSONValue {
         #expect(text(path) == "{\"op\":\"start\"}\n{\"op\":\"beat\",\"n\":1}\n{\"op\":\"beat\",\"n\":2}\n")
         #expect(try journal.readNew() == [])  // its own lines are not read back
         #expect(journal.stats.appended == 2 && journal.stats.transactions == 1)
+        #expect(!FileManager.default.fileExists(atPath: path + ".lock"))
+    }
+
+    /// A holder that stalls past the grace inside its transaction (SIGSTOP): another peer breaks its
+    /// lock and appends. The stalled holder must then write nothing — it used to cut the other's
+    /// complete lines off as a "torn tail" before noticing that it had lost the lock.
+    @Test func aHolderWhoseLockWasBrokenNeitherCutsNorOverwritesTheNewLines() throws {
+        let path = try folder() + "/trials.jsonl"
+        try Data("{\"op\":\"start\"}\n".utf8).write(to: URL(fileURLWithPath: path))
+        let stalled = SharedJournal(path: path)
+        let other = SharedJournal(path: path)
+        #expect(throws: JournalError.self) {
+            try stalled.transact { _ in
+                // Meanwhile (the holder is stopped): its lock is broken and another peer appends.
+                let aside = path + ".lock.broken"
+                #expect(rename(path + ".lock", aside) == 0 && unlink(aside) == 0)
+                try other.transact { _ in [record(7)] }
+                return [record(1)]
+            }
+        }
+        #expect(text(path) == "{\"op\":\"start\"}\n{\"op\":\"beat\",\"n\":7}\n")
+    }
+
+    /// The journal deleted or truncated under a working peer: its next append used to write at its old
+    /// offset, so the file began with that many NUL bytes and no later command could read it.
+    @Test func aJournalDeletedOrTruncatedUnderAPeerIsAnErrorNotANulFilledFile() throws {
+        let path = try folder() + "/trials.jsonl"
+        let journal = SharedJournal(path: path)
+        try journal.transact { _ in [record(1), record(2)] }
+        #expect(unlink(path) == 0)
+        #expect(throws: JournalError.self) { try journal.readNew() }
+        #expect(throws: JournalError.self) { try journal.transact { _ in [record(3)] } }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        try Data("{\"op\":\"start\"}\n".utf8).write(to: URL(fileURLWithPath: path))  // replaced by a shorter one
+        #expect(throws: JournalError.self) { try journal.transact { _ in [record(4)] } }
+        #expect(text(path) == "{\"op\":\"start\"}\n")
         #expect(!FileManager.default.fileExists(atPath: path + ".lock"))
     }
 
@@ -157,6 +223,22 @@ private let peerSpec = """
         options.join = true
         options.joinTimeout = timeout
         return try SearchSession(spec: try SearchSpec.parse(try JSON5Parser.parse(peerSpec), defaultName: "peers"), options: options)
+    }
+
+    /// `run --join --jobs 100000` started 100000 worker threads (a plain run starts at most one per
+    /// trial) and hung; a peer's workers are capped at the search's units, and it still completes.
+    @Test func aPeerStartsNoMoreWorkersThanTheSearchHasUnits() throws {
+        let s = try session(try folder())
+        let peer = JoinPeer(session: s, jobs: 1_000_000, execute: { id in
+            let (config, seed, point) = s.config(for: id)
+            return TrialRecord(id: id, seed: seed, sampled: config.value, family: try TrialRecord.family(of: config), state: .ok,
+                               epochs: [EpochMetrics(epoch: 1, lr: 0.1, trainLoss: 1, valLoss: 0.5, valAccuracy: nil, seconds: 0)],
+                               seconds: 0, point: point)
+        }, onTrial: { _ in })
+        #expect(s.units.count == 6)
+        #expect(peer.jobs == 6)
+        #expect(try peer.run() == .completed)
+        #expect(s.sharedFinished == 6)
     }
 
     @Test func peersClaimInOrderAndNeverTheSameUnit() throws {

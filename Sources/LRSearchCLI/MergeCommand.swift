@@ -75,12 +75,20 @@ enum MergeCommand {
 
     /// Which trials no folder holds, and the commands that run them.
     static func missingText(_ missing: ShardMerge.Missing?, out: String, name: String) -> String {
+        // Folder names escaped where they go (the text keeps its own newlines): a newline in a folder name
+        // would split a suggested command over two lines.
+        let out = escapingControlCharacters(out), name = escapingControlCharacters(name)
         guard let missing else {
             return "note: these journals do not record the search's size (written by an older lrsearch), "
                 + "so missing trials cannot be listed; `lrsearch run SPEC --resume --out \(out)` runs any that are missing\n"
         }
         guard missing.count > 0 else { return "complete: every trial of the search is in \(out)/trials.jsonl\n" }
         let trials = missing.overrideFlags
+        // Only when configurations × repeats overflow (an edited journal) are none listed: no true count to give.
+        guard !missing.first.isEmpty else {
+            return escapingControlCharacters("missing: more than 2^63 trials no folder holds (the journals record more "
+                + "configurations × repeats than that); check their start records\n", keepingNewlines: true)
+        }
         var text = "missing: \(missing.count) trial\(missing.count == 1 ? "" : "s") no folder holds"
         // Trial numbers, or trial.repeat when repeats are missing.
         let repeats = missing.first.contains { $0.repeat > 0 }
@@ -88,7 +96,7 @@ enum MergeCommand {
         text += missing.count > missing.first.count ? ", …)\n" : ")\n"
         if let n = missing.shardCount {
             for s in missing.byShard.prefix(20) {
-                let folder = s.folder ?? "results/\(name)/shard-\(s.shard)-of-\(n)"
+                let folder = s.folder.map { escapingControlCharacters($0) } ?? "results/\(name)/shard-\(s.shard)-of-\(n)"
                 text += "  shard \(s.shard)/\(n): \(s.count) missing"
                 text += s.folder == nil ? " (no folder of this shard was merged)" : " in \(folder)"
                 text += "; run `lrsearch run SPEC\(trials) --shard \(s.shard)/\(n) --out \(folder)` (it resumes), then merge again\n"

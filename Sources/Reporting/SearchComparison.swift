@@ -114,7 +114,8 @@ public struct SearchComparison: Sendable {
 
     /// Wall time of the runs that ended cleanly ("-" when none did), with a `+` when some run did not.
     static func wall(_ info: SearchInfo) -> String {
-        guard info.endedRuns > 0 else { return "-" }
+        // Not finite: end records summing past 1.8e308 s (an edited journal); "infs" would be no time at all.
+        guard info.endedRuns > 0, info.wallSeconds.isFinite else { return "-" }
         let text = formatSeconds(info.wallSeconds) + "s"
         return info.endedRuns < info.runs ? text + "+" : text
     }

@@ -67,6 +67,32 @@ private let runUsage = "Usage: lrsearch run SPEC [--jobs N] [--out DIR] [--resum
         #expect(lines.last?.hasPrefix("best overall: single, trial ") == true)
     }
 
+    @Test func mergeEscapesFolderNamesInTheCommandsItSuggests() throws {
+        let dir = try scratch(["tiny.json5": tinySpec])
+        let shard = "sh\nard 1"
+        let r = try runLRSearch(["run", "tiny.json5", "--shard", "1/2", "--out", shard, "--quiet", "--jobs", "1"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        // A newline in a folder name kept as is would split each suggested command over two lines.
+        let merge = try runLRSearch(["merge", shard, "--out", "mer\nged"], in: dir)
+        #expect(merge.status == 0, "\(merge.stderr)")
+        #expect(merge.stderr.hasSuffix("""
+            missing: 3 trials no folder holds (0, 2, 4)
+              shard 0/2: 3 missing (no folder of this shard was merged); run `lrsearch run SPEC --shard 0/2 --out results/tiny/shard-0-of-2` (it resumes), then merge again
+            or run every missing trial here: `lrsearch run SPEC --resume --out mer\\nged`
+
+            """))
+        // A journal recording more configurations × repeats than an Int holds: no made-up count, no "(, …)".
+        let journal = dir.appendingPathComponent(shard + "/trials.jsonl")
+        let text = try String(contentsOf: journal, encoding: .utf8)
+            .replacingOccurrences(of: "\"configurations\":6,\"repeats\":1", with: "\"configurations\":4e18,\"repeats\":4e18")
+        #expect(text.contains("4e18"))
+        try text.write(to: journal, atomically: true, encoding: .utf8)
+        let huge = try runLRSearch(["merge", shard, "--out", "huge"], in: dir)
+        #expect(huge.status == 0, "\(huge.stderr)")
+        #expect(huge.stderr.hasSuffix("missing: more than 2^63 trials no folder holds (the journals record more "
+                                      + "configurations × repeats than that); check their start records\n"))
+    }
+
     @Test func kubernetesIndexedJobShardsAndReRunsResume() throws {
         let dir = try scratch(["tiny.json5": tinySpec])
         let env = environment(["JOB_COMPLETION_INDEX": "1", "LRSEARCH_SHARDS": "2"])

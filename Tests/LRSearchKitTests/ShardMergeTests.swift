@@ -158,6 +158,42 @@ private func timelessCSV(_ dir: String) throws -> [String] {
         #expect(!FileManager.default.fileExists(atPath: root + "/merged/trials.jsonl"))  // nothing written
     }
 
+    @Test func endRecordsSummingPastTheLargestDoubleStillMergeIntoStrictJSON() throws {
+        let root = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let a = try runShard(0, of: 2, root: root)
+        // An edited journal whose two end records sum to +infinity: its wall time was written `Infinity`,
+        // which no strict JSON reader accepts. Clamped, it is the largest finite Double.
+        let journal = a + "/trials.jsonl"
+        let text = try String(contentsOfFile: journal, encoding: .utf8)
+        try (text + "{\"op\":\"resume\",\"spec_hash\":\"x\"}\n{\"op\":\"end\",\"seconds\":1e308}\n{\"op\":\"end\",\"seconds\":1e308}\n")
+            .write(toFile: journal, atomically: true, encoding: .utf8)
+        #expect(try Journal.replay(path: journal)?.info?.wallSeconds == .infinity)
+        _ = try ShardMerge.merge([a], into: root + "/merged")
+        let merged = try String(contentsOfFile: root + "/merged/trials.jsonl", encoding: .utf8)
+        let end = try #require(merged.split(separator: "\n").last)
+        #expect(end.hasPrefix("{\"op\":\"end\",\"seconds\":1.7976931348623157e+308,"))
+        let data = try #require(end.data(using: .utf8))
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]  // strict JSON
+        #expect(object?["seconds"] as? Double == .greatestFiniteMagnitude)
+    }
+
+    @Test func theMergedJournalIsEveryRecordOnceInOrder() throws {
+        let root = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let shards = try (0..<3).map { try runShard($0, of: 3, root: root) }
+        // Written whole (one fsync) rather than appended record by record: the same lines in the same order.
+        _ = try ShardMerge.merge(shards.reversed(), into: root + "/merged")
+        let lines = try String(contentsOfFile: root + "/merged/trials.jsonl", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 1 + 7 + 1 + 1 && lines.last == "")  // start, 7 trials, end, a final newline
+        #expect(lines[0].hasPrefix("{\"op\":\"start\",") && lines[0].hasSuffix(",\"merged\":true}"))
+        let records = try #require(try Journal.replay(path: root + "/merged/trials.jsonl")?.records)
+        #expect(lines[1...7].map(String.init) == records.map { JSONWriter.compact($0.json) })
+        #expect(records.map(\.id.index) == [0, 1, 2, 3, 4, 5, 6])
+        #expect(lines[8].hasPrefix("{\"op\":\"end\",\"seconds\":"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/merged/trials.jsonl.merging"))
+    }
+
     @Test func shardsOfDifferentSearchesAreRefusedNamingTheFolders() throws {
         let root = tempDir()
         defer { try? FileManager.default.removeItem(atPath: root) }

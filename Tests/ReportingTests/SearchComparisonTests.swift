@@ -53,4 +53,12 @@ private func report(_ name: String, _ objective: Objective, _ records: [TrialRec
         #expect(c.summaryRows[0] == ["E", "none", "final_val_loss", "1", "0", "0", "1", "12.5s", "-", "-", "-"])
         #expect(c.terminal().hasSuffix("\nno best overall: no search has a trial that finished ok with a finite value\n"))
     }
+
+    @Test func aWallTimeSummedPastTheLargestDoubleIsShownAsUnknown() {
+        // Two end records of 1e308 s (an edited journal) sum to infinity: "infs" is no time; "-" is unknown.
+        let huge = report("huge", .finalValLoss, [trial(0, "cosine", 0.3)], wall: .infinity)
+        let c = SearchComparison([.init(label: "H", report: huge), .init(label: "B", report: b)])
+        #expect(c.summaryRows[0] == ["H", "huge", "final_val_loss", "1", "1", "0", "0", "-", "0.3", "cosine", "0"])
+        #expect(!c.terminal().contains("inf"))
+    }
 }

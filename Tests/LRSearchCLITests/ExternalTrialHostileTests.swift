@@ -39,4 +39,12 @@ import Testing
         }
         #expect(left.isEmpty)
     }
+
+    @Test func aDirectoryIsNotAProgram() throws {
+        let dir = try scratch(["d.json5": "{ task: { command: [\"./bin\"], epochs: 2 }, lr: 0.1, schedules: [{ family: \"cosine\" }] }"])
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        let r = try runLRSearch(["validate", "d.json5"], in: dir)
+        #expect(r.status == 64)
+        #expect(r.stderr == "Error: d.json5:1:21: task.command[0]: './bin' is not an executable file in the spec's folder (.)\n")
+    }
 }

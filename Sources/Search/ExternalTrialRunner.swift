@@ -250,6 +250,10 @@ private struct Attempt {
     }
 
     struct ReportError: Error { var message: String }
+    /// The most numbers a report may journal besides epoch and the ranked metrics, and the longest key:
+    /// a trial's epochs stay in memory and its journal line bounded (about 32 KiB per epoch).
+    static let maxExtraNumbers = 256
+    static let maxKeyBytes = 128
 
     /// Reads one report's JSON object: `epoch` must be `expected` (1-based, in order, at most `limit`);
     /// numbers may be NaN/Infinity (bare or as strings). Returns the metrics (lr and seconds left 0)
@@ -284,8 +288,17 @@ private struct Attempt {
         let train = values["train_loss"] ?? .nan
         var metrics = EpochMetrics(epoch: epoch, lr: 0, trainLoss: train, valLoss: values["val_loss"] ?? .nan,
                                   valAccuracy: values["val_accuracy"], seconds: 0, valR2: values["val_r2"], valMAE: values["val_mae"])
-        // Any other number is journaled with the epoch (lr and seconds are lrsearch's own).
-        metrics.extra = values.filter { !TrialRecord.epochKeys.contains($0.key) }
+        // Any other number is journaled with the epoch (lr and seconds are lrsearch's own), within
+        // bounds: the record keeps every epoch in memory and the journal holds it on one line.
+        let extra = values.filter { !TrialRecord.epochKeys.contains($0.key) }
+        guard extra.count <= maxExtraNumbers else {
+            throw ReportError(message: "a report may carry at most \(maxExtraNumbers) numbers besides the ranked metrics, got \(extra.count)")
+        }
+        if let long = extra.keys.first(where: { $0.utf8.count > maxKeyBytes }) {
+            throw ReportError(message: "a report's keys may be at most \(maxKeyBytes) bytes long, got \(long.utf8.count) bytes: "
+                                + JSONWriter.string(long, cutAt: 40))
+        }
+        metrics.extra = extra
         return (metrics, nonFinite)
     }
 

@@ -121,3 +121,36 @@ import Testing
         #expect(r.stderr == "Error: d.json5:1:21: task.command[0]: './bin' is not an executable file in the spec's folder (.)\n")
     }
 }
+
+extension ExternalTrialHostileTests {
+    /// Was: every number of every report was kept (in memory, then on the trial's journal line), so a
+    /// program sending 1 MiB reports of 60,000 numbers each epoch grew lrsearch without bound.
+    @Test func aReportMayCarryABoundedNumberOfExtraNumbers() throws {
+        let dir = try scratch(["x.json5": """
+            { name: "x", trials: 3, task: { command: ["/bin/sh", "x.sh"], epochs: 1 },
+              lr: 0.1, schedules: [{ family: "constant" }] }
+            """])
+        // Trial 0: 256 extra numbers (the most); 1: 257; 2: one key of 129 bytes.
+        try writeScripts(["x.sh": """
+            case $LRSEARCH_TRIAL in 0) n=256 ;; 1) n=257 ;; *) n=0 ;; esac
+            extra=$(awk -v n=$n 'BEGIN { for (i = 0; i < n; i++) printf ", \\"g%d\\": %d", i, i }')
+            [ "$LRSEARCH_TRIAL" = 2 ] && extra=", \\"$(printf '%0129d' 0)\\": 1"
+            echo "[lrsearch] {\\"epoch\\": 1, \\"train_loss\\": 1, \\"val_loss\\": 0.5$extra}"
+
+            """], in: dir)
+        let r = try runLRSearchBounded(["run", "x.json5", "--quiet", "--jobs", "1"], in: dir, timeout: 60)
+        #expect(r.ending == .exited(0), "\(String(decoding: r.stderr, as: UTF8.self))")
+        let byIndex = try trials(dir.appendingPathComponent("results/x"))
+        #expect(byIndex[0]?["status"] as? String == "ok")
+        let epoch = try #require((byIndex[0]?["epochs"] as? [[String: Any]])?.first)
+        #expect(epoch.count == 256 + 5)  // epoch, lr, train_loss, val_loss, seconds
+        #expect(epoch["g255"] as? Int == 255)
+        #expect(byIndex[1]?["status"] as? String == "failed")
+        #expect((byIndex[1]?["reason"] as? String)?.hasPrefix(
+            "stdout line 1: a report may carry at most 256 numbers besides the ranked metrics, got 257; ") == true)
+        #expect(byIndex[2]?["status"] as? String == "failed")
+        #expect((byIndex[2]?["reason"] as? String)?.hasPrefix(
+            "stdout line 1: a report's keys may be at most 128 bytes long, got 129 bytes: \""
+                + String(repeating: "0", count: 40) + "\"… (129 characters); ") == true, "\(byIndex[2]?["reason"] ?? "")")
+    }
+}

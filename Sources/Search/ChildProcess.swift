@@ -25,6 +25,8 @@ final class ChildProcess {
     private var stdoutFD: Int32
     private let logFD: Int32
     private var buffer: [UInt8] = []
+    /// Bytes at the start of `buffer` already returned as lines.
+    private var head = 0
     private var reaped = false
     private(set) var status: Int32 = 0
     /// A line longer than this is cut (the rest follows as another line): memory stays bounded.
@@ -105,28 +107,44 @@ final class ChildProcess {
     }
 
     /// The next line of stdout (without its newline), end of file, or `.timedOut` at `deadline`.
+    ///
+    /// End of file also comes when the program has exited while something else still holds its
+    /// stdout (a background child it started): what it wrote is read, its group is killed (as
+    /// `reap` would), and the pipe is closed, so a leftover child cannot keep the trial running.
     func readLine(until deadline: ContinuousClock.Instant?) -> Read {
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
-            if let nl = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Array(buffer[..<nl])
-                buffer.removeSubrange(...nl)
+            if let nl = buffer[head...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Array(buffer[head..<nl])
+                head = nl + 1
                 return .line(line)
             }
-            if buffer.count >= Self.maxLine {
-                let line = Array(buffer.prefix(Self.maxLine))
-                buffer.removeFirst(Self.maxLine)
+            if buffer.count - head >= Self.maxLine {
+                let line = Array(buffer[head..<(head + Self.maxLine)])
+                head += Self.maxLine
                 return .line(line)
+            }
+            // Only a partial line is left: drop what was returned (linear in the lines, not quadratic).
+            if head > 0 {
+                buffer.removeFirst(head)
+                head = 0
             }
             guard stdoutFD >= 0 else {
                 if buffer.isEmpty { return .endOfFile }
                 defer { buffer.removeAll() }
                 return .line(buffer)
             }
+            if ContinuousClock.now >= nextExitCheck {
+                nextExitCheck = ContinuousClock.now.advanced(by: Self.exitCheckInterval)
+                if exited() {
+                    drainAfterExit()
+                    continue
+                }
+            }
             var fds = [pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)]
             let wait = Self.milliseconds(until: deadline)
             if wait == 0 && deadline != nil { return .timedOut }
-            let r = poll(&fds, 1, wait)
+            let r = poll(&fds, 1, wait < 0 ? Self.exitCheckMilliseconds : min(wait, Self.exitCheckMilliseconds))
             if r == 0 { if deadline != nil, Self.milliseconds(until: deadline) == 0 { return .timedOut }; continue }
             if r < 0 { if errno == EINTR { continue }; closeStdout(); continue }
             let n = chunk.withUnsafeMutableBytes { read(stdoutFD, $0.baseAddress, $0.count) }
@@ -136,6 +154,33 @@ final class ChildProcess {
                 closeStdout()
             }
         }
+    }
+
+    /// How often `readLine` checks whether the program has exited while its stdout stays open.
+    private static let exitCheckMilliseconds: Int32 = 100
+    private static let exitCheckInterval = Duration.milliseconds(100)
+    private var nextExitCheck = ContinuousClock.now
+
+    /// The program has exited: kills what is left of its group, reads what is already in the pipe
+    /// (at most `maxLine` more bytes than a line, so a child outside the group cannot keep us
+    /// reading), and closes it.
+    private func drainAfterExit() {
+        kill(-pid, SIGKILL)
+        _ = fcntl(stdoutFD, F_SETFL, fcntl(stdoutFD, F_GETFL) | O_NONBLOCK)
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        var total = 0
+        while total < 4 * Self.maxLine {
+            let n = chunk.withUnsafeMutableBytes { read(stdoutFD, $0.baseAddress, $0.count) }
+            if n > 0 {
+                buffer += chunk.prefix(n)
+                total += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                break
+            }
+        }
+        closeStdout()
     }
 
     /// Appends `text` and a newline to the trial's log.
@@ -181,7 +226,7 @@ final class ChildProcess {
         while !reaped {
             if exited() { reap(blocking: true); return true }
             if let deadline, ContinuousClock.now >= deadline { return false }
-            if stdoutFD >= 0 || !buffer.isEmpty {
+            if stdoutFD >= 0 || buffer.count > head {
                 let short = ContinuousClock.now.advanced(by: .milliseconds(20))
                 let until = deadline.map { min($0, short) } ?? short
                 if case .line(let l) = readLine(until: until) { onLine(l) }

@@ -41,11 +41,18 @@ public struct ExternalTask: Sendable, Equatable {
         let name = command[0]
         if name.contains("/") {
             let path = name.hasPrefix("/") || directory == nil ? name : directory! + "/" + name
-            return access(path, X_OK) == 0 ? nil : "'\(name)' is not an executable file in \(directory.map { "the spec's folder (\($0))" } ?? "the working directory")"
+            return Self.isExecutableFile(path) ? nil : "'\(name)' is not an executable file in \(directory.map { "the spec's folder (\($0))" } ?? "the working directory")"
         }
         let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
-        if dirs.contains(where: { access("\($0.isEmpty ? "." : String($0))/\(name)", X_OK) == 0 }) { return nil }
+        if dirs.contains(where: { Self.isExecutableFile("\($0.isEmpty ? "." : String($0))/\(name)") }) { return nil }
         return "no program '\(name)' in PATH"
+    }
+
+    /// Whether `path` is a file (after symbolic links) we may execute: a directory has X_OK too.
+    static func isExecutableFile(_ path: String) -> Bool {
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return false }
+        return access(path, X_OK) == 0
     }
 
     /// Whether a task object names a program (has `command`).

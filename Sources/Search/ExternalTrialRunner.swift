@@ -32,7 +32,20 @@ public final class ExternalTrialRunner: TrialRunner {
     private let cancelled = Mutex(false)
     /// Lines of the log quoted in a failed trial's reason.
     static let excerptLines = 10
-    static let reportPrefix = Array("[lrsearch] ".utf8)
+    static let reportPrefix = Array("[lrsearch]".utf8)
+
+    /// The JSON of a report line: what follows `[lrsearch]` (a space is expected but not required, so
+    /// a missing one fails the trial instead of leaving the program waiting for an answer). A line is
+    /// read as a terminal shows it: from its last carriage return (a progress bar drawn before the
+    /// report), a trailing one (CRLF) left out. Nil for a line that is not a report.
+    static func reportBody(_ line: [UInt8]) -> ArraySlice<UInt8>? {
+        let cr = UInt8(ascii: "\r")
+        var text = line[...]
+        if text.last == cr { text = text.dropLast() }
+        if let last = text.lastIndex(of: cr) { text = text[(last + 1)...] }
+        guard text.starts(with: reportPrefix) else { return nil }
+        return text.dropFirst(reportPrefix.count)
+    }
 
     public init(session: SearchSession, directory: String?, outDir: String, grace: Double = 5) {
         self.session = session
@@ -171,31 +184,35 @@ private struct Attempt {
                 return
             case .line(let bytes):
                 lineNumber += 1
-                guard bytes.starts(with: ExternalTrialRunner.reportPrefix) else { log(bytes); continue }
+                guard let body = ExternalTrialRunner.reportBody(bytes) else { log(bytes); continue }
                 let now = ContinuousClock.now
                 let epochLR = scheduler.learningRate
                 var metrics: EpochMetrics
                 var nonFinite: String?
                 do {
-                    (metrics, nonFinite) = try Self.parseReport(bytes.dropFirst(ExternalTrialRunner.reportPrefix.count),
+                    (metrics, nonFinite) = try Self.parseReport(body,
                                                                expected: epochs.count + 1, limit: config.task.epochs)
                 } catch {
                     child.terminate(grace: grace, onLine: log)
-                    fail("stdout line \(lineNumber): \(error.message)")
+                    let cut = bytes.count == ChildProcess.maxLine ? " (the line is longer than 1 MiB, the most a report may be)" : ""
+                    fail("stdout line \(lineNumber): \(error.message)\(cut)")
                     return
                 }
                 metrics.lr = epochLR
                 metrics.seconds = ExternalTrialRunner.seconds(now - lastReport)
                 lastReport = now
                 epochs.append(metrics)
-                let reference = firstTrainLoss ?? metrics.trainLoss
-                firstTrainLoss = reference
+                // The first reported train loss is the reference (a report may leave it out).
+                if !(firstTrainLoss?.isFinite ?? false) { firstTrainLoss = metrics.trainLoss }
+                let reference = firstTrainLoss ?? .nan
                 var stop = false
                 if let nonFinite {
                     state = .diverged
                     reason = "epoch \(metrics.epoch) reported \(nonFinite)"
                     stop = true
-                } else if metrics.trainLoss > 1000 * reference {  // the built-in trainer's divergence factor
+                } else if reference > 0, metrics.trainLoss > 1000 * reference {
+                    // The built-in trainer's divergence factor; a program's loss may be 0 or negative
+                    // (a log-likelihood), where "1000× the first" means nothing.
                     state = .diverged
                     reason = "epoch \(metrics.epoch): train_loss \(JSONWriter.number(metrics.trainLoss)) is above 1000× the first epoch's"
                     stop = true
@@ -233,6 +250,10 @@ private struct Attempt {
     }
 
     struct ReportError: Error { var message: String }
+    /// The most numbers a report may journal besides epoch and the ranked metrics, and the longest key:
+    /// a trial's epochs stay in memory and its journal line bounded (about 32 KiB per epoch).
+    static let maxExtraNumbers = 256
+    static let maxKeyBytes = 128
 
     /// Reads one report's JSON object: `epoch` must be `expected` (1-based, in order, at most `limit`);
     /// numbers may be NaN/Infinity (bare or as strings). Returns the metrics (lr and seconds left 0)
@@ -267,8 +288,17 @@ private struct Attempt {
         let train = values["train_loss"] ?? .nan
         var metrics = EpochMetrics(epoch: epoch, lr: 0, trainLoss: train, valLoss: values["val_loss"] ?? .nan,
                                   valAccuracy: values["val_accuracy"], seconds: 0, valR2: values["val_r2"], valMAE: values["val_mae"])
-        // Any other number is journaled with the epoch (lr and seconds are lrsearch's own).
-        metrics.extra = values.filter { !TrialRecord.epochKeys.contains($0.key) }
+        // Any other number is journaled with the epoch (lr and seconds are lrsearch's own), within
+        // bounds: the record keeps every epoch in memory and the journal holds it on one line.
+        let extra = values.filter { !TrialRecord.epochKeys.contains($0.key) }
+        guard extra.count <= maxExtraNumbers else {
+            throw ReportError(message: "a report may carry at most \(maxExtraNumbers) numbers besides the ranked metrics, got \(extra.count)")
+        }
+        if let long = extra.keys.first(where: { $0.utf8.count > maxKeyBytes }) {
+            throw ReportError(message: "a report's keys may be at most \(maxKeyBytes) bytes long, got \(long.utf8.count) bytes: "
+                                + JSONWriter.string(long, cutAt: 40))
+        }
+        metrics.extra = extra
         return (metrics, nonFinite)
     }
 

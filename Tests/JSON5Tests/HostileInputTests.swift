@@ -121,6 +121,22 @@ import Testing
         #expect(closestMatch(to: "tri", in: ["triangular", "exp_range"]) == "triangular")
     }
 
+    /// Was: each key was compared with every earlier one, so one 1 MiB external-trial report of 60,000
+    /// numbers (`{"epoch": 1, "k0": 0, …}`) took 7 minutes to parse. Duplicates are still found, and
+    /// located, before and after the object grows past the keys it scans.
+    @Test func manyKeysParseAndDuplicatesAreStillLocated() throws {
+        let keys = (0..<200_000).map { "\"k\($0)\": \($0)" }
+        let node = try JSON5Parser.parse("{" + keys.joined(separator: ", ") + "}")
+        guard case .object(let members) = node.value else { Issue.record("not an object"); return }
+        #expect(members.count == 200_000)
+        #expect(members.last?.key == "k199999" && members.last?.value.value == .number(199_999))
+        // "k3" again as the 21st key: past the 16 keys compared one by one. Its quote is at column
+        // 1 ('{') + 10 × 7 ("k0": 0 …) + 10 × 9 ("k10": 10 …) + 19 × 2 (", ") + 2 (", ") + 1 = 202.
+        let repeated = "{" + (0..<20).map { "\"k\($0)\": \($0)" }.joined(separator: ", ") + ", \"k3\": 0}"
+        #expect(syntaxError(repeated) == "1:202: duplicate key 'k3'")
+        #expect(syntaxError("{a: 1, b: 2, a: 3}") == "1:14: duplicate key 'a'")
+    }
+
     @Test func writerEscapesDELAndC1Controls() {
         #expect(JSONWriter.string("a\u{7F}\u{9B}b\u{1B}") == #""a\u007f\u009bb\u001b""#)
     }

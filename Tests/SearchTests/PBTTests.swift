@@ -154,6 +154,30 @@ func finishedPopulation(_ text: String, jobs: Int) throws -> PBTPopulation {
         #expect(h.lineage(of: 0) == [0, 0])
     }
 
+    /// A damaged pbt.jsonl (one line with interval 999999998 or slot 5000000) must not make the report
+    /// draw a billion intervals or millions of members: such segments are dropped, the real ones kept.
+    @Test func damagedJournalLinesAreDroppedNotDrawn() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lrsearch-pbtj-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("pbt.jsonl")
+        var lines = [#"{"op":"pbt_start","population":2,"interval_epochs":2}"#]
+        for k in 0..<2 {
+            for slot in 0..<2 {
+                lines.append(#"{"op":"segment","slot":\#(slot),"interval":\#(k),"epochs":[\#(2 * k + 1),\#(2 * k + 2)],"values":{"lr":0.1},"objective":0.5}"#)
+            }
+        }
+        lines.append(#"{"op":"segment","slot":0,"interval":999999998,"epochs":[1,2],"values":{"lr":0.1},"objective":0.5}"#)
+        lines.append(#"{"op":"segment","slot":5000000,"interval":1,"epochs":[3,4],"values":{"lr":0.1},"objective":0.5}"#)
+        lines.append(#"{"op":"exploit","epoch":2,"recipient":7,"donor":0,"from":{"lr":0.1},"to":{"lr":0.12}}"#)
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let h = try #require(PBTJournal.history(path: file.path, objective: .finalValLoss))
+        #expect(h.population == 2)
+        #expect(h.segments.count == 4 && h.segments.map(\.interval).max() == 1)
+        #expect(h.exploits.isEmpty)
+        #expect(h.lineage(of: 0) == [0, 0])
+    }
+
     /// The population's own history agrees with the winner's path: the LR of each lineage segment is
     /// the winner's path value for that interval.
     @Test func winnersLineageCarriesItsPath() throws {

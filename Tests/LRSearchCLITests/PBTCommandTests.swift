@@ -72,6 +72,18 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("w").path))
     }
 
+    /// A damaged snapshot is bad input (exit 64, naming the file and the byte), as a damaged journal is.
+    @Test func damagedSnapshotIsExit64() throws {
+        let dir = try scratch(Self.spec)
+        let out = dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try Data("LRSEARCH-PBT".utf8).write(to: out.appendingPathComponent("pbt-snapshot.bin"))
+        try Data().write(to: out.appendingPathComponent("pbt.jsonl"))
+        let r = try runLRSearch(["run", "s.json5", "--resume", "--out", "out", "--quiet"], in: dir)
+        #expect(r.status == 64, "\(r.stderr)")
+        #expect(r.stderr.hasPrefix("Error: out/pbt-snapshot.bin: not a PBT snapshot (bad magic line) (at byte 0 of 12)"), "\(r.stderr)")
+    }
+
     @Test func badStrategyIsALocatedSpecError() throws {
         let dir = try scratch(Self.spec.replacingOccurrences(of: "population: 4", with: "population: 1"))
         let r = try runLRSearch(["run", "s.json5", "--out", "out"], in: dir)

@@ -136,6 +136,22 @@ func finishedPopulation(_ text: String, jobs: Int) throws -> PBTPopulation {
         var flipped = bytes
         flipped[bytes.count - 3] ^= 0xFF  // inside the last member's batch order
         #expect(throws: PBTSnapshotError.self) { try PBTSnapshot.decode(flipped, spec: spec, specHash: "h", data: DataCache(), file: "s") }
+        // Segments and exploits naming a member outside the population are refused, not restored.
+        var foreign = p
+        foreign.segments[0].slot = 99
+        #expect(throws: PBTSnapshotError.self) {
+            try PBTSnapshot.decode(PBTSnapshot.encode(foreign, specHash: "h"), spec: spec, specHash: "h", data: DataCache(), file: "s")
+        }
+        foreign = p
+        foreign.exploits = [PBTExploit(epoch: 2, recipient: 4, donor: 0, from: PBTValues(lr: 0.1), to: PBTValues(lr: 0.1))]
+        #expect(throws: PBTSnapshotError.self) {
+            try PBTSnapshot.decode(PBTSnapshot.encode(foreign, specHash: "h"), spec: spec, specHash: "h", data: DataCache(), file: "s")
+        }
+        do {
+            _ = try PBTSnapshot.decode(Array(bytes.prefix(bytes.count - 1)), spec: spec, specHash: "h", data: DataCache(), file: "s")
+        } catch {
+            #expect(error.reason.hasPrefix("member 3: truncated order (at byte \(bytes.count - 8) of \(bytes.count - 1))"), "\(error)")
+        }
     }
 }
 

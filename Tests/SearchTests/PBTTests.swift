@@ -45,6 +45,10 @@ func finishedPopulation(_ text: String, jobs: Int) throws -> PBTPopulation {
         #expect(errors("population: 1") == ["s.json5:3:40: strategy.population: must be an integer in [2, 1024] (members copy each other), got 1"])
         #expect(errors("quantile: 0.75") == ["s.json5:3:38: strategy.quantile: must be in (0, 0.5] (the bottom and top fractions may not overlap), got 0.75"])
         #expect(errors("quantile: 0") == ["s.json5:3:38: strategy.quantile: must be in (0, 0.5] (the bottom and top fractions may not overlap), got 0"])
+        for (epochs, found) in [("0", "0"), ("1e300", "1e+300")] {
+            let e = specErrors(pbtSpec.replacingOccurrences(of: "epochs: 6", with: "epochs: \(epochs)"))
+            #expect(e == ["s.json5:4:63: task.epochs: must be a whole number of epochs in [1, 999999999], got \(found)"], "\(e)")
+        }
         #expect(errors("interval_epochs: 7") == ["s.json5:3:45: strategy.interval_epochs: is 7, longer than the run (task.epochs = 6)"])
         let notSampled = specErrors(pbtSpec.replacingOccurrences(of: "momentum: { uniform: [0.5, 0.95] }", with: "momentum: 0.9")
             .replacingOccurrences(of: "quantile: 0.25 }", with: "quantile: 0.25, hyperparameters: [\"lr\", \"optimizer.momentum\"] }"))

@@ -103,6 +103,10 @@ enum RunCommand {
                 throw CLIError("--join does not apply to strategy pbt (the population trains together in one process; "
                                + "--resume continues it after a stop)")
             }
+            if let e = options.epochs, pbt.intervalEpochs > e {
+                throw CLIError("--epochs \(e) is shorter than one interval (strategy.interval_epochs = \(pbt.intervalEpochs) in "
+                               + "\(path)): no member would ever copy another")
+            }
             var population = pbt.population
             if let t = options.trials {
                 guard t >= 2, t <= PBTSettings.maxPopulation else {

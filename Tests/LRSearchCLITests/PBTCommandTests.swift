@@ -57,6 +57,12 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("j").path))
         let shard = try runLRSearch(["run", "s.json5", "--shard", "0/2", "--out", "s", "--quiet"], in: dir)
         #expect(shard.status == 64 && shard.stderr.hasPrefix("Error: --shard does not apply to strategy pbt"), "\(shard.stderr)")
+        let twoEpochIntervals = Self.spec.replacingOccurrences(of: "interval_epochs: 1", with: "interval_epochs: 2")
+        try twoEpochIntervals.write(to: dir.appendingPathComponent("i.json5"), atomically: true, encoding: .utf8)
+        let short = try runLRSearch(["run", "i.json5", "--epochs", "1", "--out", "e", "--quiet"], in: dir)
+        #expect(short.status == 64, "\(short.stderr)")
+        #expect(short.stderr.hasPrefix("Error: --epochs 1 is shorter than one interval (strategy.interval_epochs = 2 in i.json5)"),
+                "\(short.stderr)")
         for t in ["1", "1025"] {
             let r = try runLRSearch(["run", "s.json5", "--trials", t, "--out", "t", "--quiet"], in: dir)
             #expect(r.status == 64, "\(r.stderr)")

@@ -15,7 +15,8 @@ public enum ExportCommand {
             CONFIG_OR_RESULTS is a trial config (best.json, or any file lrsearch train accepts) or a results \
             folder: its best.json, or with --trial N the config of trial N from its trials.jsonl.
             pytorch prints a self-contained Python module: build_optimizer(params), build_scheduler(optimizer), \
-            before_optimizer_step(optimizer) and STEP_PER ("batch" | "epoch"), using the torch.optim.lr_scheduler \
+            before_optimizer_step(optimizer) and STEP_PER ("batch" | "epoch") (a PBT winner's hyperparameter_paths \
+            also before_epoch(optimizer, epoch), which sets each epoch's momentum and lambda_new), using the torch.optim.lr_scheduler \
             class of the same family where PyTorch has one and a LambdaLR over the closed form otherwise.
             csv prints the LR after k scheduler steps for k = 0 … N-1 (step,lr, plus momentum when the schedule \
             cycles it); json prints the resolved schedule object (every parameter explicit, with its unit), which \

@@ -19,6 +19,8 @@ enum PBTRunCommand {
             run = try PBTSearchRun(spec: spec, options: options, data: data)
         } catch {
             switch error {
+            case .journal(.io(let file, _)) where (file as NSString).lastPathComponent == PBTSnapshot.fileName:
+                throw CLIError.input(error.description)  // a damaged or foreign snapshot is bad input, as a damaged journal is
             case .journal(.io), .busy: throw CLIError(error.description, code: .failure)
             case .config(let e): throw CLIError.input(e.rendered(file: path))
             default: throw CLIError.input(error.description)

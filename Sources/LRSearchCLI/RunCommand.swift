@@ -46,7 +46,7 @@ extension LRSearch {
             the best and perturb lr, momentum, lambda_new; <out>/pbt.jsonl logs segments and exploits, \
             <out>/pbt-snapshot.bin is replaced atomically at every boundary (--resume continues from \
             it, to the same bits), and best.json replays the winner with 'lrsearch train'. --trials N \
-            sets the population; --shard does not apply; Ctrl-C stops at the next boundary.
+            sets the population (2 to 1024); --shard and --join do not apply; Ctrl-C stops at the next boundary.
 
             --join makes this process one peer of a search shared by every process that runs the same \
             spec with --join --out DIR (on one machine, or on many through a shared filesystem: NFS, \
@@ -99,7 +99,22 @@ enum RunCommand {
                                     + "checked against; without it the spec's own epochs apply)")
         }
         if let pbt = spec.pbt {  // every member is in memory at once, twice at a boundary (old and new states)
-            try SpecFile.checkMemory(estimate, jobs: 2 * pbt.population, file: path)
+            if options.join {
+                throw CLIError("--join does not apply to strategy pbt (the population trains together in one process; "
+                               + "--resume continues it after a stop)")
+            }
+            if let e = options.epochs, pbt.intervalEpochs > e {
+                throw CLIError("--epochs \(e) is shorter than one interval (strategy.interval_epochs = \(pbt.intervalEpochs) in "
+                               + "\(path)): no member would ever copy another")
+            }
+            var population = pbt.population
+            if let t = options.trials {
+                guard t >= 2, t <= PBTSettings.maxPopulation else {
+                    throw CLIError("--trials sets the population with strategy pbt: expected 2 to \(PBTSettings.maxPopulation), got \(t)")
+                }
+                population = t
+            }
+            try checkPBTMemory(estimate, population: population, file: path, byTrials: options.trials != nil)
             return try PBTRunCommand.run(spec: spec, options: options, path: path, top: top, quiet: quiet, data: data,
                                          outFlag: args.string("--out"))
         }
@@ -208,6 +223,24 @@ enum RunCommand {
             }
         }
         return options
+    }
+
+    /// Refuses (exit 64) a population whose members (all in memory, twice at a boundary) exceed physical
+    /// memory, naming the population (`--jobs` does not change what PBT holds).
+    static func checkPBTMemory(_ estimate: MemoryEstimate?, population: Int, file: String, byTrials: Bool) throws(CLIError) {
+        guard let estimate else { return }
+        let physical = MemoryPlan.physicalMemory
+        do {
+            try MemoryPlan.check(estimate, jobs: 2 * population, physical: physical)
+        } catch {
+            guard error.field == "--jobs" else { throw CLIError.input("\(file): \(error)") }
+            let what = byTrials ? "--trials \(population)" : "\(file): strategy.population"
+            let fit = Int(max(0, ((physical - estimate.dataset) / estimate.perTrial / 2).rounded(.down)))
+            throw CLIError.input("\(what): \(population) members are all in memory at once (twice at an interval boundary): "
+                                 + "about \(MemoryEstimate.format(estimate.total(jobs: 2 * population))) (\(2 * population) × "
+                                 + "\(estimate.summary)), more than this machine's \(MemoryEstimate.format(physical)) of physical "
+                                 + "memory; a population of at most \(fit) fits")
+        }
     }
 
     /// `I/N`, or `auto`: the shard from the Slurm or Kubernetes variables of this process.

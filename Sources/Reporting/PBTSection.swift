@@ -46,8 +46,9 @@ public enum PBTSection {
         s += "<text x=\"\(f((left + width - right) / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\">epoch</text>"
         s += "<text x=\"14\" y=\"\(f((top + height - bottom) / 2))\" transform=\"rotate(-90 14 \(f((top + height - bottom) / 2)))\" "
             + "text-anchor=\"middle\">LR</text>\n"
+        let bySlot = Dictionary(grouping: h.segments, by: \.slot)
         for slot in 0..<h.population {
-            let segs = h.segments.filter { $0.slot == slot }.sorted { $0.interval < $1.interval }
+            let segs = (bySlot[slot] ?? []).sorted { $0.interval < $1.interval }
             let d = segs.map { "M\(f(x($0.startEpoch - 1))),\(f(y($0.values.lr)))H\(f(x($0.endEpoch)))" }.joined()
             if !d.isEmpty { s += "<path d=\"\(d)\" fill=\"none\" stroke=\"#bbb\" stroke-width=\"1\"/>\n" }
         }
@@ -58,9 +59,10 @@ public enum PBTSection {
         }
         if let winner {
             let lineage = h.lineage(of: winner)
+            let index = segmentIndex(h)
             var d = ""
             for (k, slot) in lineage.enumerated() {
-                guard let seg = h.segments.first(where: { $0.interval == k && $0.slot == slot }) else { continue }
+                guard let seg = index[k]?[slot] else { continue }
                 d += (d.isEmpty ? "M" : "L") + "\(f(x(seg.startEpoch - 1))),\(f(y(seg.values.lr)))H\(f(x(seg.endEpoch)))"
             }
             s += "<path d=\"\(d)\" fill=\"none\" stroke=\"#1f5fa8\" stroke-width=\"3\"/>\n"
@@ -72,23 +74,34 @@ public enum PBTSection {
     /// the member then copied member d.
     static func table(_ h: PBTHistory, winner: Int?, intervals: Int) -> String {
         let lineage = winner.map { h.lineage(of: $0) } ?? []
+        let index = segmentIndex(h)
+        var copied: [Int: [Int: Int]] = [:]  // epoch → recipient → donor (the first exploit of each)
+        for e in h.exploits where copied[e.epoch]?[e.recipient] == nil { copied[e.epoch, default: [:]][e.recipient] = e.donor }
         var out = "<h3>\(escapeXML(h.objective.rawValue)) per member at the end of each interval</h3>\n<table>\n<tr><th>member</th>"
         for k in 0..<intervals {
-            let end = h.segments.first { $0.interval == k }?.endEpoch ?? 0
+            let end = index[k]?.min { $0.key < $1.key }?.value.endEpoch ?? 0
             out += "<th>epoch \(end)</th>"
         }
         out += "</tr>\n"
         for slot in 0..<h.population {
             out += "<tr><td>\(slot)\(slot == winner ? " (winner)" : "")</td>"
             for k in 0..<intervals {
-                guard let seg = h.segments.first(where: { $0.interval == k && $0.slot == slot }) else { out += "<td></td>"; continue }
+                guard let seg = index[k]?[slot] else { out += "<td></td>"; continue }
                 var cell = seg.objective.isFinite ? String(format: "%.4g", seg.objective) : "–"
                 if k < lineage.count, lineage[k] == slot { cell = "<b>\(cell)</b>" }
-                if let e = h.exploits.first(where: { $0.epoch == seg.endEpoch && $0.recipient == slot }) { cell += " ← \(e.donor)" }
+                if let donor = copied[seg.endEpoch]?[slot] { cell += " ← \(donor)" }
                 out += "<td>\(cell)</td>"
             }
             out += "</tr>\n"
         }
         return out + "</table>\n"
+    }
+
+    /// interval → slot → segment (the first of each, as a linear search would find it), so the plot
+    /// and the table take time linear in the segments rather than members × intervals × segments.
+    static func segmentIndex(_ h: PBTHistory) -> [Int: [Int: PBTSegment]] {
+        var index: [Int: [Int: PBTSegment]] = [:]
+        for s in h.segments where index[s.interval]?[s.slot] == nil { index[s.interval, default: [:]][s.slot] = s }
+        return index
     }
 }

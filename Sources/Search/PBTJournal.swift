@@ -46,6 +46,13 @@ public enum PBTJournal {
             }
         }
         idle = idleByInterval.values.reduce(0, +)
+        // A damaged line must not make the report draw (or allocate) a billion intervals or members: a
+        // real run has `population` segments per interval, so an interval number is below the number of
+        // segments, and a slot below the population its start line declares.
+        let count = segments.count
+        let inRange = { (slot: Int) in population == 0 || slot < population }
+        segments = segments.filter { $0.value.interval < count && inRange($0.value.slot) }
+        exploits = exploits.filter { inRange($0.value.recipient) && inRange($0.value.donor) }
         guard !segments.isEmpty else { return nil }
         let segs = segments.values.sorted { ($0.interval, $0.slot) < ($1.interval, $1.slot) }
         let exps = exploits.values.sorted { ($0.epoch, $0.recipient) < ($1.epoch, $1.recipient) }

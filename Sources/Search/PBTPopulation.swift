@@ -325,11 +325,15 @@ public struct PBTHistory: Sendable, Equatable {
         let intervals = (segments.map(\.interval).max() ?? -1) + 1
         guard intervals > 0 else { return [] }
         var path = [Int](repeating: slot, count: intervals)
+        var start: [Int: Int] = [:]  // interval → its first segment's first epoch
+        for s in segments where start[s.interval] == nil { start[s.interval] = s.startEpoch }
+        var donors: [Int: [Int: Int]] = [:]  // epoch → recipient → donor (the last exploit of each)
+        for e in exploits { donors[e.epoch, default: [:]][e.recipient] = e.donor }
         var current = slot
         for k in stride(from: intervals - 1, through: 0, by: -1) {
             path[k] = current
-            let boundaryEpoch = segments.first { $0.interval == k }.map { $0.startEpoch - 1 } ?? 0
-            if let e = exploits.last(where: { $0.epoch == boundaryEpoch && $0.recipient == current }) { current = e.donor }
+            let boundaryEpoch = start[k].map { $0 - 1 } ?? 0
+            if let d = donors[boundaryEpoch]?[current] { current = d }
         }
         return path
     }

@@ -159,8 +159,13 @@ extension SearchSpec {
                                           "is \(settings.intervalEpochs), longer than the run (task.epochs = \(epochs))"))
             }
         } else if task.parameters.isEmpty {
-            errors.append(ConfigError(taskNode?.value["epochs"] ?? taskNode, path: "task.epochs",
-                                      "must be a fixed number with strategy pbt"))
+            let node = taskNode?.value["epochs"]
+            if case .number(let e)? = node?.value {  // fixed, but not a run length (0, 2.5, 1e300)
+                errors.append(ConfigError(node, path: "task.epochs", "must be a whole number of epochs in [1, 999999999], got "
+                                            + JSONWriter.number(e)))
+            } else {
+                errors.append(ConfigError(node ?? taskNode, path: "task.epochs", "must be a fixed number with strategy pbt"))
+            }
         }
         let sampled = Set(commonParameters.map(\.name))
         func isSampled(_ h: PBTHyperparameter) -> Bool {

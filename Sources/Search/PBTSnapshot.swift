@@ -87,15 +87,18 @@ public enum PBTSnapshot {
     /// Reads a snapshot of `spec` (whose hash must match); the members' data comes from `data`.
     public static func decode(_ bytes: [UInt8], spec: SearchSpec, specHash: String, data: DataCache,
                               file: String) throws(PBTSnapshotError) -> PBTPopulation {
-        func fail(_ why: String) -> PBTSnapshotError { PBTSnapshotError(path: file, reason: why) }
-        guard let settings = spec.pbt else { throw fail("the spec has no strategy pbt") }
         var reader = ByteReader(bytes: bytes)
+        func fail(_ why: String) -> PBTSnapshotError {
+            PBTSnapshotError(path: file, reason: "\(why) (at byte \(reader.offset) of \(bytes.count)); the snapshot is damaged: "
+                                + "use --overwrite to start over")
+        }
+        guard let settings = spec.pbt else { throw fail("the spec has no strategy pbt") }
         guard reader.take(magic.count).map(Array.init) == magic else { throw fail("not a PBT snapshot (bad magic line)") }
         guard let n = reader.u64(), let metaBytes = reader.take(Int(clamping: n)),
               let meta = try? JSON5Parser.parse(utf8: Array(metaBytes)) else { throw fail("unreadable metadata") }
         let v = meta.value
         guard case .string(let hash)? = v["spec_hash"]?.value, hash == specHash else {
-            throw fail("written by a different spec (spec hash differs); use --overwrite to start over")
+            throw PBTSnapshotError(path: file, reason: "written by a different spec (spec hash differs); use --overwrite to start over")
         }
         func int(_ x: JSONValue?) -> Int? {
             guard case .number(let d)? = x, d >= 0, d < 9e15, d == d.rounded() else { return nil }
@@ -121,14 +124,20 @@ public enum PBTSnapshot {
         }
         var segments: [PBTSegment] = []
         for s in segs {
-            guard let a = list(s), a.count == 8, let slot = int(a[0]), let k = int(a[1]), let lo = int(a[2]),
-                  let hi = int(a[3]), let vals = values(a[4..<7]), let o = dbl(a[7]) else { throw fail("bad segment") }
+            guard let a = list(s), a.count == 8, let slot = int(a[0]), slot < settings.population, let k = int(a[1]),
+                  k < interval, let lo = int(a[2]), let hi = int(a[3]), let vals = values(a[4..<7]), let o = dbl(a[7]) else {
+                throw fail("bad segment: expected [slot < \(settings.population), interval < \(interval), first epoch, last epoch, "
+                           + "lr, momentum, lambda_new, objective], got \(JSONWriter.compact(s).prefix(200))")
+            }
             segments.append(PBTSegment(slot: slot, interval: k, startEpoch: lo, endEpoch: hi, values: vals, objective: o))
         }
         var exploits: [PBTExploit] = []
         for e in exps {
-            guard let a = list(e), a.count == 9, let epoch = int(a[0]), let r = int(a[1]), let d = int(a[2]),
-                  let from = values(a[3..<6]), let to = values(a[6..<9]) else { throw fail("bad exploit") }
+            guard let a = list(e), a.count == 9, let epoch = int(a[0]), let r = int(a[1]), r < settings.population,
+                  let d = int(a[2]), d < settings.population, let from = values(a[3..<6]), let to = values(a[6..<9]) else {
+                throw fail("bad exploit: expected [epoch, recipient and donor < \(settings.population), from (3 values), "
+                           + "to (3 values)], got \(JSONWriter.compact(e).prefix(200))")
+            }
             exploits.append(PBTExploit(epoch: epoch, recipient: r, donor: d, from: from, to: to))
         }
         var members: [PBTMember] = []
@@ -171,7 +180,8 @@ public enum PBTSnapshot {
             guard let count = reader.u64(), count <= UInt64(bytes.count) else { throw fail("member \(i): truncated order") }
             var order: [Int] = []
             for _ in 0..<Int(count) {
-                guard let x = reader.u64(), x < count else { throw fail("member \(i): bad order") }
+                guard let x = reader.u64() else { throw fail("member \(i): truncated order") }
+                guard x < count else { throw fail("member \(i): batch order holds \(x), expected a row index < \(count)") }
                 order.append(Int(x))
             }
             let config: TrialConfig, dataset: Dataset

@@ -79,6 +79,7 @@ public enum PyTorchExport {
         if !forms.lines.isEmpty { out += forms.lines + [""] }
         if !classes.isEmpty { out += classes + ["", ""] }
         out += optimizer(config)
+        out += hyperparameterPaths(config)
         out += ["def build_scheduler(optimizer):"]
         out += schedulerBody.map { "    " + $0 }
         return out.joined(separator: "\n") + "\n"
@@ -207,7 +208,8 @@ public enum PyTorchExport {
         case .decoupled(let l):
             if o.kind == .sgd { shrink = "1 - group[\"lr\"] * \(py(l))" } else { torchDecay = l; className = "AdamW" }
         case .new(let l):
-            shrink = "1 - \(py(l))"
+            // A PBT winner's λnew changes per epoch: before_epoch sets it on the groups.
+            shrink = config.paths?.lambdaNew != nil ? "1 - group[\"lrsearch_lambda_new\"]" : "1 - \(py(l))"
         }
         if o.exemptBiasAndNorm, o.weightDecay != .none {
             lines += ["    # biases and norm weights (tensors of one dimension) take no weight decay",
@@ -231,8 +233,36 @@ public enum PyTorchExport {
                       "        for p in params:",
                       "            optimizer.state[p][\"momentum_buffer\"] = \(py(c)) * p.detach().clone()"]
         }
+        if config.paths?.lambdaNew != nil || config.paths?.momentum != nil {
+            lines.append("    before_epoch(optimizer, 0)  # the first segment's momentum and lambda_new")
+        }
         lines += ["    return optimizer", "", ""]
         return lines + beforeStep(o, shrink: shrink)
+    }
+
+    /// `hyperparameter_paths` (a PBT winner's momentum and λnew per epoch segment) as `before_epoch`,
+    /// which sets the segment's values on the optimizer's groups as lrsearch does before each segment
+    /// (SGD: `momentum`; Adam: β₁; λnew: the factor `before_optimizer_step` shrinks θ by).
+    static func hyperparameterPaths(_ config: TrialConfig) -> [String] {
+        guard let paths = config.paths, paths.momentum != nil || paths.lambdaNew != nil else { return [] }
+        func list(_ xs: [Double]) -> String { "[" + xs.map(py).joined(separator: ", ") + "]" }
+        var lines = ["# hyperparameter_paths: segment i holds for the epochs e (1-based) with",
+                     "# PATH_BOUNDARIES[i-1] < e <= PATH_BOUNDARIES[i]",
+                     "PATH_BOUNDARIES = [" + paths.boundaries.map(String.init).joined(separator: ", ") + "]"]
+        if let m = paths.momentum { lines.append("MOMENTUM_PATH = \(list(m))") }
+        if let l = paths.lambdaNew { lines.append("LAMBDA_NEW_PATH = \(list(l))") }
+        lines += ["", "",
+                  "def before_epoch(optimizer, epoch):",
+                  "    \"\"\"Call at the start of every epoch (epoch = 0, 1, ...): sets that epoch's momentum and lambda_new.\"\"\"",
+                  "    i = sum(1 for b in PATH_BOUNDARIES if b <= epoch)",
+                  "    for group in optimizer.param_groups:"]
+        if let m = paths.momentum, !m.isEmpty {
+            lines.append(config.training.optimizer.kind == .sgd
+                         ? "        group[\"momentum\"] = MOMENTUM_PATH[i]"
+                         : "        group[\"betas\"] = (MOMENTUM_PATH[i], group[\"betas\"][1])")
+        }
+        if paths.lambdaNew != nil { lines.append("        group[\"lrsearch_lambda_new\"] = LAMBDA_NEW_PATH[i]") }
+        return lines + ["", ""]
     }
 
     /// `before_optimizer_step`: gradient clipping, then the weight decay torch.optim has no form for
@@ -282,6 +312,11 @@ public enum PyTorchExport {
             "#   optimizer = winner.build_optimizer(model.named_parameters())",
             "#   scheduler = winner.build_scheduler(optimizer)",
             "#   for epoch in range(winner.EPOCHS):",
+        ]
+        if config.paths?.momentum != nil || config.paths?.lambdaNew != nil {
+            lines.append("#       winner.before_epoch(optimizer, epoch)       # the PBT path: momentum / lambda_new per epoch")
+        }
+        lines += [
             "#       for x, y in loader:",
             "#           optimizer.zero_grad()",
             "#           loss_fn(model(x), y).backward()",

@@ -48,6 +48,48 @@ import Testing
         #expect(recorded.count == 4 && recorded == replayed, "recorded \(recorded), replayed \(replayed)")
     }
 
+    /// --join and --shard do not apply to PBT (one process trains the population); --trials sets the
+    /// population, within its bounds, and a population too large for memory is refused naming it.
+    @Test func flagsThatDoNotApplyAreRefused() throws {
+        let dir = try scratch(Self.spec)
+        let join = try runLRSearch(["run", "s.json5", "--join", "--out", "j", "--quiet"], in: dir)
+        #expect(join.status == 64 && join.stderr.hasPrefix("Error: --join does not apply to strategy pbt"), "\(join.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("j").path))
+        let shard = try runLRSearch(["run", "s.json5", "--shard", "0/2", "--out", "s", "--quiet"], in: dir)
+        #expect(shard.status == 64 && shard.stderr.hasPrefix("Error: --shard does not apply to strategy pbt"), "\(shard.stderr)")
+        let twoEpochIntervals = Self.spec.replacingOccurrences(of: "interval_epochs: 1", with: "interval_epochs: 2")
+        try twoEpochIntervals.write(to: dir.appendingPathComponent("i.json5"), atomically: true, encoding: .utf8)
+        let short = try runLRSearch(["run", "i.json5", "--epochs", "1", "--out", "e", "--quiet"], in: dir)
+        #expect(short.status == 64, "\(short.stderr)")
+        #expect(short.stderr.hasPrefix("Error: --epochs 1 is shorter than one interval (strategy.interval_epochs = 2 in i.json5)"),
+                "\(short.stderr)")
+        for t in ["1", "1025"] {
+            let r = try runLRSearch(["run", "s.json5", "--trials", t, "--out", "t", "--quiet"], in: dir)
+            #expect(r.status == 64, "\(r.stderr)")
+            #expect(r.stderr.hasPrefix("Error: --trials sets the population with strategy pbt: expected 2 to 1024, got \(t)"),
+                    "\(r.stderr)")
+        }
+        // 1024 members of 4096×4096 weights (about 270 MB each, twice at a boundary): more than any test machine.
+        let wide = Self.spec.replacingOccurrences(of: "hidden: [8]", with: "hidden: [4096, 4096]")
+        try wide.write(to: dir.appendingPathComponent("w.json5"), atomically: true, encoding: .utf8)
+        let memory = try runLRSearch(["run", "w.json5", "--trials", "1024", "--out", "w", "--quiet"], in: dir)
+        #expect(memory.status == 64, "\(memory.stderr)")
+        #expect(memory.stderr.hasPrefix("Error: --trials 1024: 1024 members are all in memory at once"), "\(memory.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("w").path))
+    }
+
+    /// A damaged snapshot is bad input (exit 64, naming the file and the byte), as a damaged journal is.
+    @Test func damagedSnapshotIsExit64() throws {
+        let dir = try scratch(Self.spec)
+        let out = dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try Data("LRSEARCH-PBT".utf8).write(to: out.appendingPathComponent("pbt-snapshot.bin"))
+        try Data().write(to: out.appendingPathComponent("pbt.jsonl"))
+        let r = try runLRSearch(["run", "s.json5", "--resume", "--out", "out", "--quiet"], in: dir)
+        #expect(r.status == 64, "\(r.stderr)")
+        #expect(r.stderr.hasPrefix("Error: out/pbt-snapshot.bin: not a PBT snapshot (bad magic line) (at byte 0 of 12)"), "\(r.stderr)")
+    }
+
     @Test func badStrategyIsALocatedSpecError() throws {
         let dir = try scratch(Self.spec.replacingOccurrences(of: "population: 4", with: "population: 1"))
         let r = try runLRSearch(["run", "s.json5", "--out", "out"], in: dir)

@@ -45,6 +45,10 @@ func finishedPopulation(_ text: String, jobs: Int) throws -> PBTPopulation {
         #expect(errors("population: 1") == ["s.json5:3:40: strategy.population: must be an integer in [2, 1024] (members copy each other), got 1"])
         #expect(errors("quantile: 0.75") == ["s.json5:3:38: strategy.quantile: must be in (0, 0.5] (the bottom and top fractions may not overlap), got 0.75"])
         #expect(errors("quantile: 0") == ["s.json5:3:38: strategy.quantile: must be in (0, 0.5] (the bottom and top fractions may not overlap), got 0"])
+        for (epochs, found) in [("0", "0"), ("1e300", "1e+300")] {
+            let e = specErrors(pbtSpec.replacingOccurrences(of: "epochs: 6", with: "epochs: \(epochs)"))
+            #expect(e == ["s.json5:4:63: task.epochs: must be a whole number of epochs in [1, 999999999], got \(found)"], "\(e)")
+        }
         #expect(errors("interval_epochs: 7") == ["s.json5:3:45: strategy.interval_epochs: is 7, longer than the run (task.epochs = 6)"])
         let notSampled = specErrors(pbtSpec.replacingOccurrences(of: "momentum: { uniform: [0.5, 0.95] }", with: "momentum: 0.9")
             .replacingOccurrences(of: "quantile: 0.25 }", with: "quantile: 0.25, hyperparameters: [\"lr\", \"optimizer.momentum\"] }"))
@@ -136,6 +140,22 @@ func finishedPopulation(_ text: String, jobs: Int) throws -> PBTPopulation {
         var flipped = bytes
         flipped[bytes.count - 3] ^= 0xFF  // inside the last member's batch order
         #expect(throws: PBTSnapshotError.self) { try PBTSnapshot.decode(flipped, spec: spec, specHash: "h", data: DataCache(), file: "s") }
+        // Segments and exploits naming a member outside the population are refused, not restored.
+        var foreign = p
+        foreign.segments[0].slot = 99
+        #expect(throws: PBTSnapshotError.self) {
+            try PBTSnapshot.decode(PBTSnapshot.encode(foreign, specHash: "h"), spec: spec, specHash: "h", data: DataCache(), file: "s")
+        }
+        foreign = p
+        foreign.exploits = [PBTExploit(epoch: 2, recipient: 4, donor: 0, from: PBTValues(lr: 0.1), to: PBTValues(lr: 0.1))]
+        #expect(throws: PBTSnapshotError.self) {
+            try PBTSnapshot.decode(PBTSnapshot.encode(foreign, specHash: "h"), spec: spec, specHash: "h", data: DataCache(), file: "s")
+        }
+        do {
+            _ = try PBTSnapshot.decode(Array(bytes.prefix(bytes.count - 1)), spec: spec, specHash: "h", data: DataCache(), file: "s")
+        } catch {
+            #expect(error.reason.hasPrefix("member 3: truncated order (at byte \(bytes.count - 8) of \(bytes.count - 1))"), "\(error)")
+        }
     }
 }
 
@@ -151,6 +171,30 @@ func finishedPopulation(_ text: String, jobs: Int) throws -> PBTPopulation {
                            exploits: [PBTExploit(epoch: 2, recipient: 1, donor: 0, from: PBTValues(lr: 0.1), to: PBTValues(lr: 0.12))],
                            idleSeconds: 0, objective: .finalValLoss)
         #expect(h.lineage(of: 1) == [0, 1])
+        #expect(h.lineage(of: 0) == [0, 0])
+    }
+
+    /// A damaged pbt.jsonl (one line with interval 999999998 or slot 5000000) must not make the report
+    /// draw a billion intervals or millions of members: such segments are dropped, the real ones kept.
+    @Test func damagedJournalLinesAreDroppedNotDrawn() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lrsearch-pbtj-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("pbt.jsonl")
+        var lines = [#"{"op":"pbt_start","population":2,"interval_epochs":2}"#]
+        for k in 0..<2 {
+            for slot in 0..<2 {
+                lines.append(#"{"op":"segment","slot":\#(slot),"interval":\#(k),"epochs":[\#(2 * k + 1),\#(2 * k + 2)],"values":{"lr":0.1},"objective":0.5}"#)
+            }
+        }
+        lines.append(#"{"op":"segment","slot":0,"interval":999999998,"epochs":[1,2],"values":{"lr":0.1},"objective":0.5}"#)
+        lines.append(#"{"op":"segment","slot":5000000,"interval":1,"epochs":[3,4],"values":{"lr":0.1},"objective":0.5}"#)
+        lines.append(#"{"op":"exploit","epoch":2,"recipient":7,"donor":0,"from":{"lr":0.1},"to":{"lr":0.12}}"#)
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let h = try #require(PBTJournal.history(path: file.path, objective: .finalValLoss))
+        #expect(h.population == 2)
+        #expect(h.segments.count == 4 && h.segments.map(\.interval).max() == 1)
+        #expect(h.exploits.isEmpty)
         #expect(h.lineage(of: 0) == [0, 0])
     }
 

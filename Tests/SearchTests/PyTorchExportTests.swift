@@ -235,6 +235,25 @@ struct PyTorchExportTests {
             """# + "\n")
     }
 
+    /// A PBT winner's hyperparameter_paths are carried: before_epoch sets segment i's momentum and λnew
+    /// (i = boundaries ≤ the 0-based epoch, as HyperparameterPaths.segment(ofEpoch: epoch + 1)), and the
+    /// λnew shrink reads the group's current value instead of the initial literal.
+    @Test func pbtWinnersMomentumAndLambdaNewPathsAreCarried() throws {
+        let text = try module(#"{ seed: 0, task: { dataset: "digits", epochs: 6 }, optimizer: { kind: "sgd", momentum: 0.9, weight_decay: { mode: "new", lambda_new: 1e-4 } }, schedule: { family: "piecewise", boundaries: [1], values: [0.1, 0.05] }, hyperparameter_paths: { boundaries: [2, 4], momentum: [0.9, 0.72, 0.864], lambda_new: [1e-4, 1e-4, 8e-5] } } "#, steps: 6)
+        for line in ["#       winner.before_epoch(optimizer, epoch)       # the PBT path: momentum / lambda_new per epoch",
+                     "PATH_BOUNDARIES = [2, 4]", "MOMENTUM_PATH = [0.9, 0.72, 0.864]", "LAMBDA_NEW_PATH = [0.0001, 0.0001, 8e-05]",
+                     "def before_epoch(optimizer, epoch):", "    i = sum(1 for b in PATH_BOUNDARIES if b <= epoch)",
+                     "        group[\"momentum\"] = MOMENTUM_PATH[i]", "        group[\"lrsearch_lambda_new\"] = LAMBDA_NEW_PATH[i]",
+                     "    before_epoch(optimizer, 0)  # the first segment's momentum and lambda_new",
+                     "                    p.mul_(1 - group[\"lrsearch_lambda_new\"])"] {
+            #expect(text.split(separator: "\n").contains(Substring(line)), "missing: \(line)")
+        }
+        #expect(!text.contains("p.mul_(1 - 0.0001)"))
+        // The Python rule picks the segment lrsearch does for every 0-based epoch.
+        let paths = HyperparameterPaths(boundaries: [2, 4], momentum: nil, lambdaNew: nil)
+        #expect((0..<6).map { e in [2, 4].filter { $0 <= e }.count } == (0..<6).map { paths.segment(ofEpoch: $0 + 1) })
+    }
+
     @Test func aFileNameCannotEndTheHeaderComment() throws {
         let config = try TrialConfig.parse(try JSON5Parser.parse(
             #"{ task: { dataset: "digits" }, schedule: { family: "constant", lr: 0.1 } }"#))

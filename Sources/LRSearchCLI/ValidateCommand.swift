@@ -35,15 +35,22 @@ enum ValidateCommand {
             throw CLIError.input(error.rendered(file: path))
         }
         print(describe(spec, sampler: sampler, data: data))
-        if let estimate { print(memoryLine(estimate)) }
+        // PBT: --trials N sets the population, as it does for run.
+        if let estimate { print(memoryLine(estimate, population: spec.pbt.map { trials ?? $0.population })) }
         return .success
     }
 
-    /// The largest probe's memory estimate and what the default `--jobs` (one per core) needs.
-    static func memoryLine(_ e: MemoryEstimate) -> String {
+    /// The largest probe's memory estimate and what the default `--jobs` (one per core) needs; for PBT,
+    /// what the population needs (every member in memory, twice at an interval boundary).
+    static func memoryLine(_ e: MemoryEstimate, population: Int? = nil) -> String {
+        let physical = MemoryEstimate.format(MemoryPlan.physicalMemory)
+        if let population {
+            return "memory: about \(e.summary);\n        a population of \(population) (twice at an interval boundary) needs about "
+                + "\(MemoryEstimate.format(e.total(jobs: 2 * population))) of \(physical) physical"
+        }
         let jobs = ProcessInfo.processInfo.activeProcessorCount
         return "memory: about \(e.summary);\n        \(jobs) job\(jobs == 1 ? "" : "s") (one per core) need about "
-            + "\(MemoryEstimate.format(e.total(jobs: jobs))) of \(MemoryEstimate.format(MemoryPlan.physicalMemory)) physical"
+            + "\(MemoryEstimate.format(e.total(jobs: jobs))) of \(physical) physical"
     }
 
     static func describe(_ spec: SearchSpec, sampler: StaticSampler, data: DataCache) -> String {

@@ -30,6 +30,15 @@ import Testing
         }
     }
 
+    @Test func validateCountsThePopulationNotTheCores() throws {
+        // Every member is in memory at once, twice at a boundary: 2 × 4 member states, not one per core.
+        let dir = try scratch(Self.spec)
+        let v = try runLRSearch(["validate", "s.json5"], in: dir)
+        #expect(v.status == 0 && v.stdout.contains("a population of 4 (twice at an interval boundary) needs about "), "\(v.stdout)")
+        let t = try runLRSearch(["validate", "s.json5", "--trials", "6"], in: dir)
+        #expect(t.stdout.contains("a population of 6 (twice"), "\(t.stdout)")
+    }
+
     @Test func trainingBestJSONReproducesTheWinnersFinalValidationLoss() throws {
         let dir = try scratch(Self.spec)
         let run = try runLRSearch(["run", "s.json5", "--jobs", "2", "--out", "out", "--quiet"], in: dir)

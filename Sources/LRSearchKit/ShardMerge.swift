@@ -158,6 +158,11 @@ public enum ShardMerge {
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
             throw .unreadable(folder: folder, reason: "no such folder (expected a results folder written by 'lrsearch run')")
         }
+        // A PBT population is one search that exploits across its members: it has no shards to merge.
+        if FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("pbt.jsonl")) {
+            throw .unreadable(folder: folder, reason: "holds a population-based training search (pbt.jsonl): a population is "
+                                + "one search, not a shard; 'lrsearch compare' puts PBT searches side by side")
+        }
         let path = (folder as NSString).appendingPathComponent("trials.jsonl")
         let replay: Journal.Replay
         do {

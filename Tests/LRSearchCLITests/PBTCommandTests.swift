@@ -47,6 +47,10 @@ import Testing
         #expect(best.contains("\"family\": \"piecewise\"") && best.contains("\"hyperparameter_paths\""))
         let train = try runLRSearch(["train", "out/best.json", "--json"], in: dir)
         #expect(train.status == 0)
+        // A population is one search, not a shard: merge refuses it (compare takes it).
+        let merge = try runLRSearch(["merge", "out", "--out", "merged"], in: dir)
+        #expect(merge.status == 64 && merge.stderr.hasPrefix("Error: out: holds a population-based training search (pbt.jsonl)"),
+                "\(merge.stderr)")
         // The winner is the first row of ranked.csv; its record in trials.jsonl holds its epochs.
         let csv = try String(contentsOf: dir.appendingPathComponent("out/ranked.csv"), encoding: .utf8)
         let winnerRow = try #require(csv.split(whereSeparator: \.isNewline).dropFirst().first)

@@ -157,10 +157,11 @@ public final class SearchSession: Sendable {
                     let replay = try Journal.replay(text: lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n", file: journalPath)
                     let join = Self.peerRecord("join", peer: peerID, extra: [("jobs", .number(Double(options.jobs)))])
                     guard replay.info != nil else {
-                        return [Journal.startRecord(specHash: specHash, name: spec.name, overrides: overrides,
-                                                    objective: spec.objective, sampler: spec.sampler, jobs: options.jobs,
-                                                    parameters: spec.plottedParameters, lrRange: spec.lrRange,
-                                                    version: Journal.sharedVersion), join]
+                        // The search's size, as a plain run records it: `merge` lists missing trials from it.
+                        return [Self.withUnits(Journal.startRecord(specHash: specHash, name: spec.name, overrides: overrides,
+                                                                   objective: spec.objective, sampler: spec.sampler, jobs: options.jobs,
+                                                                   parameters: spec.plottedParameters, lrRange: spec.lrRange,
+                                                                   version: Journal.sharedVersion), units), join]
                     }
                     try Self.check(replay, spec: spec, hash: specHash, file: journalPath, force: options.force)
                     previous = replay.records

@@ -49,6 +49,9 @@ private func spec(trials: Int) -> String {
         let trials = journal.filter { op($0) == "trial" }.map(unit)
         #expect(trials.count == 40 && Set(trials).count == 40)
         #expect(journal.filter { op($0) == "start" }.count == 1)
+        // The start record gives the search's size, as a plain run's does (merge lists missing trials from it).
+        let start = try #require(journal.first { op($0) == "start" })
+        #expect(start["configurations"]?.value == .number(40) && start["repeats"]?.value == .number(1))
         #expect(journal.filter { op($0) == "join" }.count == 3)
         #expect(journal.filter { op($0) == "leave" }.count == 3)
         // Every trial was claimed once (nobody died), and ASHA's rung values were shared.

@@ -38,9 +38,9 @@ let package = Package(
 
         // MARK: - Search and reporting
         .target(name: "Search", dependencies: ["JSON5", "LRSchedules", "Trainer"]),
-        .target(name: "Reporting", dependencies: ["LRSchedules", "Search"]),
+        .target(name: "Reporting", dependencies: ["LRSchedules", "Trainer", "Search"]),
         // One search run from code (`SearchRun`) and its results folder: what the CLI and other callers share.
-        .target(name: "LRSearchKit", dependencies: ["JSON5", "Search", "Reporting"]),
+        .target(name: "LRSearchKit", dependencies: ["JSON5", "Trainer", "Search", "Reporting"]),
 
         // MARK: - Command line
         .target(name: "LRSearchCLI", dependencies: ["JSON5", "LRSchedules", "Trainer", "Search", "Reporting", "LRSearchKit"]),

@@ -5,6 +5,7 @@ import Foundation
 import JSON5
 import Reporting
 import Search
+import Trainer
 
 /// A file of the results folder could not be written.
 public struct ResultsFolderError: Error, CustomStringConvertible {
@@ -104,7 +105,7 @@ public enum ResultsFolder {
     /// "3 ok, 1 pruned": the count of configurations in each state, in ranking order.
     public static func summary(_ ranked: [RankedEntry]) -> String {
         let counts = Dictionary(grouping: ranked, by: \.state).mapValues(\.count)
-        return TrialState.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ")
+        return TrialStatus.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ")
     }
 
     static func save(_ text: String, to dir: String, _ name: String) throws(ResultsFolderError) {

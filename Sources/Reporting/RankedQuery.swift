@@ -2,6 +2,7 @@
 
 import JSON5
 import Search
+import Trainer
 
 /// A column `lrsearch report --sort` orders by. Ascending, except `val_acc` (highest first) and
 /// `objective` (best first, the ranking's own order); ties keep the ranking's order.
@@ -54,7 +55,7 @@ public struct ReportFilter: Sendable, Equatable {
         let valid: [String]
         switch key {
         case "family": valid = Array(Set(entries.map(\.representative.family.rawValue))).sorted()
-        case "status": valid = TrialState.allCases.map(\.rawValue)
+        case "status": valid = TrialStatus.allCases.map(\.rawValue)
         default: throw .unknownFilterKey(key)
         }
         if values.isEmpty { throw .malformedFilter(text) }
@@ -90,7 +91,7 @@ extension SortColumn {
             case .epochs: return Double(last?.epoch ?? 0)
             case .seconds: return e.seconds
             case .trial: return Double(e.index)
-            case .status: return Double(TrialState.allCases.firstIndex(of: e.state) ?? 0)
+            case .status: return Double(TrialStatus.allCases.firstIndex(of: e.state) ?? 0)
             default: return Double(e.rank)
             }
         }

@@ -2,6 +2,7 @@
 
 import Foundation
 import Search
+import Trainer
 
 /// A plot and the file it is written to next to report.html.
 public struct NamedPlot: Sendable {
@@ -111,7 +112,7 @@ extension SearchReport {
         var series: [PlotSeries] = [], medians: [PlotPoint] = []
         for (i, family) in names.enumerated() {
             let entries = ranked.filter { $0.representative.family.rawValue == family && $0.mean.isFinite }
-            for state in [TrialState.ok, .pruned] {
+            for state in [TrialStatus.ok, .pruned] {
                 let points = entries.filter { $0.state == state }.map { PlotPoint(Double(i) + Self.jitter($0.index), $0.mean) }
                 var s = style(family)
                 s.hollow = state == .pruned

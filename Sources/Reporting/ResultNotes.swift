@@ -3,6 +3,7 @@
 import Foundation
 import JSON5
 import Search
+import Trainer
 
 extension SearchReport {
     /// Why no configuration has a finite objective (nil when one has, or when no trial finished):
@@ -47,7 +48,7 @@ extension SearchReport {
             let entries = ranked.filter { $0.representative.family.rawValue == f }
             let complete = entries.filter { $0.state == .ok }.count
             guard complete < minimum else { return nil }
-            let others = [TrialState.pruned, .diverged, .failed].compactMap { s -> String? in
+            let others = [TrialStatus.pruned, .diverged, .failed].compactMap { s -> String? in
                 let k = entries.filter { $0.state == s }.count
                 return k == 0 ? nil : "\(k) \(s.rawValue)"
             }

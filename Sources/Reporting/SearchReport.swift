@@ -2,6 +2,7 @@
 
 import JSON5
 import Search
+import Trainer
 
 /// Everything a report is drawn from. Built from a journal replay alone: the spec is not needed.
 public struct SearchReport: Sendable {
@@ -29,9 +30,9 @@ public struct SearchReport: Sendable {
 
     /// Trials per state, in the order ok, pruned, diverged (every repeat counts), then failed when any
     /// trial failed (only external programs fail).
-    public var counts: [(state: TrialState, count: Int)] {
+    public var counts: [(state: TrialStatus, count: Int)] {
         let failed = records.filter { $0.state == .failed }.count
-        return [TrialState.ok, .pruned, .diverged].map { s in (s, records.filter { $0.state == s }.count) }
+        return [TrialStatus.ok, .pruned, .diverged].map { s in (s, records.filter { $0.state == s }.count) }
             + (failed > 0 ? [(.failed, failed)] : [])
     }
 

@@ -1,6 +1,7 @@
 // Ranking: configurations ordered by the objective's mean over their seed repeats.
 
 import Foundation
+import Trainer
 
 /// One configuration of the ranking: its repeats, the mean and spread of the objective, its state.
 public struct RankedEntry: Sendable, Equatable {
@@ -9,7 +10,7 @@ public struct RankedEntry: Sendable, Equatable {
     /// The finished repeats of this configuration, by repeat number.
     public var records: [TrialRecord]
     /// The worst state among the repeats (one diverged seed makes the configuration diverged).
-    public var state: TrialState
+    public var state: TrialStatus
     /// Mean of the objective over the repeats (NaN when a repeat has no finite value).
     public var mean: Double
     /// Sample standard deviation over the repeats (0 for a single repeat).

@@ -4,9 +4,6 @@ import JSON5
 import LRSchedules
 import Trainer
 
-/// How a trial ended (the trainer's status). Diverged and pruned trials are results, not errors.
-public typealias TrialState = TrialStatus
-
 extension TrialStatus {
     /// Ranking order of states: complete trials first, then pruned, then diverged, then failed.
     var rankOrder: Int {
@@ -55,7 +52,7 @@ public struct TrialRecord: Sendable, Equatable {
     public var sampled: JSONValue
     /// The family of the config's (outermost) schedule, typed when the record is made or its line read.
     public var family: ScheduleFamily
-    public var state: TrialState
+    public var state: TrialStatus
     public var epochs: [EpochMetrics]
     public var seconds: Double
     /// Schedule parameters derived from the sampled ones, shown beside them in the ranking.
@@ -70,7 +67,7 @@ public struct TrialRecord: Sendable, Equatable {
     public var reason: String?
 
     /// A record of a trial that ran `config`; `sampled` defaults to the config written in full.
-    public init(id: TrialID, seed: UInt64, config: TrialConfig, sampled: JSONValue? = nil, state: TrialState,
+    public init(id: TrialID, seed: UInt64, config: TrialConfig, sampled: JSONValue? = nil, state: TrialStatus,
                 epochs: [EpochMetrics], seconds: Double, derived: [DerivedValue] = [], point: UnitPoint? = nil) {
         self.init(id: id, seed: seed, sampled: sampled ?? config.json, family: config.schedule.family, state: state,
                   epochs: epochs, seconds: seconds, derived: derived, point: point)
@@ -78,7 +75,7 @@ public struct TrialRecord: Sendable, Equatable {
     }
 
     /// A record known only by its sampled configuration and family (`config` nil).
-    public init(id: TrialID, seed: UInt64, sampled: JSONValue, family: ScheduleFamily, state: TrialState,
+    public init(id: TrialID, seed: UInt64, sampled: JSONValue, family: ScheduleFamily, state: TrialStatus,
                 epochs: [EpochMetrics], seconds: Double, derived: [DerivedValue] = [], point: UnitPoint? = nil) {
         self.id = id
         self.seed = seed
@@ -188,7 +185,7 @@ extension TrialRecord {
         guard index >= 0 else { throw ConfigError(r.node("index"), path: "index", "expected a trial index >= 0, got \(index)") }
         guard rep >= 0 else { throw ConfigError(r.node("repeat"), path: "repeat", "expected a repeat >= 0, got \(rep)") }
         guard seed >= 0 else { throw ConfigError(r.node("seed"), path: "seed", "expected a seed >= 0, got \(seed)") }
-        let state = try r.choice("status", as: TrialState.self) ?? .ok
+        let state = try r.choice("status", as: TrialStatus.self) ?? .ok
         let seconds = try Self.double(&r, "seconds") ?? 0
         let configNode = try r.required("config")
         let family = try Self.family(of: configNode)

@@ -9,7 +9,7 @@ import Trainer
 
 func entryRecords() -> [TrialRecord] {
     func rec(_ i: Int, _ rep: Int, family: String, extra: [(String, JSONValue)], loss: Double, acc: Double?,
-             state: TrialState = .ok, wd: JSONValue = nil) -> TrialRecord {
+             state: TrialStatus = .ok, wd: JSONValue = nil) -> TrialRecord {
         var schedule: [(String, JSONValue)] = [("family", .string(family)), ("lr", 0.1)]
         schedule += extra
         var optimizer: [(String, JSONValue)] = [("kind", "sgd"), ("momentum", 0.9)]

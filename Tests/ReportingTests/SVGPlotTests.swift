@@ -10,7 +10,7 @@ import Testing
 import Trainer
 
 /// A record with one epoch per entry of `val` (train loss = 2 × val, LR from `lrs`).
-func curveRecord(_ index: Int, family: String, val: [Double], lrs: [Double], state: TrialState = .ok,
+func curveRecord(_ index: Int, family: String, val: [Double], lrs: [Double], state: TrialStatus = .ok,
                  extra: [(String, JSONValue)] = []) -> TrialRecord {
     var schedule: [(String, JSONValue)] = [("family", .string(family)), ("lr", .number(lrs.first ?? 0.1))]
     schedule += extra

@@ -8,7 +8,7 @@ import Testing
 import Trainer
 
 /// A one-epoch trial of `family` with final val loss (and accuracy) `value`.
-private func trial(_ index: Int, _ family: String, _ value: Double, state: TrialState = .ok) -> TrialRecord {
+private func trial(_ index: Int, _ family: String, _ value: Double, state: TrialStatus = .ok) -> TrialRecord {
     let config: JSONValue = ["seed": .number(Double(index)), "task": ["dataset": "iris", "epochs": 1],
                              "schedule": ["family": .string(family), "lr": 0.1]]
     return TrialRecord(id: TrialID(index: index, repeat: 0), seed: UInt64(index), sampled: config,

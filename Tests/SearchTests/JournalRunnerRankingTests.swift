@@ -9,7 +9,7 @@ import TestSupport
 import Testing
 import Trainer
 
-func record(_ index: Int, _ rep: Int = 0, loss: Double, state: TrialState = .ok, accuracy: Double? = nil) -> TrialRecord {
+func record(_ index: Int, _ rep: Int = 0, loss: Double, state: TrialStatus = .ok, accuracy: Double? = nil) -> TrialRecord {
     TrialRecord(id: TrialID(index: index, repeat: rep), seed: UInt64(100 + index), sampled: ["schedule": ["family": "cosine"]],
                 family: .cosine, state: state, epochs: [EpochMetrics(epoch: 1, lr: 0.1, trainLoss: loss + 1, valLoss: loss,
                                                    valAccuracy: accuracy, seconds: 0.5)], seconds: 0.5)

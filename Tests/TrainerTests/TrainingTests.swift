@@ -77,15 +77,21 @@ struct TrainingTests {
         for optimizer in [OptimizerConfig(momentum: 0.9), OptimizerConfig(kind: .adam)] {
             let config = TrainingConfig(model: ModelConfig(hidden: [256, 256], batchNorm: true),
                                         optimizer: optimizer, epochs: 2, batchSize: 64, seed: 4)
-            let one = Training.run(config: config, dataset: data, schedule: ConstantLR(0.01))
-            let many = Training.run(config: config, dataset: data, schedule: ConstantLR(0.01),
-                                   cores: CoreBudget(threads: threads, limit: threads))
-            func bits(_ r: TrainingResult) -> [[UInt64]] {
-                r.epochs.map { [$0.trainLoss.bitPattern, $0.valLoss.bitPattern, ($0.valAccuracy ?? -1).bitPattern] }
-            }
+            let (one, many) = Self.oneAndMany(config, data, threads: threads)
             #expect(one.status == .ok)
-            #expect(bits(one) == bits(many), "\(optimizer.kind)")
+            #expect(Self.bits(one) == Self.bits(many), "\(optimizer.kind)")
         }
+    }
+
+    /// The same run on one thread and on `threads`.
+    static func oneAndMany(_ config: TrainingConfig, _ data: Dataset, threads: Int) -> (TrainingResult, TrainingResult) {
+        (Training.run(config: config, dataset: data, schedule: ConstantLR(0.01)),
+         Training.run(config: config, dataset: data, schedule: ConstantLR(0.01), cores: CoreBudget(threads: threads, limit: threads)))
+    }
+
+    /// Each epoch's train loss, validation loss and accuracy, as bits.
+    static func bits(_ r: TrainingResult) -> [[UInt64]] {
+        r.epochs.map { [$0.trainLoss.bitPattern, $0.valLoss.bitPattern, ($0.valAccuracy ?? -1).bitPattern] }
     }
 
     /// Without BatchNorm the bias and activation run in the forward products' epilogues, the bias
@@ -99,14 +105,9 @@ struct TrainingTests {
         for activation in Activation.allCases {
             let config = TrainingConfig(model: ModelConfig(hidden: [517, 300], activation: activation),
                                         optimizer: OptimizerConfig(momentum: 0.9), epochs: 1, batchSize: 64, seed: 7)
-            let one = Training.run(config: config, dataset: data, schedule: ConstantLR(0.01))
-            let many = Training.run(config: config, dataset: data, schedule: ConstantLR(0.01),
-                                   cores: CoreBudget(threads: threads, limit: threads))
-            func bits(_ r: TrainingResult) -> [[UInt64]] {
-                r.epochs.map { [$0.trainLoss.bitPattern, $0.valLoss.bitPattern, ($0.valAccuracy ?? -1).bitPattern] }
-            }
+            let (one, many) = Self.oneAndMany(config, data, threads: threads)
             #expect(one.status == .ok)
-            #expect(bits(one) == bits(many), "\(activation)")
+            #expect(Self.bits(one) == Self.bits(many), "\(activation)")
         }
     }
 
